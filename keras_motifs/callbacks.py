@@ -1,0 +1,191 @@
+"""MotifExtractor: a Keras callback that writes the motifs of a Conv1D."""
+
+from __future__ import annotations
+
+import os
+import warnings
+
+import keras
+import numpy as np
+
+from keras_motifs.interpreter import Conv1DInterpreter
+from keras_motifs.meme import write_meme
+from keras_motifs.sources import check_batch, check_rank, fixed_batches
+
+EXTRACT_OPTIONS = ("threshold", "relative_threshold", "strands", "batch_size")
+
+
+class MotifExtractor(keras.callbacks.Callback):
+    """Extracts the motifs of a Conv1D layer during and after training.
+
+    At the start of training the callback finds the layer and checks that
+    the sequences fit the model's input and that the output path can be
+    written, so a mistake fails before hours of training rather than after.
+    At the end of training it scans `sequences` with the layer's filters,
+    keeps the windows under each filter's maximum (see
+    `Conv1DInterpreter.extract`) and writes the motifs in MEME minimal
+    format. With `every_n_epochs`, it also writes snapshots during
+    training; put `{epoch}` in `filepath` to keep each one.
+
+    If extraction fails at the end of training, the callback warns and
+    leaves the trained model usable; `strict=True` raises instead.
+
+    Args:
+        sequences: One-hot DNA `(N, length, 4)` to scan: a numpy array, an
+            h5py dataset, a `tf.data.Dataset`, a `keras.utils.PyDataset`
+            or a FASTA path. A generator is read once, so it cannot feed
+            `every_n_epochs` snapshots.
+        filepath: Where to write the MEME file; may contain `{epoch}`
+            (formatted with the 1-based epoch, as `ModelCheckpoint` does).
+        layer: The Conv1D to interpret (`None`: the first one; a name, an
+            index or the layer itself).
+        every_n_epochs: Also extract every this many epochs, or `None` for
+            the end of training only.
+        strict: Re-raise extraction errors at the end of training instead
+            of warning.
+        alphabet: Channel order of the sequences (e.g. `"AGCT"` for
+            DeepSEA); `None` takes the order the data declare, or `"ACGT"`.
+        verbose: 1 prints a line each time motifs are written.
+        **extract_options: `threshold`, `relative_threshold`, `strands`
+            and `batch_size`, passed to `Conv1DInterpreter.extract`.
+
+    Example:
+
+    >>> callback = MotifExtractor(x_valid[:2000], "motifs.meme")
+    >>> model.fit(x_train, y_train, epochs=10, callbacks=[callback])
+    >>> callback.motifs      # the MotifSet also written to motifs.meme
+    """
+
+    def __init__(
+        self,
+        sequences,
+        filepath="motifs.meme",
+        layer=None,
+        *,
+        every_n_epochs: int | None = None,
+        strict: bool = False,
+        alphabet: str | None = None,
+        verbose: int = 0,
+        **extract_options,
+    ):
+        super().__init__()
+        unknown = sorted(set(extract_options) - set(EXTRACT_OPTIONS))
+        if unknown:
+            raise TypeError(
+                f"Unknown MotifExtractor option(s) {unknown}; expected any of "
+                f"{list(EXTRACT_OPTIONS)}."
+            )
+        if every_n_epochs is not None and (
+            isinstance(every_n_epochs, bool)
+            or not isinstance(every_n_epochs, int)
+            or every_n_epochs < 1
+        ):
+            raise ValueError(
+                "every_n_epochs must be a positive integer or None; "
+                f"received {every_n_epochs!r}."
+            )
+        if every_n_epochs and _is_one_shot(sequences):
+            raise ValueError(
+                "A generator can be scanned only once, so it cannot feed "
+                "every_n_epochs snapshots; pass an array, a tf.data.Dataset "
+                "or a keras.utils.PyDataset."
+            )
+        self.sequences = sequences
+        self.filepath = os.fspath(filepath)
+        self.layer = layer
+        self.every_n_epochs = every_n_epochs
+        self.strict = strict
+        self.alphabet = alphabet
+        self.verbose = verbose
+        self.extract_options = extract_options
+        self.motifs = None
+        self._interpreter = None
+        self._epoch = 0
+
+    def on_train_begin(self, logs=None):
+        self._interpreter = Conv1DInterpreter(
+            self.model, self.layer, alphabet=self.alphabet
+        )
+        self._check_sequences()
+        self._check_filepath(self._path(0))
+
+    def on_epoch_end(self, epoch, logs=None):
+        self._epoch = epoch + 1
+        if self.every_n_epochs and self._epoch % self.every_n_epochs == 0:
+            self._write(self._path(self._epoch))
+
+    def on_train_end(self, logs=None):
+        try:
+            self._write(self._path(self._epoch))
+        except Exception as error:
+            if self.strict:
+                raise
+            warnings.warn(
+                f"MotifExtractor could not extract motifs at the end of "
+                f"training ({type(error).__name__}: {error}). The trained "
+                "model is unaffected; call Conv1DInterpreter(model)"
+                ".extract(x) to retry, or pass strict=True to raise.",
+                stacklevel=2,
+            )
+
+    def _path(self, epoch):
+        try:
+            return self.filepath.format(epoch=epoch)
+        except (KeyError, IndexError) as error:
+            raise ValueError(
+                f"filepath {self.filepath!r} may only contain the {{epoch}} "
+                f"placeholder; found {error}."
+            ) from None
+
+    def _write(self, path):
+        self.motifs = self._interpreter.extract(
+            self.sequences, **self.extract_options
+        )
+        write_meme(self.motifs, path)
+        if self.verbose:
+            written = int(np.count_nonzero(self.motifs.nsites))
+            keras.utils.io_utils.print_msg(
+                f"MotifExtractor: wrote {written} motifs to {path}"
+            )
+
+    def _check_sequences(self):
+        sample = _peek(self.sequences)
+        if sample is None:
+            return
+        if len(sample) == 0:
+            raise ValueError(
+                "MotifExtractor received no sequences (an empty array); pass "
+                "at least one one-hot sequence of shape (length, 4)."
+            )
+        check_batch(sample, self._interpreter.input_length)
+
+    @staticmethod
+    def _check_filepath(path):
+        directory = os.path.dirname(os.path.abspath(path))
+        if not os.path.isdir(directory):
+            raise ValueError(
+                f"Cannot write motifs to {path!r}: directory {directory!r} "
+                "does not exist. Create it or choose another filepath."
+            )
+        if not os.access(directory, os.W_OK):
+            raise ValueError(
+                f"Cannot write motifs to {path!r}: directory {directory!r} "
+                "is not writable. Choose another filepath."
+            )
+
+
+def _is_one_shot(sequences) -> bool:
+    """True for iterators (generators), which a second scan finds empty."""
+    return not hasattr(sequences, "shape") and hasattr(sequences, "__next__")
+
+
+def _peek(sequences):
+    """The first few sequences of a re-readable source, else `None`."""
+    if _is_one_shot(sequences):
+        return None
+    if hasattr(sequences, "shape") and hasattr(sequences, "__getitem__"):
+        check_rank(tuple(sequences.shape))
+        return np.asarray(sequences[:8])
+    for batch, n_valid in fixed_batches(sequences, 8):
+        return batch[:n_valid]
+    return None

@@ -1,0 +1,329 @@
+"""Conv1DInterpreter: the filters of a Conv1D layer as DNA motifs."""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+from keras_motifs.geometry import ConvGeometry
+from keras_motifs.layers import find_conv1d, find_layer, output_model
+from keras_motifs.motifs import MotifSet
+from keras_motifs.scan import NO_BIN, BINS_PER_OCTAVE, ScanFunction
+from keras_motifs.scan import relative_bin_count
+from keras_motifs.sequences import check_alphabet, complement_indices
+from keras_motifs.sources import alphabet_of, fixed_batches, prefetch
+
+STRANDS = ("forward", "both")
+
+
+class Conv1DInterpreter:
+    """Turns the filters of a model's Conv1D layer into DNA motifs.
+
+    The empirical method: scan many sequences with each filter, keep per
+    sequence the filter's maximum activation and its position; where the
+    maximum is above a threshold, add the input window under the filter to
+    the filter's count matrix (`nsites` counts the windows). The scan runs
+    as one compiled function on the device, which reduces the activations
+    to per-filter maxima and window sums before anything reaches the host.
+
+    Windows are read from the layer's input with its padding, strides and
+    dilation: output position `j` covers input positions
+    `j * strides - pad_left + i * dilation_rate`. Positions that fall in the
+    padding add nothing, so near the edges a count row may sum to less than
+    `nsites`; `MotifSet.probabilities` normalises each row by its own sum.
+
+    Args:
+        model: A built Keras model whose input is one-hot DNA
+            `(batch, length, 4)`.
+        layer: The Conv1D to interpret: `None` for the first one in
+            topological order (nested models included), its name, its index
+            among the model's Conv1D layers, or the layer itself.
+        alphabet: Channel order of the input, e.g. `"AGCT"` for DeepSEA
+            data. `None` takes the order the sequences declare (an
+            `.alphabet` attribute, as the DeepSEA loaders set) or `"ACGT"`.
+            Motifs always come out in A, C, G, T order.
+        activation_layer: Optionally a later layer with the same
+            `(positions, filters)` output, e.g. the `Activation` after a
+            `BatchNormalization`, whose output is scanned instead of the
+            Conv1D's. Windows still follow the Conv1D's geometry.
+
+    Example:
+
+    >>> interpreter = Conv1DInterpreter(model)
+    >>> motifs = interpreter.extract(x)             # x: (N, length, 4)
+    >>> motifs.to_meme("motifs.meme")
+    """
+
+    def __init__(self, model, layer=None, *, alphabet=None, activation_layer=None):
+        self.model = model
+        self.layer = find_conv1d(model, layer)
+        self.alphabet = None if alphabet is None else check_alphabet(alphabet)
+        self.geometry = ConvGeometry.from_layer(self.layer)
+        self._check_reads_input()
+        target = self.layer
+        if activation_layer is not None:
+            target = find_layer(model, activation_layer)
+        self.activation_model = output_model(model, target)
+        if tuple(target.output.shape[1:]) != tuple(self.layer.output.shape[1:]):
+            raise ValueError(
+                f"activation_layer {target.name!r} has output shape "
+                f"{tuple(target.output.shape)}, which differs from Conv1D "
+                f"{self.layer.name!r}'s {tuple(self.layer.output.shape)}; "
+                "pick a layer that keeps (positions, filters), such as the "
+                "BatchNormalization or Activation right after the Conv1D."
+            )
+        self._functions = {}
+
+    @property
+    def n_filters(self) -> int:
+        """Number of filters of the interpreted layer."""
+        return int(self.layer.filters)
+
+    @property
+    def input_length(self):
+        """Sequence length the model expects, or `None` if any."""
+        return self.model.inputs[0].shape[1] if self.model.inputs else None
+
+    def _check_reads_input(self):
+        model_input = self.model.inputs[0] if self.model.inputs else None
+        conv_input = self.layer.input
+        if isinstance(conv_input, (list, tuple)):
+            conv_input = conv_input[0]
+        if conv_input.shape[-1] != 4 or (
+            model_input is not None
+            and conv_input.shape[1] != model_input.shape[1]
+        ):
+            raise ValueError(
+                f"Conv1D {self.layer.name!r} reads input of shape "
+                f"{tuple(conv_input.shape)}, not the one-hot sequences "
+                f"{tuple(model_input.shape) if model_input is not None else ''}."
+                " Its windows cannot be mapped back to DNA: interpret the "
+                "first Conv1D that scans the one-hot input."
+            )
+
+    def _dtype(self):
+        dtype = self.model.inputs[0].dtype if self.model.inputs else "float32"
+        return dtype if "float" in str(dtype) else "float32"
+
+    def _resolve_alphabet(self, sequences) -> str:
+        declared = alphabet_of(sequences)
+        if declared is not None:
+            declared = check_alphabet(declared)
+        if self.alphabet and declared and self.alphabet != declared:
+            raise ValueError(
+                f"The sequences declare alphabet {declared!r} but the "
+                f"interpreter was given {self.alphabet!r}; drop one."
+            )
+        return self.alphabet or declared or "ACGT"
+
+    def _scan_function(self, length, alphabet, strands, n_bins=None):
+        key = (length, alphabet if strands == "both" else None, n_bins)
+        if key not in self._functions:
+            complement = (
+                complement_indices(alphabet) if strands == "both" else None
+            )
+            self._functions[key] = ScanFunction(
+                self.activation_model,
+                self.geometry,
+                length,
+                complement=complement,
+                n_bins=n_bins,
+            )
+        return self._functions[key]
+
+    def _batches(self, sequences, batch_size):
+        _check_batch_size(batch_size)
+        return prefetch(
+            fixed_batches(
+                sequences,
+                batch_size,
+                length=self.input_length,
+                dtype=self._dtype(),
+            )
+        )
+
+    def scan(self, sequences, batch_size: int = 256, *, strands: str = "forward"):
+        """Each filter's maximum activation and its position per sequence.
+
+        Args:
+            sequences: One-hot DNA `(N, length, 4)`: a numpy array, h5py
+                dataset, `tf.data.Dataset`, `keras.utils.PyDataset`, a
+                generator of `x` or `(x, y)` batches, or a FASTA path.
+            batch_size: Sequences per compiled call.
+            strands: `"forward"`, or `"both"` to also scan each sequence's
+                reverse complement and keep the larger maximum.
+
+        Returns:
+            `(max_activation, argmax)`, both `(N, filters)`; `argmax` is the
+            output position of the maximum. With `strands="both"` a third
+            array `(N, filters)` says which strand won (1 = reverse).
+        """
+        _check_strands(strands)
+        alphabet = self._resolve_alphabet(sequences)
+        parts = []
+        for x, n_valid in self._batches(sequences, batch_size):
+            function = self._scan_function(x.shape[1], alphabet, strands)
+            best, position, strand = function.scan(x)
+            parts.append((best[:n_valid], position[:n_valid], strand[:n_valid]))
+        best, position, strand = (np.concatenate(p) for p in zip(*parts))
+        if strands == "both":
+            return best, position, strand
+        return best, position
+
+    def extract(
+        self,
+        sequences,
+        *,
+        threshold: float = 0.0,
+        relative_threshold: float | None = None,
+        strands: str = "forward",
+        batch_size: int = 256,
+    ) -> MotifSet:
+        """Motifs of every filter from the windows under its maxima.
+
+        For each sequence and filter, if the filter's maximum activation is
+        above the cutoff, the input window under that maximum is added to
+        the filter's counts and its `nsites` grows by one. The cutoff is
+        `threshold`, or with `relative_threshold` the larger of `threshold`
+        and that fraction of the filter's largest activation over all
+        scanned sequences (the Basset rule). `threshold=0.0,
+        strands="forward"` is the classic method for ReLU filters.
+
+        The relative cutoff is resolved in the same single pass: windows
+        are kept binned by activation, 64 bins per octave, so a window is
+        counted exactly when its activation is at least 0.55 % away from
+        the cutoff; within that band it is decided by its bin's centre.
+
+        Args:
+            sequences: One-hot DNA, as for `scan`.
+            threshold: Absolute activation cutoff (strictly above counts).
+            relative_threshold: Optional fraction in (0, 1] of each
+                filter's maximum.
+            strands: `"forward"`, or `"both"`: per sequence and filter the
+                strand with the larger maximum supplies the window, read
+                from that strand, so a motif is counted in one orientation.
+            batch_size: Sequences per compiled call.
+
+        Returns:
+            A `MotifSet` with counts `(filters, kernel_size, 4)` in A, C, G,
+            T order and `nsites` per filter.
+        """
+        threshold = _check_threshold(threshold)
+        _check_strands(strands)
+        if relative_threshold is not None:
+            relative_threshold = _check_relative(relative_threshold)
+        alphabet = self._resolve_alphabet(sequences)
+        thresholds = np.full(self.n_filters, threshold, dtype="float32")
+        if relative_threshold is None:
+            counts, nsites = self._count(
+                sequences, alphabet, strands, batch_size, thresholds
+            )
+        else:
+            counts, nsites = self._count_relative(
+                sequences, alphabet, strands, batch_size, thresholds,
+                relative_threshold,
+            )
+        order = [alphabet.index(base) for base in "ACGT"]
+        counts = counts.reshape(self.n_filters, -1, 4)[..., order]
+        return MotifSet(counts, np.rint(nsites).astype(np.int64))
+
+    def _count(self, sequences, alphabet, strands, batch_size, thresholds):
+        counts = 0.0
+        nsites = 0.0
+        for x, n_valid in self._batches(sequences, batch_size):
+            function = self._scan_function(x.shape[1], alphabet, strands)
+            _, _, batch_counts, batch_sites = function.count(
+                x, n_valid, thresholds
+            )
+            counts = counts + batch_counts.astype(np.float64)
+            nsites = nsites + batch_sites.astype(np.float64)
+        return counts, nsites
+
+    def _count_relative(
+        self, sequences, alphabet, strands, batch_size, thresholds, fraction
+    ):
+        n_bins = relative_bin_count(fraction)
+        filters = self.n_filters
+        top = np.full(filters, NO_BIN, dtype=np.int32)
+        maximum = np.full(filters, -np.inf)
+        counts = sites = None
+        for x, n_valid in self._batches(sequences, batch_size):
+            function = self._scan_function(
+                x.shape[1], alphabet, strands, n_bins
+            )
+            best, _, batch_counts, batch_sites, new_top = function.count_binned(
+                x, n_valid, thresholds, top
+            )
+            maximum = np.maximum(maximum, best[:n_valid].max(axis=0))
+            if counts is None:
+                counts = np.zeros((filters, n_bins, batch_counts.shape[-1]))
+                sites = np.zeros((filters, n_bins))
+            counts, sites = _shift_bins(counts, sites, new_top - top, top)
+            counts += batch_counts.reshape(counts.shape)
+            sites += batch_sites.reshape(sites.shape)
+            top = new_top
+        cutoff = np.maximum(thresholds, fraction * maximum)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            # Bin k is kept when its centre, 2 ** ((top - k + 0.5) / R), is
+            # above the cutoff.
+            last = top + 0.5 - BINS_PER_OCTAVE * np.log2(cutoff)
+        rank = np.arange(n_bins)[None, :]
+        keep = (rank < last[:, None]) & (top[:, None] != NO_BIN)
+        counts = (counts * keep[..., None]).sum(axis=1)
+        nsites = (sites * keep).sum(axis=1)
+        return counts, nsites
+
+
+def _shift_bins(counts, sites, shift, top):
+    """Re-indexes bins after a filter's top bin moved up by `shift`."""
+    shift = np.where(top == NO_BIN, 0, shift)
+    if not shift.any():
+        return counts, sites
+    source = np.arange(counts.shape[1])[None, :] - shift[:, None]
+    inside = source >= 0
+    source = np.clip(source, 0, None)
+    counts = np.take_along_axis(counts, source[..., None], axis=1)
+    sites = np.take_along_axis(sites, source, axis=1)
+    return counts * inside[..., None], sites * inside
+
+
+def _check_threshold(threshold) -> float:
+    if isinstance(threshold, bool) or not isinstance(threshold, numbers.Real):
+        raise TypeError(
+            f"threshold must be a number (an activation value, e.g. 0.0 for "
+            f"ReLU filters); received {threshold!r}."
+        )
+    if not np.isfinite(threshold):
+        raise ValueError(f"threshold must be finite; received {threshold!r}.")
+    return float(threshold)
+
+
+def _check_relative(fraction) -> float:
+    if isinstance(fraction, bool) or not isinstance(fraction, numbers.Real):
+        raise TypeError(
+            "relative_threshold must be a number in (0, 1], the fraction of "
+            f"each filter's maximum activation; received {fraction!r}."
+        )
+    if not 0 < fraction <= 1:
+        raise ValueError(
+            "relative_threshold must be in (0, 1], the fraction of each "
+            f"filter's maximum activation; received {fraction!r}."
+        )
+    return float(fraction)
+
+
+def _check_strands(strands):
+    if strands not in STRANDS:
+        raise ValueError(
+            f"strands must be one of {STRANDS}; received {strands!r}."
+        )
+
+
+def _check_batch_size(batch_size):
+    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or (
+        batch_size < 1
+    ):
+        raise ValueError(
+            f"batch_size must be a positive integer; received {batch_size!r}."
+        )

@@ -1,0 +1,207 @@
+"""The compiled scan: activations, per-filter maxima and window counts.
+
+One function runs on the device for each batch: the activation of the
+interpreted layer, per filter the maximum over positions and its argmax
+(over both strands if asked), and the sum of the input windows under the
+kept maxima. Only small tensors come back to the host: `(batch, filters)`
+maxima and positions, and `(filters, kernel_size, 4)` counts. The
+`(batch, positions, filters)` activations never leave the device.
+
+For a relative threshold the counts come back binned by activation: bin
+`k` of filter `f` holds windows whose activation lies in
+`[2 ** ((top_f - k) / R), 2 ** ((top_f - k + 1) / R))`, where `top_f` is
+the bin of the filter's running maximum and `R` is `BINS_PER_OCTAVE`.
+"""
+
+from __future__ import annotations
+
+import math
+
+import keras
+import numpy as np
+from keras import ops
+
+from keras_motifs.geometry import ConvGeometry
+
+BINS_PER_OCTAVE = 64
+NO_BIN = -(2**30)
+
+
+def relative_bin_count(relative_threshold: float) -> int:
+    """Bins needed so every window above `relative_threshold * max` fits."""
+    return int(math.ceil(0.5 + BINS_PER_OCTAVE * -math.log2(relative_threshold))) + 2
+
+
+class ScanFunction:
+    """Builds and runs the per-batch device computation.
+
+    Args:
+        activation_model: A Keras model from the sequences to the
+            activations to reduce, shape (batch, positions, filters).
+        geometry: The `ConvGeometry` of the interpreted Conv1D.
+        input_length: Sequence length of every batch.
+        complement: For `strands="both"`, the channel of each channel's
+            complement in the input alphabet; `None` scans one strand.
+        n_bins: Number of activation bins for a relative threshold, or
+            `None` for an absolute threshold.
+    """
+
+    def __init__(
+        self,
+        activation_model,
+        geometry: ConvGeometry,
+        input_length: int,
+        *,
+        complement=None,
+        n_bins: int | None = None,
+    ):
+        self.activation_model = activation_model
+        self.geometry = geometry
+        self.input_length = input_length
+        self.complement = (
+            None if complement is None else np.asarray(complement, "int32")
+        )
+        self.n_bins = n_bins
+        self.n_filters = int(activation_model.output.shape[-1])
+        self.n_positions = int(activation_model.output.shape[1])
+        self.pad_left = geometry.pad_left(input_length)
+        self.pad_right = max(
+            0,
+            (self.n_positions - 1) * geometry.strides
+            + geometry.span
+            - self.pad_left
+            - input_length,
+        )
+        self._compiled = {}
+
+    # Device-side pieces, written with keras.ops so any backend runs them.
+
+    def _maxima(self, x):
+        activations = self.activation_model(x, training=False)
+        best = ops.max(activations, axis=1)
+        position = ops.cast(ops.argmax(activations, axis=1), "int32")
+        if self.complement is None:
+            return best, position, None
+        reverse = ops.take(ops.flip(x, axis=1), self.complement, axis=2)
+        activations = self.activation_model(reverse, training=False)
+        best_rc = ops.max(activations, axis=1)
+        position_rc = ops.cast(ops.argmax(activations, axis=1), "int32")
+        strand = ops.greater(best_rc, best)
+        return (
+            ops.where(strand, best_rc, best),
+            ops.where(strand, position_rc, position),
+            strand,
+        )
+
+    def _windows(self, x, position, strand):
+        """Input windows under `position`: (batch, filters, kernel, 4)."""
+        pads = [[0, 0], [self.pad_left, self.pad_right], [0, 0]]
+        padded = ops.pad(x, pads)
+        rows = ops.arange(ops.shape(x)[0], dtype="int32")[:, None]
+        if strand is not None:
+            reverse = ops.take(ops.flip(x, axis=1), self.complement, axis=2)
+            padded = ops.concatenate([padded, ops.pad(reverse, pads)], 0)
+            rows = rows + ops.cast(strand, "int32") * ops.shape(x)[0]
+        padded_length = self.input_length + self.pad_left + self.pad_right
+        offsets = ops.arange(self.geometry.kernel_size, dtype="int32")
+        offsets = offsets * self.geometry.dilation_rate
+        starts = position * self.geometry.strides + rows * padded_length
+        index = starts[:, :, None] + offsets
+        flat = ops.reshape(padded, (-1, 4))
+        return ops.take(flat, ops.reshape(index, (-1,)), axis=0)
+
+    def _scan(self, x):
+        best, position, strand = self._maxima(x)
+        if strand is None:
+            strand = ops.zeros_like(position)
+        return best, position, ops.cast(strand, "int8")
+
+    def _count(self, x, valid, threshold):
+        best, position, strand = self._maxima(x)
+        kept = ops.logical_and(
+            ops.greater(best, threshold[None, :]), valid[:, None]
+        )
+        weights = ops.cast(kept, x.dtype)
+        windows = self._windows(x, position, strand)
+        kernel = self.geometry.kernel_size
+        windows = ops.reshape(windows, (-1, self.n_filters, kernel * 4))
+        counts = ops.einsum("bf,bfk->fk", weights, windows)
+        return best, position, counts, ops.sum(weights, axis=0)
+
+    def _count_binned(self, x, valid, threshold, top):
+        best, position, strand = self._maxima(x)
+        kept = ops.logical_and(
+            ops.greater(best, ops.maximum(threshold, 0.0)[None, :]),
+            valid[:, None],
+        )
+        level = ops.log2(ops.maximum(ops.cast(best, "float32"), 1e-30))
+        level = ops.cast(ops.floor(level * BINS_PER_OCTAVE), "int32")
+        batch_top = ops.max(ops.where(kept, level, NO_BIN), axis=0)
+        top = ops.maximum(top, batch_top)
+        rank = top[None, :] - level
+        kept = ops.logical_and(kept, ops.less(rank, self.n_bins))
+        segment = ops.arange(self.n_filters, dtype="int32")[None, :]
+        segment = segment * self.n_bins + ops.clip(rank, 0, self.n_bins - 1)
+        weights = ops.cast(kept, x.dtype)
+        windows = self._windows(x, position, strand)
+        kernel = self.geometry.kernel_size
+        windows = ops.reshape(windows, (-1, kernel * 4))
+        windows = windows * ops.reshape(weights, (-1, 1))
+        segment = ops.reshape(segment, (-1,))
+        n_segments = self.n_filters * self.n_bins
+        counts = ops.segment_sum(windows, segment, n_segments)
+        sites = ops.segment_sum(ops.reshape(weights, (-1,)), segment, n_segments)
+        return best, position, counts, sites, top
+
+    # Host-side entry points.
+
+    def _function(self, name):
+        if name not in self._compiled:
+            self._compiled[name] = compile_for_backend(
+                getattr(self, name), self.activation_model
+            )
+        return self._compiled[name]
+
+    def scan(self, x):
+        """Per-filter maximum, argmax and strand (1 = reverse) of a batch."""
+        outputs = self._function("_scan")(x)
+        return tuple(ops.convert_to_numpy(o) for o in outputs)
+
+    def count(self, x, n_valid, threshold):
+        """Maxima, positions, summed windows and sites of one batch."""
+        valid = np.arange(x.shape[0]) < n_valid
+        outputs = self._function("_count")(x, valid, threshold)
+        return tuple(ops.convert_to_numpy(o) for o in outputs)
+
+    def count_binned(self, x, n_valid, threshold, top):
+        """As `count`, with windows binned by activation (see module)."""
+        valid = np.arange(x.shape[0]) < n_valid
+        outputs = self._function("_count_binned")(x, valid, threshold, top)
+        return tuple(ops.convert_to_numpy(o) for o in outputs)
+
+
+def compile_for_backend(function, model):
+    """`function` compiled once for the active Keras backend.
+
+    TensorFlow traces a `tf.function` (variables are read at run time, so
+    weights updated by training are seen). JAX jits a stateless version that
+    takes the model's weights as arguments. Other backends run eagerly.
+    """
+    backend = keras.backend.backend()
+    if backend == "tensorflow":
+        import tensorflow as tf
+
+        return tf.function(function, reduce_retracing=True)
+    if backend == "jax":
+        import jax
+
+        variables = model.weights
+
+        def stateless(values, *args):
+            mapping = list(zip(variables, values))
+            with keras.StatelessScope(state_mapping=mapping):
+                return function(*args)
+
+        jitted = jax.jit(stateless)
+        return lambda *args: jitted([v.value for v in variables], *args)
+    return function

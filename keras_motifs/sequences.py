@@ -1,0 +1,610 @@
+"""DNA alphabets, one-hot encoding, reverse complements and FASTA reading.
+
+Genomic models read DNA as one-hot arrays of shape `(N, length, 4)`, but
+their channel order differs: most use A, C, G, T while DeepSEA's files use
+A, G, C, T. The helpers here encode strings in any of these orders, carry the
+order along with the data (`OneHotArray`), and stream FASTA files in batches
+without holding them in memory.
+
+Characters understood by `one_hot` and `reverse_complement`: A, C, G, T in any
+case (soft-masked lower case is normal in genome sequence), the IUPAC
+ambiguity codes N, R, Y, S, W, K, M, B, D, H, V, and the gaps `-` and `.`,
+which are read like N.
+"""
+
+import gzip
+import os
+import zlib
+from collections.abc import Callable, Iterable, Iterator
+
+import numpy as np
+
+DNA = "ACGT"
+
+IUPAC_BASES = {
+    "A": "A",
+    "C": "C",
+    "G": "G",
+    "T": "T",
+    "R": "AG",
+    "Y": "CT",
+    "S": "CG",
+    "W": "AT",
+    "K": "GT",
+    "M": "AC",
+    "B": "CGT",
+    "D": "AGT",
+    "H": "ACT",
+    "V": "ACG",
+    "N": "ACGT",
+    "-": "ACGT",
+    ".": "ACGT",
+}
+
+IUPAC_COMPLEMENT = {
+    "A": "T",
+    "C": "G",
+    "G": "C",
+    "T": "A",
+    "R": "Y",
+    "Y": "R",
+    "S": "S",
+    "W": "W",
+    "K": "M",
+    "M": "K",
+    "B": "V",
+    "V": "B",
+    "D": "H",
+    "H": "D",
+    "N": "N",
+    "-": "-",
+    ".": ".",
+}
+
+AMBIGUOUS_MODES = ("uniform", "zeros")
+
+_VALID_CHARACTERS = (
+    "A, C, G, T (any case), an IUPAC ambiguity code "
+    "(N, R, Y, S, W, K, M, B, D, H, V) or a gap ('-', '.')"
+)
+_GZIP_MAGIC = b"\x1f\x8b"
+
+
+def check_alphabet(alphabet: str) -> str:
+    """Check a DNA channel order and return it in upper case.
+
+    A one-hot array's alphabet names the base of each of its 4 channels, in
+    order: `"ACGT"` for most models, `"AGCT"` for DeepSEA's data files.
+
+    Args:
+        alphabet: A string holding each of A, C, G and T exactly once, in any
+            case.
+
+    Returns:
+        The alphabet in upper case.
+
+    Example:
+
+    >>> check_alphabet("agct")
+    'AGCT'
+    """
+    if not isinstance(alphabet, str):
+        raise TypeError(
+            f"alphabet must be a str such as 'ACGT' or 'AGCT', "
+            f"got {type(alphabet).__name__} {alphabet!r}"
+        )
+    upper = alphabet.upper()
+    if len(upper) != 4 or sorted(upper) != sorted(DNA):
+        raise ValueError(
+            f"alphabet must hold each of A, C, G and T exactly once "
+            f"(e.g. 'ACGT' or 'AGCT'), got {alphabet!r}"
+        )
+    return upper
+
+
+def complement_indices(alphabet: str = DNA) -> np.ndarray:
+    """Channel of each channel's complementary base.
+
+    Indexing the last axis of a one-hot array with these indices swaps A with
+    T and C with G, whatever the channel order.
+
+    Args:
+        alphabet: The channel order, a permutation of `"ACGT"`.
+
+    Returns:
+        An int array of shape `(4,)`: entry `i` is the channel of the
+        complement of the base in channel `i`.
+
+    Example:
+
+    >>> complement_indices("ACGT")
+    array([3, 2, 1, 0])
+    >>> complement_indices("ACTG")
+    array([2, 3, 0, 1])
+    """
+    alphabet = check_alphabet(alphabet)
+    return np.array(
+        [alphabet.index(IUPAC_COMPLEMENT[base]) for base in alphabet]
+    )
+
+
+class OneHotArray(np.ndarray):
+    """A NumPy array of one-hot DNA that knows its channel order.
+
+    A thin `np.ndarray` subclass whose `alphabet` attribute names the base of
+    each channel of the last axis, so loaders can hand out data that says how
+    it is encoded (motif extraction reads `getattr(x, "alphabet", None)` and
+    reorders to A, C, G, T itself). Creating one is a view, not a copy.
+
+    Indexing, slicing, `reshape`, `copy`, `astype` and pickling keep the
+    alphabet. Ufuncs (arithmetic, comparisons, `np.exp`, ...) and their
+    reductions (`sum`, `max`, `mean`, ...) return plain arrays, since their
+    results are in general no longer one-hot DNA; in-place ufuncs and
+    `out=` arguments write into the `OneHotArray` and return it.
+    `np.asarray(x)` gives a plain array.
+
+    Args:
+        x: An array-like whose last axis has 4 channels, e.g. `(N, length, 4)`.
+        alphabet: The channel order, a permutation of `"ACGT"`. Defaults to
+            `"ACGT"`.
+
+    Returns:
+        A view of `x` with an `alphabet` attribute.
+
+    Example:
+
+    >>> x = OneHotArray(np.eye(4)[[0, 2, 1]][None], alphabet="AGCT")
+    >>> x.alphabet, x[:, 1:].alphabet
+    ('AGCT', 'AGCT')
+    """
+
+    def __new__(cls, x, alphabet: str = DNA):
+        alphabet = check_alphabet(alphabet)
+        array = np.asarray(x)
+        if array.ndim == 0 or array.shape[-1] != 4:
+            raise ValueError(
+                f"OneHotArray expects an array whose last axis holds 4 "
+                f"channels ({alphabet}), got shape {array.shape}"
+            )
+        view = array.view(cls)
+        view.alphabet = alphabet
+        return view
+
+    def __array_finalize__(self, obj):
+        self.alphabet = getattr(obj, "alphabet", DNA)
+
+    def __array_ufunc__(self, ufunc, method, *inputs, out=None, **kwargs):
+        inputs = tuple(_plain(x) for x in inputs)
+        if out is not None:
+            kwargs["out"] = tuple(_plain(x) for x in out)
+        result = getattr(ufunc, method)(*inputs, **kwargs)
+        if out is None:
+            return result
+        return out[0] if len(out) == 1 else out
+
+    def __reduce__(self):
+        constructor, arguments, state = super().__reduce__()
+        return constructor, arguments, (state, self.alphabet)
+
+    def __setstate__(self, state):
+        array_state, self.alphabet = state
+        super().__setstate__(array_state)
+
+
+def _plain(x):
+    return x.view(np.ndarray) if isinstance(x, OneHotArray) else x
+
+
+def one_hot(
+    sequences: str | Iterable[str],
+    *,
+    alphabet: str = DNA,
+    dtype="float32",
+    ambiguous: str = "uniform",
+    length: int | None = None,
+) -> OneHotArray:
+    """One-hot encode DNA strings.
+
+    Encoding is vectorised: the strings are joined into one byte buffer and
+    looked up in a 256-row table. Case is ignored. IUPAC ambiguity codes and
+    gaps either share their weight evenly over the bases they stand for
+    (`ambiguous="uniform"`: N gives 0.25 in each channel, R gives 0.5 on A and
+    on G) or give an all-zero row (`ambiguous="zeros"`).
+
+    All sequences must have the same length unless `length` is given: then
+    longer sequences are centre-cropped to `length` (the extra base, for an
+    odd difference, is cut from the right end) and shorter ones are padded
+    with N on both sides (the extra N going to the right end).
+
+    Args:
+        sequences: A string, or an iterable of strings.
+        alphabet: The channel order of the result, a permutation of `"ACGT"`.
+            Defaults to `"ACGT"`.
+        dtype: NumPy dtype of the result. Defaults to `"float32"`. An integer
+            or bool dtype needs `ambiguous="zeros"` if the sequences contain
+            ambiguity codes.
+        ambiguous: `"uniform"` or `"zeros"`, see above. Defaults to
+            `"uniform"`.
+        length: If given, crop or pad every sequence to this length.
+
+    Returns:
+        A `OneHotArray` of shape `(N, length, 4)`, channels in `alphabet`
+        order (`N` is 1 for a single string).
+
+    Example:
+
+    >>> x = one_hot(["ACgN", "TTRA"])
+    >>> x.shape, x.alphabet
+    ((2, 4, 4), 'ACGT')
+    >>> x[0, 3].tolist(), x[1, 2].tolist()
+    ([0.25, 0.25, 0.25, 0.25], [0.5, 0.0, 0.5, 0.0])
+    """
+    sequences = _check_sequences(sequences)
+    return _encode(
+        sequences,
+        alphabet=check_alphabet(alphabet),
+        dtype=np.dtype(dtype),
+        ambiguous=_check_ambiguous(ambiguous),
+        length=_check_length(length),
+        describe=lambda i: f"sequence {i}",
+    )
+
+
+def _check_sequences(sequences) -> list:
+    if isinstance(sequences, str):
+        return [sequences]
+    if isinstance(sequences, (bytes, bytearray)) or not isinstance(
+        sequences, Iterable
+    ):
+        raise TypeError(
+            f"sequences must be a str or an iterable of str, "
+            f"got {type(sequences).__name__}"
+        )
+    sequences = list(sequences)
+    for i, sequence in enumerate(sequences):
+        if not isinstance(sequence, str):
+            raise TypeError(
+                f"sequences must all be str, got {type(sequence).__name__} "
+                f"at index {i}"
+            )
+    return sequences
+
+
+def _check_ambiguous(ambiguous: str) -> str:
+    if ambiguous not in AMBIGUOUS_MODES:
+        raise ValueError(
+            f"ambiguous must be one of {AMBIGUOUS_MODES}, got {ambiguous!r}"
+        )
+    return ambiguous
+
+
+def _check_length(length):
+    if length is None:
+        return None
+    if isinstance(length, bool) or not isinstance(length, (int, np.integer)):
+        raise TypeError(
+            f"length must be a positive int or None, "
+            f"got {type(length).__name__} {length!r}"
+        )
+    if length < 1:
+        raise ValueError(f"length must be a positive int or None, got {length}")
+    return int(length)
+
+
+def _lookup_table(alphabet: str, ambiguous: str):
+    """(256, 4) float64 weights of each byte, and which bytes are valid."""
+    weights = np.zeros((256, 4))
+    valid = np.zeros(256, dtype=bool)
+    for code, bases in IUPAC_BASES.items():
+        for byte in (ord(code), ord(code.lower())):
+            valid[byte] = True
+            if len(bases) == 1 or ambiguous == "uniform":
+                columns = [alphabet.index(base) for base in bases]
+                weights[byte, columns] = 1.0 / len(bases)
+    return weights, valid
+
+
+def _encode(sequences, *, alphabet, dtype, ambiguous, length, describe):
+    """One-hot encode checked arguments; `describe(i)` names sequence i."""
+    lengths = np.array([len(s) for s in sequences], dtype=np.int64)
+    if length is None:
+        _check_equal_lengths(lengths, describe)
+        length = int(lengths[0]) if len(lengths) else 0
+    # A trailing N keeps the buffer non-empty for the gather below.
+    buffer = ("".join(sequences) + "N").encode("ascii", errors="replace")
+    codes = np.frombuffer(buffer, dtype=np.uint8)
+    table, valid = _lookup_table(alphabet, ambiguous)
+    invalid = ~valid[codes]
+    if invalid.any():
+        _raise_invalid(sequences, lengths, int(np.argmax(invalid)), describe)
+    if len(lengths) and (lengths == length).all():
+        codes = codes[:-1].reshape(len(lengths), length)
+    else:
+        codes = _crop_or_pad(codes, lengths, length)
+    if not np.issubdtype(dtype, np.inexact):
+        _check_integer_dtype(codes, table, dtype, describe)
+    return OneHotArray(table.astype(dtype)[codes], alphabet=alphabet)
+
+
+def _check_equal_lengths(lengths, describe):
+    different = np.flatnonzero(lengths != lengths[:1])
+    if len(different):
+        i = int(different[0])
+        seen = sorted(set(lengths.tolist()))[:10]
+        raise ValueError(
+            f"sequences have different lengths: {describe(0)} has "
+            f"{lengths[0]} bases but {describe(i)} has {lengths[i]} "
+            f"(lengths seen: {seen}); trim or pad "
+            f"them to one length, or pass length=... to centre-crop longer "
+            f"and N-pad shorter sequences"
+        )
+
+
+def _raise_invalid(sequences, lengths, flat_index, describe):
+    i, position = _locate(lengths, flat_index)
+    raise ValueError(
+        f"invalid character {sequences[i][position]!r} in {describe(i)} at "
+        f"position {position}; expected {_VALID_CHARACTERS}"
+    )
+
+
+def _locate(lengths, flat_index):
+    """(sequence index, position) of an index into the joined sequences."""
+    ends = np.cumsum(lengths)
+    i = int(np.searchsorted(ends, flat_index, side="right"))
+    return i, flat_index - int(ends[i] - lengths[i])
+
+
+def _crop_or_pad(codes, lengths, length):
+    """(N, length) byte codes: each sequence centre-cropped or N-padded."""
+    starts = np.cumsum(lengths) - lengths
+    shift = np.where(
+        lengths >= length, (lengths - length) // 2, -((length - lengths) // 2)
+    )
+    positions = shift[:, None] + np.arange(length)
+    inside = (positions >= 0) & (positions < lengths[:, None])
+    gathered = codes[starts[:, None] + np.clip(positions, 0, None) * inside]
+    return np.where(inside, gathered, np.uint8(ord("N")))
+
+
+def _check_integer_dtype(codes, table, dtype, describe):
+    fractional = (table % 1 != 0).any(axis=1)[codes]
+    if fractional.any():
+        i, position = np.unravel_index(np.argmax(fractional), fractional.shape)
+        raise ValueError(
+            f"dtype {dtype} cannot hold the fractional weights that "
+            f"ambiguous='uniform' gives to {chr(codes[i, position])!r} at "
+            f"position {position} of encoded {describe(int(i))} (N also pads "
+            f"sequences shorter than length=); use a float dtype or "
+            f"ambiguous='zeros'"
+        )
+
+
+def reverse_complement(x, alphabet: str | None = None):
+    """Reverse complement a DNA string or a one-hot array.
+
+    For a string, bases are complemented (IUPAC aware: R<->Y, K<->M, B<->V,
+    D<->H; S, W, N and gaps stay) and the order reversed; case is preserved.
+    For a one-hot array of shape `(..., length, 4)`, positions are reversed
+    and channels swapped to their complement according to the alphabet.
+
+    Args:
+        x: A str, or an array-like of shape `(..., length, 4)`.
+        alphabet: Channel order of an array; ignored for strings. Defaults to
+            the array's own `alphabet` (a `OneHotArray`), else `"ACGT"`. An
+            explicit alphabet that contradicts the array's raises ValueError.
+
+    Returns:
+        The reverse complement string, or an array of the same shape and type
+        (a `OneHotArray` keeps its alphabet).
+
+    Example:
+
+    >>> reverse_complement("AACgN")
+    'NcGTT'
+    >>> reverse_complement(one_hot("AAC")).argmax(-1).tolist()
+    [[2, 3, 3]]
+    """
+    if isinstance(x, str):
+        return _reverse_complement_string(x)
+    array = x if isinstance(x, np.ndarray) else np.asarray(x)
+    alphabet = _array_alphabet(array, alphabet)
+    if array.ndim < 2 or array.shape[-1] != 4:
+        raise ValueError(
+            f"reverse_complement expects a str or a one-hot array of shape "
+            f"(..., length, 4), got shape {array.shape}"
+        )
+    return array[..., ::-1, :][..., complement_indices(alphabet)]
+
+
+_COMPLEMENT_TABLE = str.maketrans(
+    "".join(IUPAC_COMPLEMENT) + "".join(IUPAC_COMPLEMENT).lower(),
+    "".join(IUPAC_COMPLEMENT.values())
+    + "".join(IUPAC_COMPLEMENT.values()).lower(),
+)
+
+
+def _reverse_complement_string(sequence: str) -> str:
+    unknown = set(sequence) - set(IUPAC_COMPLEMENT) - set(
+        "".join(IUPAC_COMPLEMENT).lower()
+    )
+    if unknown:
+        position = min(sequence.index(character) for character in unknown)
+        raise ValueError(
+            f"invalid character {sequence[position]!r} at position {position}; "
+            f"expected {_VALID_CHARACTERS}"
+        )
+    return sequence.translate(_COMPLEMENT_TABLE)[::-1]
+
+
+def _array_alphabet(array, alphabet):
+    own = getattr(array, "alphabet", None)
+    if alphabet is None:
+        return own or DNA
+    alphabet = check_alphabet(alphabet)
+    if own is not None and own != alphabet:
+        raise ValueError(
+            f"alphabet={alphabet!r} contradicts the array's own alphabet "
+            f"{own!r}; leave alphabet=None to use the array's"
+        )
+    return alphabet
+
+
+def read_fasta(path: str | os.PathLike) -> Iterator[tuple[str, str]]:
+    """Stream the records of a FASTA file.
+
+    Records are read one at a time, so files of any size can be scanned.
+    Sequences may span several lines; blank lines, `;` comment lines and
+    Windows or old Mac line endings are accepted, and gzip-compressed files
+    are recognised by their content (not only by a `.gz` name). A missing or
+    unreadable file raises OSError at the call; content errors raise while
+    iterating.
+
+    Args:
+        path: Path of a FASTA file, plain or gzip-compressed.
+
+    Returns:
+        An iterator of `(name, sequence)` pairs: `name` is the header line
+        without its `>` and surrounding spaces, `sequence` the record's lines
+        joined, with whitespace removed and case kept.
+
+    Example:
+
+    >>> for name, sequence in read_fasta("peaks.fa.gz"):
+    ...     print(name, len(sequence))
+    """
+    if not isinstance(path, (str, os.PathLike)):
+        raise TypeError(
+            f"path must be a str or os.PathLike, got {type(path).__name__}"
+        )
+    with open(path, "rb") as raw:
+        compressed = raw.read(2) == _GZIP_MAGIC
+    return _read_records(path, compressed)
+
+
+def _read_records(path, compressed):
+    opener = gzip.open if compressed else open
+    with opener(path, "rt", encoding="utf-8", newline=None) as handle:
+        try:
+            yield from _parse_fasta(handle, path)
+        except UnicodeDecodeError as error:
+            raise ValueError(
+                f"{os.fspath(path)} is not a FASTA text file: {error}"
+            ) from error
+        except (EOFError, gzip.BadGzipFile, zlib.error) as error:
+            raise OSError(
+                f"{os.fspath(path)} is a corrupt or truncated gzip file: "
+                f"{error}"
+            ) from error
+
+
+def _parse_fasta(lines, path):
+    name, chunks = None, []
+    for line_number, line in enumerate(lines, start=1):
+        line = line.strip()
+        if not line or line.startswith(";"):
+            continue
+        if line.startswith(">"):
+            if name is not None:
+                yield name, "".join(chunks)
+            name, chunks = line[1:].strip(), []
+        elif name is None:
+            raise ValueError(
+                f"{os.fspath(path)} is not a FASTA file: line {line_number} "
+                f"starts with {line[:20]!r} but the first record must start "
+                f"with a '>' header line"
+            )
+        else:
+            chunks.append("".join(line.split()))
+    if name is None:
+        raise ValueError(f"{os.fspath(path)} holds no FASTA records")
+    yield name, "".join(chunks)
+
+
+def fasta_batches(
+    path: str | os.PathLike,
+    *,
+    batch_size: int = 256,
+    alphabet: str = DNA,
+    length: int | None = None,
+    dtype="float32",
+    ambiguous: str = "uniform",
+) -> Iterator[OneHotArray]:
+    """Stream one-hot batches from a FASTA file.
+
+    Records are read and encoded `batch_size` at a time (see `read_fasta` and
+    `one_hot`), so the file never has to fit in memory. Errors name the
+    record (its name and 0-based index in the file).
+
+    Args:
+        path: Path of a FASTA file, plain or gzip-compressed.
+        batch_size: Records per batch; the last batch may be smaller.
+            Defaults to `256`.
+        alphabet: Channel order of the batches. Defaults to `"ACGT"`.
+        length: If given, centre-crop or N-pad every record to this length
+            (see `one_hot`). If `None`, all records must have the length of
+            the first one.
+        dtype: NumPy dtype of the batches. Defaults to `"float32"`.
+        ambiguous: `"uniform"` or `"zeros"` (see `one_hot`). Defaults to
+            `"uniform"`.
+
+    Returns:
+        An iterator of `OneHotArray` batches of shape `(B, length, 4)`.
+
+    Example:
+
+    >>> for batch in fasta_batches("peaks.fa", batch_size=128):
+    ...     predictions = model.predict(batch)
+    """
+    if isinstance(batch_size, bool) or not isinstance(
+        batch_size, (int, np.integer)
+    ):
+        raise TypeError(
+            f"batch_size must be a positive int, "
+            f"got {type(batch_size).__name__}"
+        )
+    if batch_size < 1:
+        raise ValueError(f"batch_size must be a positive int, got {batch_size}")
+    records = read_fasta(path)
+    options = dict(
+        alphabet=check_alphabet(alphabet),
+        dtype=np.dtype(dtype),
+        ambiguous=_check_ambiguous(ambiguous),
+        length=_check_length(length),
+    )
+    return _batches(records, os.fspath(path), int(batch_size), options)
+
+
+def _batches(records, path, batch_size, options):
+    first_length, names, sequences = None, [], []
+    for index, (name, sequence) in enumerate(records):
+        if options["length"] is None:
+            first_length = _check_record_length(
+                first_length, index, name, sequence, path
+            )
+        names.append(name)
+        sequences.append(sequence)
+        if len(sequences) == batch_size:
+            first = index + 1 - batch_size
+            yield _encode_records(sequences, names, first, path, options)
+            names, sequences = [], []
+    if sequences:
+        first = index + 1 - len(sequences)
+        yield _encode_records(sequences, names, first, path, options)
+
+
+def _check_record_length(first_length, index, name, sequence, path):
+    if first_length is None or len(sequence) == first_length:
+        return len(sequence)
+    raise ValueError(
+        f"record {index} ({name!r}) of {path} has {len(sequence)} bases but "
+        f"the first record has {first_length}; pass length=... to centre-crop "
+        f"longer and N-pad shorter records"
+    )
+
+
+def _encode_records(sequences, names, first_index, path, options):
+    def describe(i):
+        return f"record {first_index + i} ({names[i]!r}) of {path}"
+
+    return _encode(sequences, describe=describe, **options)

@@ -1,0 +1,274 @@
+"""Everything that turns user input into fixed-size batches of one-hot DNA.
+
+Sequences arrive as numpy arrays, h5py datasets, `tf.data.Dataset`s,
+`keras.utils.PyDataset`s, generators yielding `x` or `(x, y)`, or FASTA
+files. They leave as float batches of exactly `batch_size` rows (the last
+one zero-padded, with its number of real rows), so the compiled scan sees a
+single shape and never retraces. Shapes and values are checked here, once.
+"""
+
+from __future__ import annotations
+
+import os
+import queue
+import threading
+from typing import Iterator
+
+import numpy as np
+
+FASTA_SUFFIXES = (".fa", ".fasta", ".fna", ".fa.gz", ".fasta.gz", ".fna.gz")
+
+
+def alphabet_of(sequences) -> str | None:
+    """The channel order that `sequences` declare, if any (`.alphabet`)."""
+    alphabet = getattr(sequences, "alphabet", None)
+    return alphabet if isinstance(alphabet, str) else None
+
+
+def _first_array(item):
+    """`x` from an element that is `x`, `(x,)`, `(x, y)` or `(x, y, w)`."""
+    if isinstance(item, (tuple, list)):
+        if not item:
+            raise ValueError("The sequence source yielded an empty tuple.")
+        item = item[0]
+    if isinstance(item, dict):
+        raise ValueError(
+            "The sequence source yielded a dict; yield the one-hot array "
+            "`x` or a tuple `(x, y)` instead."
+        )
+    return np.asarray(item)
+
+
+def _iter_raw(sequences, read_size: int) -> Iterator[np.ndarray]:
+    """Arrays of shape (n, L, 4) in source order, as the source gives them."""
+    if isinstance(sequences, (str, os.PathLike)):
+        path = os.fspath(sequences)
+        if not path.lower().endswith(FASTA_SUFFIXES):
+            raise ValueError(
+                f"Cannot read sequences from {path!r}: only FASTA files "
+                f"({', '.join(FASTA_SUFFIXES)}) are read from a path here. "
+                "Load other files into an array first."
+            )
+        from keras_motifs.sequences import fasta_batches
+
+        yield from fasta_batches(path, batch_size=read_size)
+        return
+    if hasattr(sequences, "shape") and hasattr(sequences, "__getitem__"):
+        # numpy arrays, h5py datasets and other sliceable arrays.
+        shape = tuple(sequences.shape)
+        check_rank(shape)
+        for start in range(0, shape[0], read_size):
+            yield np.asarray(sequences[start : start + read_size])
+        return
+    try:
+        import keras
+
+        if isinstance(sequences, keras.utils.PyDataset):
+            for index in range(len(sequences)):
+                yield _first_array(sequences[index])
+            return
+    except ImportError:  # pragma: no cover - keras is a dependency
+        pass
+    if _is_tf_dataset(sequences):
+        sequences = sequences.as_numpy_iterator()
+    if isinstance(sequences, (list, tuple)) and sequences and isinstance(
+        sequences[0], str
+    ):
+        raise TypeError(
+            "Received a list of strings; encode them first with "
+            "keras_motifs.one_hot(sequences)."
+        )
+    if not hasattr(sequences, "__iter__"):
+        raise TypeError(
+            "Sequences must be a numpy array (N, length, 4), an h5py "
+            "dataset, a tf.data.Dataset, a keras.utils.PyDataset, a "
+            f"generator of batches or a FASTA path; received "
+            f"{type(sequences).__name__}."
+        )
+    for item in sequences:
+        yield _first_array(item)
+
+
+def _is_tf_dataset(obj) -> bool:
+    module = type(obj).__module__
+    return module.startswith("tensorflow") and hasattr(
+        obj, "as_numpy_iterator"
+    )
+
+
+def check_rank(shape):
+    """Raises a clear error unless `shape` is (N, length, channels)."""
+    if len(shape) != 3:
+        hint = ""
+        if len(shape) == 2:
+            hint = (
+                " A 2-D array looks like a single sequence (length, 4) or "
+                "integer base codes: add a batch axis with x[None] or one-hot "
+                "encode with keras_motifs.one_hot."
+            )
+        raise ValueError(
+            f"Sequences must have shape (N, length, 4); received shape "
+            f"{shape} (rank {len(shape)}).{hint}"
+        )
+
+
+def check_batch(x: np.ndarray, length: int | None) -> None:
+    """Raises a clear error unless `x` is a batch of one-hot-like DNA.
+
+    Rows may be exact one-hot vectors, all zeros or fractional (N as 0.25
+    each); values must lie in [0, 1] and each row must sum to at most 1.
+
+    Args:
+        x: Array (n, length, 4).
+        length: The sequence length the model expects, or `None` for any.
+    """
+    check_rank(x.shape)
+    if x.shape[-1] != 4:
+        hint = ""
+        if x.shape[1] == 4:
+            hint = (
+                " It looks channels-first (N, 4, length), as DeepSEA stores "
+                "it: transpose with x.transpose(0, 2, 1)."
+            )
+        raise ValueError(
+            f"Sequences must have 4 channels (A, C, G, T in some order) on "
+            f"the last axis; received shape {x.shape}.{hint}"
+        )
+    if length is not None and x.shape[1] != length:
+        raise ValueError(
+            f"The model expects sequences of length {length}; received "
+            f"length {x.shape[1]} (shape {x.shape}). Crop or pad the "
+            "sequences to the model's input length."
+        )
+    if x.dtype == bool:
+        return
+    if not (
+        np.issubdtype(x.dtype, np.number) and not np.iscomplexobj(x)
+    ):
+        raise TypeError(
+            f"Sequences must be numeric or boolean; received dtype "
+            f"{x.dtype}."
+        )
+    if np.issubdtype(x.dtype, np.floating) and not np.isfinite(x).all():
+        raise ValueError(
+            "Sequences contain NaN or infinite values; one-hot DNA holds "
+            "values in [0, 1]. Replace them (e.g. np.nan_to_num) first."
+        )
+    if x.size and (x.min() < 0 or x.max() > 1):
+        raise ValueError(
+            f"Sequences are not one-hot: values range from {x.min()} to "
+            f"{x.max()}, expected [0, 1]. Encode DNA with "
+            "keras_motifs.one_hot."
+        )
+    if x.size and x.sum(axis=-1).max() > 1 + 1e-3:
+        raise ValueError(
+            "Sequences are not one-hot: some positions have channels that "
+            "sum to more than 1. Encode DNA with keras_motifs.one_hot."
+        )
+
+
+def fixed_batches(
+    sequences,
+    batch_size: int,
+    *,
+    length: int | None = None,
+    dtype="float32",
+) -> Iterator[tuple[np.ndarray, int]]:
+    """Yields `(batch, n_valid)` with every batch of exactly `batch_size`.
+
+    Source batches of any size are split or joined; the last batch is
+    zero-padded and `n_valid` says how many of its rows are real.
+
+    Args:
+        sequences: Any supported source (see the module docstring).
+        batch_size: Rows per yielded batch.
+        length: Expected sequence length, or `None` to take the first
+            batch's length and require it of the rest.
+        dtype: Dtype of the yielded batches (the model's input dtype).
+
+    Returns:
+        A generator of `(np.ndarray (batch_size, length, 4), int)`.
+
+    Raises:
+        ValueError: on a badly shaped or non one-hot batch, or an empty
+            source.
+    """
+    buffer = None
+    filled = 0
+    seen = 0
+    for raw in _iter_raw(sequences, batch_size):
+        if raw.ndim == 2 and raw.shape[-1] == 4:
+            raise ValueError(
+                f"The source yielded a single sequence of shape {raw.shape}; "
+                "yield batches (n, length, 4), e.g. dataset.batch(256)."
+            )
+        check_batch(raw, length)
+        if raw.shape[0] == 0:
+            continue
+        if buffer is None:
+            length = raw.shape[1]
+            buffer = np.zeros((batch_size, length, 4), dtype=dtype)
+        seen += raw.shape[0]
+        start = 0
+        while start < raw.shape[0]:
+            take = min(batch_size - filled, raw.shape[0] - start)
+            buffer[filled : filled + take] = raw[start : start + take]
+            filled += take
+            start += take
+            if filled == batch_size:
+                yield buffer, batch_size
+                buffer = np.zeros_like(buffer)
+                filled = 0
+    if not seen:
+        raise ValueError(
+            "No sequences to scan: the source is empty. Pass at least one "
+            "sequence of shape (length, 4)."
+        )
+    if filled:
+        yield buffer, filled
+
+
+def prefetch(iterator: Iterator, depth: int = 2) -> Iterator:
+    """Runs `iterator` in a background thread, `depth` items ahead.
+
+    Reading (HDF5, FASTA parsing, generators) then overlaps with the scan.
+    Exceptions raised by the source are re-raised in the consumer.
+
+    Args:
+        iterator: Any iterator.
+        depth: How many items to read ahead.
+
+    Returns:
+        An iterator over the same items, in order.
+    """
+    items: queue.Queue = queue.Queue(maxsize=depth)
+    done = object()
+    stop = threading.Event()
+
+    def produce():
+        try:
+            for item in iterator:
+                while not stop.is_set():
+                    try:
+                        items.put(item, timeout=0.1)
+                        break
+                    except queue.Full:
+                        continue
+                if stop.is_set():
+                    return
+            items.put(done)
+        except BaseException as error:  # re-raised in the consumer
+            items.put(error)
+
+    thread = threading.Thread(target=produce, daemon=True)
+    thread.start()
+    try:
+        while True:
+            item = items.get()
+            if item is done:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()

@@ -1,0 +1,31 @@
+"""Shared test fixtures: the optional `../shared` material and small helpers."""
+
+import os
+import pathlib
+
+import numpy as np
+import pytest
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+SHARED = pathlib.Path(os.environ.get("KERAS_MOTIFS_SHARED", ROOT.parent / "shared"))
+
+
+def shared_file(relative):
+    """Path of a file under `../shared`, or skip the test with a reason."""
+    path = SHARED / relative
+    if not path.exists():
+        pytest.skip(f"shared fixture {relative} not available at {SHARED}")
+    return path
+
+
+@pytest.fixture
+def rng():
+    return np.random.default_rng(0)
+
+
+def random_one_hot(rng, n, length, alphabet_size=4, dtype="float32"):
+    """Random one-hot DNA of shape (n, length, alphabet_size)."""
+    codes = rng.integers(0, alphabet_size, size=(n, length))
+    return np.eye(alphabet_size, dtype=dtype)[codes]

@@ -1,0 +1,311 @@
+"""Conv1DInterpreter against plain reference loops."""
+
+import h5py
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+from conftest import random_one_hot, shared_file
+
+from keras_motifs import Conv1DInterpreter, OneHotArray, one_hot, read_fasta
+from keras_motifs.geometry import ConvGeometry
+
+
+def conv_model(length=40, filters=6, kernel=5, **conv_kwargs):
+    inputs = keras.Input((length, 4))
+    conv = keras.layers.Conv1D(
+        filters, kernel, activation="relu", name="conv", **conv_kwargs
+    )(inputs)
+    pooled = keras.layers.GlobalMaxPooling1D()(conv)
+    return keras.Model(inputs, keras.layers.Dense(1)(pooled))
+
+
+def numpy_activations(x, kernel, bias, strides, dilation, pad_left, n_out):
+    """Direct convolution: act[n, j, f] over windows read position by position."""
+    n, length, _ = x.shape
+    width, _, filters = kernel.shape
+    out = np.zeros((n, n_out, filters))
+    for j in range(n_out):
+        for i in range(width):
+            p = j * strides - pad_left + i * dilation
+            if 0 <= p < length:
+                out[:, j, :] += x[:, p, :] @ kernel[i]
+    return np.maximum(out + bias, 0)
+
+
+def seed_method(activations, x, width, strides, dilation, pad_left, threshold):
+    """The seed algorithm: a loop over filters and sequences."""
+    n, length, _ = x.shape
+    filters = activations.shape[-1]
+    counts = np.zeros((filters, width, 4))
+    nsites = np.zeros(filters, dtype=int)
+    for f in range(filters):
+        for s in range(n):
+            j = int(np.argmax(activations[s, :, f]))
+            if activations[s, j, f] > threshold:
+                nsites[f] += 1
+                for i in range(width):
+                    p = j * strides - pad_left + i * dilation
+                    if 0 <= p < length:
+                        counts[f, i] += x[s, p]
+    return counts, nsites
+
+
+def reference_windows(model, x, threshold=0.0):
+    """Seed method on the model's own activations, valid padding."""
+    conv = model.get_layer("conv")
+    sub = keras.Model(model.inputs, conv.output)
+    activations = sub.predict(x, verbose=0)
+    return seed_method(activations, x, conv.kernel_size[0], 1, 1, 0, threshold)
+
+
+@pytest.mark.parametrize("batch_size", [7, 64, 500])
+def test_valid_padding_matches_seed_loop(rng, batch_size):
+    keras.utils.set_random_seed(1)
+    model = conv_model()
+    x = random_one_hot(rng, 150, 40)
+    motifs = Conv1DInterpreter(model).extract(x, batch_size=batch_size)
+    counts, nsites = reference_windows(model, x)
+    np.testing.assert_array_equal(motifs.nsites, nsites)
+    np.testing.assert_allclose(motifs.counts, counts)
+    assert nsites.min() > 0  # the test exercises kept windows
+
+
+def test_nonzero_threshold_and_integer_input(rng):
+    keras.utils.set_random_seed(2)
+    model = conv_model()
+    x = random_one_hot(rng, 120, 40, dtype="uint8")
+    threshold = 0.3
+    motifs = Conv1DInterpreter(model).extract(x, threshold=threshold)
+    counts, nsites = reference_windows(model, x.astype("float32"), threshold)
+    np.testing.assert_array_equal(motifs.nsites, nsites)
+    np.testing.assert_allclose(motifs.counts, counts)
+
+
+# (padding, strides, dilation, pad_left computed by hand for kernel 5, L 40)
+GEOMETRIES = [
+    ("same", 1, 1, 2),
+    ("causal", 1, 1, 4),
+    ("valid", 2, 1, 0),
+    ("same", 2, 1, 1),  # out 20, span 5: total pad 3 -> 1 left
+    ("valid", 1, 2, 0),
+    ("same", 1, 2, 4),  # span 9: total pad 8 -> 4 left
+    ("causal", 1, 2, 8),
+    ("causal", 2, 1, 4),
+]
+
+
+@pytest.mark.parametrize("padding,strides,dilation,pad_left", GEOMETRIES)
+def test_geometry_matches_hand_computed_windows(
+    rng, padding, strides, dilation, pad_left
+):
+    keras.utils.set_random_seed(3)
+    model = conv_model(
+        padding=padding, strides=strides, dilation_rate=dilation
+    )
+    x = random_one_hot(rng, 80, 40)
+    conv = model.get_layer("conv")
+    kernel, bias = (w.numpy() for w in conv.weights)
+    n_out = conv.output.shape[1]
+    activations = numpy_activations(
+        x, kernel, bias, strides, dilation, pad_left, n_out
+    )
+    keras_activations = keras.Model(model.inputs, conv.output).predict(
+        x, verbose=0
+    )
+    np.testing.assert_allclose(activations, keras_activations, atol=1e-5)
+    counts, nsites = seed_method(
+        activations, x, 5, strides, dilation, pad_left, 0.0
+    )
+    motifs = Conv1DInterpreter(model).extract(x, batch_size=32)
+    np.testing.assert_array_equal(motifs.nsites, nsites)
+    np.testing.assert_allclose(motifs.counts, counts)
+    geometry = ConvGeometry.from_layer(conv)
+    assert geometry.pad_left(40) == pad_left
+    assert geometry.output_length(40) == n_out
+
+
+def test_scan_returns_max_and_argmax(rng):
+    model = conv_model()
+    x = random_one_hot(rng, 30, 40)
+    best, position = Conv1DInterpreter(model).scan(x, batch_size=8)
+    activations = keras.Model(
+        model.inputs, model.get_layer("conv").output
+    ).predict(x, verbose=0)
+    np.testing.assert_allclose(best, activations.max(axis=1), rtol=1e-5)
+    np.testing.assert_array_equal(position, activations.argmax(axis=1))
+
+
+def planted_model(motif, length=60):
+    """A single-filter model whose kernel scores `motif` (rows ACGT)."""
+    inputs = keras.Input((length, 4))
+    conv = keras.layers.Conv1D(1, motif.shape[0], name="conv")
+    outputs = conv(inputs)
+    conv.set_weights([(motif - 0.25)[:, :, None], np.zeros(1)])
+    return keras.Model(inputs, outputs)
+
+
+def test_planted_motif_is_recovered_on_either_strand(rng):
+    x = random_one_hot(rng, 200, 60)
+    positions = rng.integers(0, 50, size=200)
+    reverse = rng.random(200) < 0.5
+    site = one_hot("GAACCTGTTC")[0]  # a non-palindromic planted site
+    for n, (p, r) in enumerate(zip(positions, reverse)):
+        x[n, p : p + 10] = site[::-1, ::-1] if r else site
+    model = planted_model(site * 0.9 + 0.025)
+    interpreter = Conv1DInterpreter(model)
+    forward = interpreter.extract(x, strands="forward", threshold=5.0)
+    both = interpreter.extract(x, strands="both", threshold=5.0)
+    # Forward only finds the forward-planted sites.
+    assert forward.nsites[0] == np.sum(~reverse)
+    # Both strands find every site and read each in the motif's orientation.
+    assert both.nsites[0] == 200
+    consensus = "".join("ACGT"[i] for i in both.probabilities()[0].argmax(1))
+    assert consensus == "GAACCTGTTC"
+    assert both.probabilities()[0].max(axis=1).min() > 0.95
+
+
+def test_alphabet_reorders_to_acgt(rng):
+    keras.utils.set_random_seed(4)
+    model = conv_model()
+    x = random_one_hot(rng, 60, 40)
+    plain = Conv1DInterpreter(model).extract(x)
+    agct = [0, 2, 1, 3]  # channel of A, G, C, T in ACGT
+    # The same model reading AGCT data: permute its kernel channels too.
+    conv = model.get_layer("conv")
+    kernel, bias = conv.get_weights()
+    model_agct = conv_model()
+    model_agct.get_layer("conv").set_weights([kernel[:, agct], bias])
+    declared = OneHotArray(x[..., agct], alphabet="AGCT")
+    np.testing.assert_allclose(
+        Conv1DInterpreter(model_agct).extract(declared).counts, plain.counts
+    )
+    np.testing.assert_allclose(
+        Conv1DInterpreter(model_agct, alphabet="AGCT")
+        .extract(np.asarray(declared))
+        .counts,
+        plain.counts,
+    )
+
+
+def test_relative_threshold_brackets_exact_reference(rng):
+    keras.utils.set_random_seed(5)
+    model = conv_model(filters=8)
+    x = random_one_hot(rng, 400, 40)
+    activations = keras.Model(
+        model.inputs, model.get_layer("conv").output
+    ).predict(x, verbose=0)
+    fraction = 0.6
+    motifs = Conv1DInterpreter(model).extract(
+        x, relative_threshold=fraction, batch_size=50
+    )
+    band = 2 ** (1 / 64)
+    for f in range(8):
+        cutoff = fraction * activations[..., f].max()
+        hi = seed_method(activations[..., f : f + 1], x, 5, 1, 1, 0, cutoff * band)
+        lo = seed_method(activations[..., f : f + 1], x, 5, 1, 1, 0, cutoff / band)
+        assert lo[1][0] >= motifs.nsites[f] >= hi[1][0]
+        assert np.all(motifs.counts[f] <= lo[0][0] + 1e-9)
+        assert np.all(motifs.counts[f] >= hi[0][0] - 1e-9)
+        exact = seed_method(activations[..., f : f + 1], x, 5, 1, 1, 0, cutoff)
+        assert abs(motifs.nsites[f] - exact[1][0]) <= max(2, 0.02 * exact[1][0])
+
+
+def test_sources_give_identical_counts(rng, tmp_path):
+    keras.utils.set_random_seed(6)
+    model = conv_model()
+    x = random_one_hot(rng, 90, 40)
+    interpreter = Conv1DInterpreter(model)
+    expected = interpreter.extract(x, batch_size=32)
+
+    path = tmp_path / "x.h5"
+    with h5py.File(path, "w") as f:
+        f["x"] = x
+    with h5py.File(path, "r") as f:
+        from_h5 = interpreter.extract(f["x"], batch_size=32)
+
+    dataset = tf.data.Dataset.from_tensor_slices((x, np.zeros(90))).batch(13)
+
+    class Batches(keras.utils.PyDataset):
+        def __len__(self):
+            return 5
+
+        def __getitem__(self, i):
+            return x[i * 20 : (i + 1) * 20], np.zeros(20)
+
+    def generator():
+        for start in range(0, 90, 11):
+            yield x[start : start + 11]
+
+    for source in (from_h5, interpreter.extract(dataset, batch_size=32),
+                   interpreter.extract(Batches(), batch_size=32),
+                   interpreter.extract(generator(), batch_size=32)):
+        np.testing.assert_allclose(source.counts, expected.counts)
+        np.testing.assert_array_equal(source.nsites, expected.nsites)
+
+
+def test_non_one_hot_rows_add_their_values(rng):
+    keras.utils.set_random_seed(7)
+    model = conv_model()
+    x = random_one_hot(rng, 50, 40)
+    x[:, 10:14] = 0.25
+    x[:, 20:22] = 0.0
+    motifs = Conv1DInterpreter(model).extract(x)
+    counts, nsites = reference_windows(model, x)
+    np.testing.assert_allclose(motifs.counts, counts)
+    np.testing.assert_array_equal(motifs.nsites, nsites)
+
+
+def test_nested_sequential_and_batchnorm_activation(rng):
+    inner = keras.Sequential(
+        [
+            keras.Input((40, 4)),
+            keras.layers.Conv1D(4, 5, padding="same", name="inner_conv"),
+            keras.layers.BatchNormalization(name="bn"),
+            keras.layers.Activation("relu", name="act"),
+        ],
+        name="inner",
+    )
+    inputs = keras.Input((40, 4))
+    features = inner(inputs)
+    outputs = keras.layers.Dense(1)(keras.layers.GlobalMaxPooling1D()(features))
+    model = keras.Model(inputs, outputs)
+    x = random_one_hot(rng, 40, 40)
+    interpreter = Conv1DInterpreter(model)
+    assert interpreter.layer.name == "inner_conv"
+    conv = inner.get_layer("inner_conv")
+    activations = keras.Model(inner.inputs, conv.output).predict(x, verbose=0)
+    counts, nsites = seed_method(activations, x, 5, 1, 1, 2, 0.0)
+    motifs = interpreter.extract(x)
+    np.testing.assert_allclose(motifs.counts, counts)
+    np.testing.assert_array_equal(motifs.nsites, nsites)
+    after = Conv1DInterpreter(model, activation_layer="act").extract(x)
+    activations = keras.Model(
+        inner.inputs, inner.get_layer("act").output
+    ).predict(x, verbose=0)
+    counts, nsites = seed_method(activations, x, 5, 1, 1, 2, 0.0)
+    np.testing.assert_allclose(after.counts, counts)
+
+
+def test_real_ctcf_peaks_give_back_ctcf(rng):
+    pytest.importorskip("pyjaspar")
+    path = shared_file("fixtures/real/Gm12878.CTCF.top500.w200.fa")
+    from keras_motifs.jaspar import jaspar_motifs
+
+    ctcf = jaspar_motifs(["MA0139.1"])
+    probabilities = ctcf.matrices()[0]
+    width = probabilities.shape[0]
+    inputs = keras.Input((200, 4))
+    conv = keras.layers.Conv1D(1, width, name="conv")
+    model = keras.Model(inputs, conv(inputs))
+    pwm = np.log2((probabilities + 0.01) / 0.25)
+    conv.set_weights([pwm[:, :, None], np.zeros(1)])
+    motifs = Conv1DInterpreter(model).extract(
+        str(path), strands="both", relative_threshold=0.5
+    )
+    assert motifs.nsites[0] > 250  # most of the 500 peaks hold a site
+    recovered = motifs.probabilities()[0]
+    corr = np.corrcoef(recovered.ravel(), probabilities.ravel())[0, 1]
+    assert corr > 0.8
+    names = [name for name, _ in read_fasta(path)]
+    assert len(names) == 500
