@@ -3,7 +3,7 @@
 JASPAR matrices are read from the SQLite releases shipped with the `pyjaspar`
 package (JASPAR2014 to the newest), so nothing is downloaded. Each release,
 collection and taxonomic group is loaded once per process and cached, because
-reading a whole collection takes seconds.
+reading a whole collection takes up to a few seconds.
 """
 
 import functools
@@ -11,9 +11,7 @@ import warnings
 
 import numpy as np
 
-from keras_motifs.motifs import Motif, MotifSet
-
-_ALPHABET = "ACGT"
+from keras_motifs.motifs import ALPHABET, Motif, MotifSet
 
 
 def jaspar_releases() -> list[str]:
@@ -135,7 +133,7 @@ def _check_ids(ids):
 def _record(motif):
     """(matrix_id, TF name, counts (width, 4)) of a Bio.motifs.jaspar.Motif."""
     counts = np.array(
-        [motif.counts[letter] for letter in _ALPHABET], dtype="float64"
+        [motif.counts[letter] for letter in ALPHABET], dtype="float64"
     ).T
     counts.setflags(write=False)
     return motif.matrix_id, motif.name, counts

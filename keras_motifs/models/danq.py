@@ -1,0 +1,251 @@
+"""DanQ: a convolutional and bidirectional recurrent model of DNA function.
+
+DanQ (Quang & Xie, 2016, Nucleic Acids Research) predicts the 919 DeepSEA
+chromatin targets of a 1,000 bp one-hot sequence: a Conv1D layer of motif
+detectors, max pooling, a bidirectional LSTM over the pooled motif track, a
+dense layer and one sigmoid output per target. DanQ-JASPAR is the larger
+variant whose first layer is partly seeded with JASPAR motifs.
+"""
+
+import numbers
+
+import keras
+
+from keras_motifs.initializers import MotifBiasInitializer, MotifInitializer
+from keras_motifs.jaspar import jaspar_motifs
+
+
+def build_danq(
+    sequence_length: int = 1000,
+    n_tasks: int = 919,
+    *,
+    filters: int = 320,
+    kernel_size: int = 26,
+    pool_size: int = 13,
+    lstm_units: int = 320,
+    bidirectional: bool = True,
+    conv_dropout: float = 0.2,
+    lstm_dropout: float = 0.5,
+    dense_units: int = 925,
+    kernel_initializer="glorot_uniform",
+    bias_initializer="zeros",
+    compile: bool = True,
+    learning_rate: float = 0.001,
+    name: str = "danq",
+) -> keras.Model:
+    """Build the DanQ model.
+
+    The layers are `Input(sequence_length, 4)`, `Conv1D(filters,
+    kernel_size, padding="valid", activation="relu")`,
+    `MaxPooling1D(pool_size, strides=pool_size)`, `Dropout(conv_dropout)`,
+    `Bidirectional(LSTM(lstm_units, return_sequences=True))`,
+    `Dropout(lstm_dropout)`, `Flatten`, `Dense(dense_units, "relu")` and
+    `Dense(n_tasks, "sigmoid")`. The defaults are the published model:
+    46,926,479 parameters. The first layer is named `"conv1d"`.
+
+    When compiled, the model uses the published binary cross-entropy loss and
+    RMSprop optimizer, with multi-label ROC AUC (`"auc_roc"`) and PR AUC
+    (`"auc_pr"`) metrics over the `n_tasks` outputs.
+
+    Args:
+        sequence_length: Length of the input sequences (one-hot, A, C, G, T).
+        n_tasks: Number of sigmoid outputs (919 DeepSEA targets).
+        filters: Number of Conv1D filters (motif detectors).
+        kernel_size: Width of the Conv1D filters.
+        pool_size: Max-pooling window and stride.
+        lstm_units: LSTM units per direction.
+        bidirectional: Whether the LSTM reads both directions; `False` gives
+            a single forward LSTM.
+        conv_dropout: Dropout rate after pooling, in [0, 1).
+        lstm_dropout: Dropout rate after the LSTM, in [0, 1).
+        dense_units: Units of the hidden dense layer.
+        kernel_initializer: Initializer of the Conv1D kernel, such as a
+            `MotifInitializer`.
+        bias_initializer: Initializer of the Conv1D bias.
+        compile: Whether to compile the model.
+        learning_rate: RMSprop learning rate, used when compiling.
+        name: Name of the model.
+
+    Returns:
+        A `keras.Model` mapping `(batch, sequence_length, 4)` to
+        `(batch, n_tasks)`.
+
+    Example:
+
+    >>> model = build_danq()
+    >>> model.count_params()
+    46926479
+    >>> small = build_danq(200, 10, filters=8, lstm_units=4, dense_units=16)
+    >>> small.output_shape
+    (None, 10)
+    """
+    for argument, value in [
+        ("sequence_length", sequence_length),
+        ("n_tasks", n_tasks),
+        ("filters", filters),
+        ("kernel_size", kernel_size),
+        ("pool_size", pool_size),
+        ("lstm_units", lstm_units),
+        ("dense_units", dense_units),
+    ]:
+        _check_positive_int(argument, value)
+    _check_rate("conv_dropout", conv_dropout)
+    _check_rate("lstm_dropout", lstm_dropout)
+    _check_length(sequence_length, kernel_size, pool_size)
+
+    inputs = keras.Input((sequence_length, 4), name="sequence")
+    x = keras.layers.Conv1D(
+        filters,
+        kernel_size,
+        padding="valid",
+        activation="relu",
+        kernel_initializer=kernel_initializer,
+        bias_initializer=bias_initializer,
+        name="conv1d",
+    )(inputs)
+    x = keras.layers.MaxPooling1D(pool_size, strides=pool_size, name="pool")(x)
+    x = keras.layers.Dropout(conv_dropout, name="conv_dropout")(x)
+    lstm = keras.layers.LSTM(lstm_units, return_sequences=True, name="lstm")
+    if bidirectional:
+        lstm = keras.layers.Bidirectional(lstm, name="bilstm")
+    x = lstm(x)
+    x = keras.layers.Dropout(lstm_dropout, name="lstm_dropout")(x)
+    x = keras.layers.Flatten(name="flatten")(x)
+    x = keras.layers.Dense(dense_units, activation="relu", name="dense")(x)
+    outputs = keras.layers.Dense(n_tasks, activation="sigmoid", name="output")(x)
+    model = keras.Model(inputs, outputs, name=name)
+    if compile:
+        model.compile(
+            optimizer=keras.optimizers.RMSprop(learning_rate=learning_rate),
+            loss="binary_crossentropy",
+            metrics=[
+                keras.metrics.AUC(
+                    curve=curve,
+                    multi_label=True,
+                    num_labels=n_tasks,
+                    name=f"auc_{curve.lower()}",
+                )
+                for curve in ("ROC", "PR")
+            ],
+        )
+    return model
+
+
+def build_danq_jaspar(
+    sequence_length: int = 1000,
+    n_tasks: int = 919,
+    *,
+    filters: int = 1024,
+    kernel_size: int = 30,
+    pool_size: int = 15,
+    lstm_units: int = 512,
+    jaspar_release: str | None = "JASPAR2016",
+    collection: str | None = "CORE",
+    tax_group: str | None = "vertebrates",
+    fraction: float = 0.5,
+    reverse_complement_fraction: float = 0.01,
+    seed: int | None = None,
+    name: str = "danq_jaspar",
+    **kwargs,
+) -> keras.Model:
+    """Build DanQ-JASPAR: DanQ with a first layer seeded by JASPAR motifs.
+
+    1,024 filters of width 30, pooling 15 and a bidirectional LSTM of 512
+    units per direction. About half of the filters (`fraction`) are seeded
+    with the JASPAR motifs of `collection` and `tax_group` in
+    `jaspar_release`, a few of them (`reverse_complement_fraction`) as
+    reverse complements, through `MotifInitializer`; the seeded filters'
+    bias is drawn from U(-1, 0) (`MotifBiasInitializer`), the others' is
+    zero. JASPAR 2016 CORE vertebrates (519 motifs) is the paper's choice;
+    the paper seeded all 519 motifs and 6 reverse complements, which
+    `fraction=525 / 1024, reverse_complement_fraction=6 / 525` repeats.
+
+    Args:
+        sequence_length: Length of the input sequences.
+        n_tasks: Number of sigmoid outputs.
+        filters: Number of Conv1D filters.
+        kernel_size: Width of the Conv1D filters.
+        pool_size: Max-pooling window and stride.
+        lstm_units: LSTM units per direction.
+        jaspar_release: JASPAR release, such as `"JASPAR2016"`; `None` for
+            the newest available.
+        collection: JASPAR collection of the seeding motifs.
+        tax_group: Taxonomic group of the seeding motifs.
+        fraction: Fraction of the filters seeded with motifs.
+        reverse_complement_fraction: Fraction of the seeded filters holding
+            a reverse complement.
+        seed: Optional integer seed of the motif placement and the bias.
+        name: Name of the model.
+        **kwargs: Other `build_danq` arguments, such as `compile` or
+            `dense_units`.
+
+    Returns:
+        A `keras.Model` mapping `(batch, sequence_length, 4)` to
+        `(batch, n_tasks)`.
+
+    Example:
+
+    >>> model = build_danq_jaspar(compile=False, seed=0)
+    >>> model.get_layer("conv1d").kernel.shape
+    (30, 4, 1024)
+    """
+    _check_positive_int("filters", filters)
+    _check_positive_int("kernel_size", kernel_size)
+    motifs = jaspar_motifs(
+        release=jaspar_release, collection=collection, tax_group=tax_group
+    )
+    initializer = MotifInitializer(
+        motifs.names,
+        fraction=fraction,
+        reverse_complement_fraction=reverse_complement_fraction,
+        seed=seed,
+        jaspar_release=jaspar_release,
+    )
+    seeded = len(initializer.placements((kernel_size, 4, filters)))
+    return build_danq(
+        sequence_length,
+        n_tasks,
+        filters=filters,
+        kernel_size=kernel_size,
+        pool_size=pool_size,
+        lstm_units=lstm_units,
+        kernel_initializer=initializer,
+        bias_initializer=MotifBiasInitializer(seeded, seed=seed),
+        name=name,
+        **kwargs,
+    )
+
+
+def _check_positive_int(argument, value):
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, numbers.Integral)
+        or value < 1
+    ):
+        raise ValueError(
+            f"`{argument}` must be a positive integer. "
+            f"Received: {argument}={value!r}"
+        )
+
+
+def _check_rate(argument, value):
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, numbers.Real)
+        or not 0.0 <= value < 1.0
+    ):
+        raise ValueError(
+            f"`{argument}` must be a dropout rate in [0, 1). "
+            f"Received: {argument}={value!r}"
+        )
+
+
+def _check_length(sequence_length, kernel_size, pool_size):
+    """The pooled motif track must hold at least one position."""
+    shortest = kernel_size + pool_size - 1
+    if sequence_length < shortest:
+        raise ValueError(
+            f"`sequence_length`={sequence_length} is too short for a Conv1D "
+            f"of kernel_size={kernel_size} followed by max pooling of "
+            f"pool_size={pool_size}: it must be at least {shortest}."
+        )
