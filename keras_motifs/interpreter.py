@@ -9,8 +9,8 @@ import numpy as np
 from keras_motifs.geometry import ConvGeometry
 from keras_motifs.layers import find_conv1d, find_layer, output_model
 from keras_motifs.motifs import MotifSet
-from keras_motifs.scan import NO_BIN, BINS_PER_OCTAVE, ScanFunction
-from keras_motifs.scan import relative_bin_count
+from keras_motifs.scan import BINS_PER_OCTAVE, NO_BIN, ScanFunction
+from keras_motifs.scan import relative_bin_count, shift_bins
 from keras_motifs.sequences import check_alphabet, complement_indices
 from keras_motifs.sources import alphabet_of, fixed_batches, prefetch
 
@@ -259,7 +259,7 @@ class Conv1DInterpreter:
             if counts is None:
                 counts = np.zeros((filters, n_bins, batch_counts.shape[-1]))
                 sites = np.zeros((filters, n_bins))
-            counts, sites = _shift_bins(counts, sites, new_top - top, top)
+            counts, sites = shift_bins(counts, sites, new_top - top, top)
             counts += batch_counts.reshape(counts.shape)
             sites += batch_sites.reshape(sites.shape)
             top = new_top
@@ -273,19 +273,6 @@ class Conv1DInterpreter:
         counts = (counts * keep[..., None]).sum(axis=1)
         nsites = (sites * keep).sum(axis=1)
         return counts, nsites
-
-
-def _shift_bins(counts, sites, shift, top):
-    """Re-indexes bins after a filter's top bin moved up by `shift`."""
-    shift = np.where(top == NO_BIN, 0, shift)
-    if not shift.any():
-        return counts, sites
-    source = np.arange(counts.shape[1])[None, :] - shift[:, None]
-    inside = source >= 0
-    source = np.clip(source, 0, None)
-    counts = np.take_along_axis(counts, source[..., None], axis=1)
-    sites = np.take_along_axis(sites, source, axis=1)
-    return counts * inside[..., None], sites * inside
 
 
 def _check_threshold(threshold) -> float:

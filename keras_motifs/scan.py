@@ -162,22 +162,115 @@ class ScanFunction:
             )
         return self._compiled[name]
 
+    def _run(self, name, batched, shared=()):
+        """Runs a device function; one output tuple per replica.
+
+        Args:
+            name: The device function.
+            batched: Arguments with the batch on their first axis.
+            shared: Arguments every replica gets whole.
+
+        Inside a `tf.distribute` strategy scope with several replicas, the
+        batch is split across the replicas and each replica's outputs come
+        back; otherwise the one device's outputs do.
+        """
+        function = self._function(name)
+        strategy = _active_strategy()
+        if strategy is None:
+            outputs = function(*batched, *shared)
+            return [tuple(ops.convert_to_numpy(o) for o in outputs)]
+        n = strategy.num_replicas_in_sync
+        parts = np.array_split(np.arange(batched[0].shape[0]), n)
+
+        def distribute(array, split):
+            def value(context):
+                part = parts[context.replica_id_in_sync_group]
+                return array[part] if split else array
+
+            return strategy.experimental_distribute_values_from_function(value)
+
+        arguments = [distribute(a, True) for a in batched]
+        arguments += [distribute(a, False) for a in shared]
+        outputs = strategy.run(function, args=tuple(arguments))
+        local = [strategy.experimental_local_results(o) for o in outputs]
+        return [tuple(np.asarray(o[r]) for o in local) for r in range(n)]
+
     def scan(self, x):
         """Per-filter maximum, argmax and strand (1 = reverse) of a batch."""
-        outputs = self._function("_scan")(x)
-        return tuple(ops.convert_to_numpy(o) for o in outputs)
+        replicas = self._run("_scan", (x,))
+        return tuple(np.concatenate(o) for o in zip(*replicas))
 
     def count(self, x, n_valid, threshold):
         """Maxima, positions, summed windows and sites of one batch."""
         valid = np.arange(x.shape[0]) < n_valid
-        outputs = self._function("_count")(x, valid, threshold)
-        return tuple(ops.convert_to_numpy(o) for o in outputs)
+        replicas = self._run("_count", (x, valid), (threshold,))
+        best, position, counts, sites = zip(*replicas)
+        return (
+            np.concatenate(best),
+            np.concatenate(position),
+            sum(counts),
+            sum(sites),
+        )
 
     def count_binned(self, x, n_valid, threshold, top):
         """As `count`, with windows binned by activation (see module)."""
         valid = np.arange(x.shape[0]) < n_valid
-        outputs = self._function("_count_binned")(x, valid, threshold, top)
-        return tuple(ops.convert_to_numpy(o) for o in outputs)
+        replicas = self._run("_count_binned", (x, valid), (threshold, top))
+        best, position, counts, sites, tops = zip(*replicas)
+        new_top = np.max(tops, axis=0)
+        counts_total = sites_total = 0
+        for replica_counts, replica_sites, replica_top in zip(counts, sites, tops):
+            shifted_counts, shifted_sites = shift_bins(
+                replica_counts.reshape(self.n_filters, self.n_bins, -1),
+                replica_sites.reshape(self.n_filters, self.n_bins),
+                new_top - replica_top,
+                replica_top,
+            )
+            counts_total = counts_total + shifted_counts
+            sites_total = sites_total + shifted_sites
+        return (
+            np.concatenate(best),
+            np.concatenate(position),
+            counts_total,
+            sites_total,
+            new_top,
+        )
+
+
+def shift_bins(counts, sites, shift, top):
+    """Re-indexes activation bins after each filter's top bin moved up.
+
+    Args:
+        counts: (filters, bins, kernel_size * 4) binned window sums.
+        sites: (filters, bins) binned window counts.
+        shift: (filters,) how many bins each filter's top moved up.
+        top: (filters,) the top bins the arrays were binned against;
+            `NO_BIN` for filters with nothing binned yet.
+
+    Returns:
+        `(counts, sites)` binned against `top + shift`.
+    """
+    shift = np.where(top == NO_BIN, 0, shift)
+    if not shift.any():
+        return counts, sites
+    source = np.arange(counts.shape[1])[None, :] - shift[:, None]
+    inside = source >= 0
+    source = np.clip(source, 0, None)
+    counts = np.take_along_axis(counts, source[..., None], axis=1)
+    sites = np.take_along_axis(sites, source, axis=1)
+    return counts * inside[..., None], sites * inside
+
+
+def _active_strategy():
+    """The enclosing `tf.distribute` strategy if it has several replicas."""
+    if keras.backend.backend() != "tensorflow":
+        return None
+    import tensorflow as tf
+
+    if not tf.distribute.has_strategy():
+        return None
+    strategy = tf.distribute.get_strategy()
+    return strategy if strategy.num_replicas_in_sync > 1 else None
 
 
 def compile_for_backend(function, model):
