@@ -1,0 +1,502 @@
+"""Motif comparison with Tomtom: which known motif does each filter look like?
+
+`tomtom` compares query motifs (e.g. the filters of a layer) with a motif
+database (by default the newest JASPAR CORE vertebrates release, shipped
+offline with `pyjaspar`, or any MEME file, or a `MotifSet`) using the Tomtom
+algorithm (Gupta et al. 2007) as implemented by `memelite`. Each query gets,
+for every target, the p-value of its best alignment, the E-value (p-value
+times the number of targets) and the q-value (Benjamini-Hochberg over all of
+that query's targets), the alignment offset, overlap and orientation. The
+significant hits form a `Comparison`, written as a Tomtom-like TSV table.
+
+Two differences from MEME's `tomtom` are worth knowing. memelite scores
+Euclidean distances between columns; the default `distance="pearson"` maps
+each column to its centered, unit-length form first, so the distance between
+two columns becomes `sqrt(2 - 2r)` with `r` the Pearson correlation of the
+columns, a monotone stand-in for MEME's default Pearson score `r`. And
+memelite always takes the best alignment of any overlap: `min_overlap` drops
+targets whose best alignment overlaps fewer columns, where MEME would look
+for their best alignment among the longer overlaps.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import numbers
+import os
+from typing import Iterator
+
+import numpy as np
+
+from keras_motifs.meme import _write_atomically, read_meme
+from keras_motifs.motifs import MotifSet
+
+DISTANCES = ("pearson", "euclidean")
+TSV_COLUMNS = (
+    "Query_ID",
+    "Target_ID",
+    "Target_name",
+    "Optimal_offset",
+    "p-value",
+    "E-value",
+    "q-value",
+    "Overlap",
+    "Query_consensus",
+    "Target_consensus",
+    "Orientation",
+)
+# Queries per memelite call: its result array holds 5 float64 per query and
+# target, so a call stays near 32 MB whatever the number of queries.
+_RESULT_ENTRIES = 2**22 // 5
+
+
+@dataclasses.dataclass(frozen=True)
+class Hit:
+    """One significant match of a query motif with a target motif.
+
+    The fields are the columns of MEME Tomtom's table, plus `query_index`.
+
+    Args:
+        query_id: Name of the query motif.
+        target_id: Name of the target motif (a JASPAR matrix ID such as
+            `"MA0139.1"`).
+        target_name: Alternate name of the target (the JASPAR transcription
+            factor, such as `"CTCF"`), or `""`.
+        optimal_offset: Target position aligned with the first compared query
+            position, in the target's aligned orientation: a negative offset
+            `-k` means the target starts at query position `k` (MEME's
+            convention). Query positions count from the start of the compared
+            (trimmed) span.
+        p_value: Probability of an alignment score at least as good by chance.
+        e_value: `p_value` times the number of targets.
+        q_value: Benjamini-Hochberg false discovery rate over all targets of
+            the query.
+        overlap: Number of aligned positions.
+        query_consensus: Consensus of the compared span of the query.
+        target_consensus: Consensus of the target in its aligned orientation.
+        orientation: `"+"` for the target as given, `"-"` for its reverse
+            complement.
+        query_index: Index of the query in `Comparison.queries`.
+
+    Example:
+
+    >>> hit = comparison.best()[0]
+    >>> hit.target_id, hit.target_name, hit.orientation
+    ('MA0139.1', 'CTCF', '+')
+    """
+
+    query_id: str
+    target_id: str
+    target_name: str
+    optimal_offset: int
+    p_value: float
+    e_value: float
+    q_value: float
+    overlap: int
+    query_consensus: str
+    target_consensus: str
+    orientation: str
+    query_index: int
+
+    def tsv_row(self) -> str:
+        """The hit as one line of the TSV table, without newline.
+
+        Returns:
+            Tab-separated values in the order of `TSV_COLUMNS`.
+
+        Example:
+
+        >>> comparison.best()[0].tsv_row().split("\\t")[:2]
+        ['filter3', 'MA0139.1']
+        """
+        values = dataclasses.astuple(self)[: len(TSV_COLUMNS)]
+        return "\t".join(
+            f"{value:.6g}" if isinstance(value, float) else str(value)
+            for value in values
+        )
+
+
+class Comparison:
+    """The significant Tomtom hits of a set of query motifs.
+
+    Made by `tomtom`. Iterating gives the `Hit`s, grouped by query in query
+    order and by increasing p-value within a query.
+
+    Args:
+        hits: The `Hit`s.
+        queries: The query `MotifSet` as given to `tomtom` (untrimmed).
+        targets: The target `MotifSet`.
+        settings: Description of the comparison's settings, one line per
+            item, written as `#` comment lines at the top of the TSV table.
+
+    Example:
+
+    >>> comparison = tomtom(motifs)
+    >>> [(hit.query_id, hit.target_name) for hit in comparison.best()][:1]
+    [('filter3', 'CTCF')]
+    """
+
+    def __init__(
+        self,
+        hits: list[Hit],
+        queries: MotifSet,
+        targets: MotifSet,
+        settings: list[str],
+    ):
+        self.hits = list(hits)
+        self.queries = queries
+        self.targets = targets
+        self.settings = list(settings)
+
+    def __len__(self) -> int:
+        return len(self.hits)
+
+    def __iter__(self) -> Iterator[Hit]:
+        return iter(self.hits)
+
+    def __repr__(self) -> str:
+        return (
+            f"<Comparison {len(self.hits)} hits for {len(self.best())} of "
+            f"{len(self.queries)} queries against {len(self.targets)} targets>"
+        )
+
+    def best(self) -> list[Hit]:
+        """The best (lowest p-value) hit of each query that has a hit.
+
+        Returns:
+            A list of `Hit`, one per query with a hit, in query order.
+
+        Example:
+
+        >>> {hit.query_id: hit.target_name for hit in comparison.best()}
+        {'filter3': 'CTCF'}
+        """
+        best = {}
+        for hit in self.hits:
+            best.setdefault(hit.query_index, hit)
+        return [best[index] for index in sorted(best)]
+
+    def annotate(self) -> MotifSet:
+        """The queries, each named after its best hit.
+
+        A query with a hit gets the best hit's target name (or its ID when the
+        target has no alternate name) as `alt_name`, written by `write_meme`
+        as `MOTIF <name> <alt_name>`; whitespace in names becomes `_`. Queries
+        without a hit keep their `alt_name`.
+
+        Returns:
+            A `MotifSet` with the queries' counts, bounds and names.
+
+        Example:
+
+        >>> comparison.annotate().alt_names[:4]
+        [None, None, None, 'CTCF']
+        """
+        alt_names = list(self.queries.alt_names)
+        for hit in self.best():
+            label = hit.target_name or hit.target_id
+            alt_names[hit.query_index] = "_".join(label.split())
+        queries = self.queries
+        return MotifSet(
+            queries.counts,
+            queries.nsites,
+            names=queries.names,
+            alt_names=alt_names,
+            filters=queries.filters,
+            background=queries.background,
+            bounds=queries.bounds,
+        )
+
+    def write_tsv(self, path):
+        """Writes the hits as a tab-separated table like MEME Tomtom's.
+
+        The table starts with `#` comment lines recording the settings
+        (distance, threshold, whether and how queries were trimmed), then a
+        header of `TSV_COLUMNS`, then one row per hit. The file is written to
+        a temporary file in the same directory and renamed, so a failure never
+        leaves a partial file.
+
+        Args:
+            path: Output file (str or path-like).
+
+        Returns:
+            `path`.
+
+        Example:
+
+        >>> comparison.write_tsv("tomtom.tsv")
+        'tomtom.tsv'
+        """
+        lines = [f"# {line}" for line in self.settings]
+        lines.append("\t".join(TSV_COLUMNS))
+        lines.extend(hit.tsv_row() for hit in self.hits)
+        _write_atomically(path, "\n".join(lines) + "\n")
+        return path
+
+
+def tomtom(
+    queries: MotifSet,
+    targets: MotifSet | str | os.PathLike | None = None,
+    *,
+    release: str | None = None,
+    collection: str | None = "CORE",
+    tax_group: str | None = "vertebrates",
+    trim: bool = True,
+    min_information: float = 0.2,
+    distance: str = "pearson",
+    threshold: float = 0.5,
+    evalue: bool = False,
+    min_overlap: int = 1,
+) -> Comparison:
+    """Compares motifs with a motif database using Tomtom.
+
+    Each query is compared with every target on both strands by memelite's
+    Tomtom (complete scores). The p-value of a query-target pair is that of
+    their best alignment; the E-value is the p-value times the number of
+    targets and the q-value is the Benjamini-Hochberg false discovery rate
+    over all targets of the query. Hits with a q-value (or, with
+    `evalue=True`, an E-value) below `threshold` are kept. Queries with
+    `nsites` 0 are skipped.
+
+    By default the queries are first trimmed to the span between their first
+    and last position with at least `min_information` bits
+    (`MotifSet.trim`): the flat edges of wide filters (26 bp in DanQ)
+    otherwise align with long, flat database motifs by chance. This matters
+    most for `distance="euclidean"` (untrimmed, DanQ's filters get 60 JASPAR
+    hits MEME's Tomtom does not report, trimmed 21). Under `"pearson"` a
+    flat column scores the same against every column, so trimming matters
+    less, and `trim=False` is closer to MEME's Tomtom, which compares motifs
+    as given (see `benchmarks/danq_tomtom_agreement.py`). Offsets and
+    consensus sequences refer to the compared span. The TSV table of the
+    result records the trimming.
+
+    memelite compiles its kernels with numba on first use in a Python
+    environment (about a minute), and caches them on disk afterwards.
+
+    Args:
+        queries: The query `MotifSet`, e.g. from `Conv1DInterpreter`.
+        targets: The motif database: `None` for JASPAR (see `release`,
+            `collection` and `tax_group`), the path of a MEME file, or a
+            `MotifSet`. Targets with `nsites` 0 are left out.
+        release: JASPAR release such as `"JASPAR2016"` when `targets` is
+            `None`. Defaults to the newest release shipped with `pyjaspar`.
+        collection: JASPAR collection when `targets` is `None`.
+        tax_group: JASPAR taxonomic group when `targets` is `None`.
+        trim: Whether to trim the queries' low-information edges first.
+        min_information: Information threshold in bits for trimming.
+        distance: Column distance: `"pearson"` (columns centered and scaled to
+            unit length, a stand-in for MEME's default Pearson correlation)
+            or `"euclidean"` (memelite's own distance between probabilities).
+        threshold: A hit's q-value (or E-value, see `evalue`) must be below
+            this. MEME Tomtom's default is a q-value below 0.5.
+        evalue: Whether `threshold` applies to E-values instead of q-values
+            (MEME Tomtom's `-evalue`).
+        min_overlap: Smallest number of aligned positions of a hit.
+
+    Returns:
+        A `Comparison` of the hits.
+
+    Example:
+
+    >>> comparison = tomtom(motifs, release="JASPAR2016")
+    >>> comparison.write_tsv("tomtom.tsv")
+    'tomtom.tsv'
+    >>> named = comparison.annotate()
+    """
+    _check_motif_set(queries, "queries")
+    _check_options(distance, threshold, min_information, min_overlap)
+    targets = _load_targets(targets, release, collection, tax_group)
+    indices = _queries_with_sites(queries)
+    compared = (queries.trim(min_information) if trim else queries)[indices]
+    p_values, offsets, overlaps, strands = _tomtom_matrices(compared, targets, distance)
+    p_values = np.where(overlaps >= min_overlap, p_values, 1.0)
+    e_values = p_values * len(targets)
+    q_values = benjamini_hochberg(p_values)
+    rows, columns = np.nonzero((e_values if evalue else q_values) < threshold)
+    order = np.lexsort((columns, p_values[rows, columns], rows))
+    target_consensus = {
+        False: targets.consensus(),
+        True: targets.reverse_complement().consensus(),
+    }
+    query_consensus = compared.consensus()
+    hits = [
+        Hit(
+            query_id=queries.names[indices[row]],
+            target_id=targets.names[column],
+            target_name=targets.alt_names[column] or "",
+            optimal_offset=int(offsets[row, column]),
+            p_value=float(p_values[row, column]),
+            e_value=float(e_values[row, column]),
+            q_value=float(q_values[row, column]),
+            overlap=int(overlaps[row, column]),
+            query_consensus=query_consensus[row],
+            target_consensus=target_consensus[strands[row, column]][column],
+            orientation="-" if strands[row, column] else "+",
+            query_index=int(indices[row]),
+        )
+        for row, column in zip(rows[order], columns[order])
+    ]
+    significance = "E-value" if evalue else "q-value"
+    settings = [
+        f"keras-motifs tomtom (memelite): {len(indices)} queries against "
+        f"{len(targets)} targets, distance {distance}, min overlap "
+        f"{min_overlap}, hits with {significance} < {threshold:g}",
+        (
+            f"queries trimmed to positions with information >= {min_information:g} bits"
+            if trim
+            else "queries not trimmed"
+        ),
+    ]
+    if len(indices) < len(queries):
+        skipped = len(queries) - len(indices)
+        settings.append(f"{skipped} queries with nsites 0 skipped")
+    return Comparison(hits, queries, targets, settings)
+
+
+def benjamini_hochberg(p_values) -> np.ndarray:
+    """Benjamini-Hochberg q-values of each row of p-values.
+
+    The q-value of a p-value is the smallest false discovery rate at which it
+    is significant: `min over p_j >= p_i of p_j * m / rank(p_j)`, with `m`
+    the number of p-values in the row, capped at 1.
+
+    Args:
+        p_values: Array-like `(..., m)` of p-values in `[0, 1]`.
+
+    Returns:
+        Array of the same shape.
+
+    Example:
+
+    >>> benjamini_hochberg([0.01, 0.02, 0.5]).tolist()
+    [0.03, 0.03, 0.5]
+    """
+    from scipy.stats import false_discovery_control
+
+    p_values = np.asarray(p_values, dtype=np.float64)
+    if p_values.size == 0:
+        return p_values.copy()
+    return false_discovery_control(p_values, axis=-1, method="bh")
+
+
+def _check_motif_set(motifs, what: str) -> None:
+    if not isinstance(motifs, MotifSet):
+        raise TypeError(f"{what} must be a MotifSet, got {type(motifs).__name__}")
+    if len(motifs) == 0:
+        raise ValueError(f"{what} is an empty MotifSet; expected at least one motif")
+
+
+def _check_options(distance, threshold, min_information, min_overlap) -> None:
+    if distance not in DISTANCES:
+        raise ValueError(
+            f"distance must be one of {', '.join(map(repr, DISTANCES))}, "
+            f"got {distance!r}"
+        )
+    if not _is_real(threshold) or not threshold > 0:
+        raise ValueError(
+            f"threshold must be a number > 0 (a q-value or E-value), got {threshold!r}"
+        )
+    if not _is_real(min_information) or not np.isfinite(min_information):
+        raise ValueError(
+            f"min_information must be a finite number of bits, got {min_information!r}"
+        )
+    integer = isinstance(min_overlap, (int, np.integer))
+    if not integer or isinstance(min_overlap, bool) or min_overlap < 1:
+        raise ValueError(f"min_overlap must be an integer >= 1, got {min_overlap!r}")
+
+
+def _is_real(value) -> bool:
+    return isinstance(value, numbers.Real) and not isinstance(value, bool)
+
+
+def _queries_with_sites(queries: MotifSet) -> np.ndarray:
+    """Indices of the queries with nsites > 0, or a ValueError if none."""
+    indices = np.flatnonzero(queries.nsites > 0)
+    if indices.size == 0:
+        raise ValueError(
+            f"All {len(queries)} queries have nsites 0 (no site was found for "
+            "any filter); there is nothing to compare."
+        )
+    return indices
+
+
+def _load_targets(targets, release, collection, tax_group) -> MotifSet:
+    """The target `MotifSet` with nsites > 0, from JASPAR, a file or as given."""
+    if targets is None:
+        from keras_motifs.jaspar import jaspar_motifs
+
+        targets = jaspar_motifs(
+            release=release, collection=collection, tax_group=tax_group
+        )
+    elif isinstance(targets, (str, os.PathLike)):
+        targets = read_meme(targets)
+    elif not isinstance(targets, MotifSet):
+        raise TypeError(
+            "targets must be None (JASPAR), the path of a MEME file or a "
+            f"MotifSet, got {type(targets).__name__}"
+        )
+    _check_motif_set(targets, "targets")
+    kept = targets.select(nsites_at_least=1)
+    if len(kept) == 0:
+        raise ValueError(
+            f"All {len(targets)} targets have nsites 0; expected motifs with sites"
+        )
+    return kept
+
+
+def _columns(motifs: MotifSet, distance: str) -> list[np.ndarray]:
+    """Each motif as memelite's `(4, width)` matrix of column values.
+
+    For `"pearson"` each probability column is centered and scaled to unit
+    length, so the squared Euclidean distance of two columns is `2 - 2r`;
+    a column without variance becomes zeros.
+    """
+    matrices = motifs.matrices("probabilities")
+    if distance == "pearson":
+        matrices = [_standardize(matrix) for matrix in matrices]
+    return [np.ascontiguousarray(matrix.T) for matrix in matrices]
+
+
+def _standardize(matrix: np.ndarray) -> np.ndarray:
+    centered = matrix - matrix.mean(axis=1, keepdims=True)
+    norms = np.linalg.norm(centered, axis=1, keepdims=True)
+    flat = norms < 1e-9
+    return np.where(flat, 0.0, centered / np.where(flat, 1.0, norms))
+
+
+def _tomtom_matrices(queries: MotifSet, targets: MotifSet, distance: str):
+    """p-values, offsets, overlaps and strands `(n_queries, n_targets)`.
+
+    Queries are sent to memelite in batches that bound its result array.
+    Queries whose columns are all zeros (no variance at all under
+    `"pearson"`) match nothing: p-value 1.
+    """
+    memelite_tomtom = _memelite_tomtom()
+    query_columns = _columns(queries, distance)
+    target_columns = _columns(targets, distance)
+    shape = (len(queries), len(targets))
+    p_values, offsets, overlaps, strands = (
+        np.ones(shape),
+        np.zeros(shape),
+        np.zeros(shape),
+        np.zeros(shape),
+    )
+    informative = np.flatnonzero([np.any(q) for q in query_columns])
+    batch = max(1, _RESULT_ENTRIES // len(targets))
+    for start in range(0, len(informative), batch):
+        rows = informative[start : start + batch]
+        results = memelite_tomtom([query_columns[row] for row in rows], target_columns)
+        p_values[rows], _, offsets[rows], overlaps[rows], strands[rows] = results
+    return p_values, offsets.astype(int), overlaps.astype(int), strands.astype(bool)
+
+
+def _memelite_tomtom():
+    """memelite's `tomtom`, or explain how to install it."""
+    try:
+        from memelite.tomtom import tomtom
+    except ImportError as error:
+        raise ImportError(
+            "Motif comparison needs the `memelite` package: "
+            "`pip install keras-motifs[compare]`."
+        ) from error
+    return tomtom

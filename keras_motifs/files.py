@@ -1,0 +1,81 @@
+"""Atomic file writing: a file is either written whole or not at all."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+
+
+def write_atomically(path, data: str | bytes) -> str:
+    """Writes `data` to `path` through a temporary file and a rename.
+
+    The temporary file lives in the target's directory, so the final
+    `os.replace` is atomic: readers see the old file or the new one, never
+    half of it, and a failure leaves neither a partial file nor the
+    temporary behind. An existing file keeps its permissions; a new one
+    gets the umask's, as with a plain `open`.
+
+    Args:
+        path: The file to write.
+        data: Text (written as UTF-8 with `\\n` line ends) or bytes.
+
+    Returns:
+        `path` as a string.
+
+    Raises:
+        OSError: naming the path and the fix when the directory is missing,
+            is a file, or is not writable, or when `path` is a directory.
+
+    Example:
+
+    >>> write_atomically("motifs.tsv", "filter\\tnsites\\n")
+    'motifs.tsv'
+    """
+    shown = os.fspath(path)
+    target = os.path.abspath(shown)
+    directory = os.path.dirname(target)
+    if os.path.isdir(target):
+        raise IsADirectoryError(
+            f"cannot write {shown!r}: it is a directory; give a file name"
+        )
+    if os.path.exists(directory) and not os.path.isdir(directory):
+        raise NotADirectoryError(
+            f"cannot write {shown!r}: {directory!r} is not a directory "
+            "but a file; choose a path inside a directory"
+        )
+    if not os.path.isdir(directory):
+        raise FileNotFoundError(
+            f"cannot write {shown!r}: directory {directory!r} does not "
+            "exist; create it first (e.g. os.makedirs) or choose another path"
+        )
+    try:
+        handle, temporary = tempfile.mkstemp(
+            dir=directory, prefix=f".{os.path.basename(target)}.", suffix=".tmp"
+        )
+    except OSError as error:
+        raise PermissionError(
+            f"cannot write {shown!r}: directory {directory!r} is not "
+            f"writable ({error.strerror}); choose a writable directory"
+        ) from error
+    try:
+        if isinstance(data, bytes):
+            with os.fdopen(handle, "wb") as file:
+                file.write(data)
+        else:
+            with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as file:
+                file.write(data)
+        os.chmod(temporary, _new_file_mode(target))
+        os.replace(temporary, target)
+    except BaseException:
+        os.unlink(temporary)
+        raise
+    return shown
+
+
+def _new_file_mode(target: str) -> int:
+    """The mode a plain `open(target, "w")` would give: kept, or 0o666 - umask."""
+    if os.path.exists(target):
+        return os.stat(target).st_mode & 0o7777
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask

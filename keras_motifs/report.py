@@ -1,0 +1,322 @@
+"""A self-contained HTML report of a motif set: one sortable row per filter.
+
+The report is a single HTML file with the logos embedded as base64 PNG data
+URIs, inline CSS and a few lines of inline JavaScript (click a column header
+to sort by it; numbers sort numerically, missing values last). It loads no
+external resource, so it can be moved, mailed or archived as it is. Drawing
+the logos needs the optional extra `pip install "keras-motifs[plot]"`.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import math
+from collections.abc import Mapping
+
+import numpy as np
+
+from keras_motifs.files import write_atomically
+from keras_motifs.motifs import MotifSet
+from keras_motifs.plots import render_logo
+
+_STYLE = """
+body { font-family: sans-serif; margin: 1.5em; color: #222; }
+table { border-collapse: collapse; }
+th, td { border-bottom: 1px solid #ddd; padding: 0.2em 0.6em; text-align: left; }
+th, td.number { white-space: nowrap; }
+td.number { text-align: right; font-variant-numeric: tabular-nums; }
+th { position: sticky; top: 0; background: #f4f4f4; }
+th[data-sort="number"] { text-align: right; }
+th button { font: inherit; font-weight: bold; border: 0; background: none;
+            cursor: pointer; padding: 0; }
+th[aria-sort="ascending"] button::after { content: " \\25B2"; }
+th[aria-sort="descending"] button::after { content: " \\25BC"; }
+img.logo { height: 7em; display: block; }
+"""
+
+_SCRIPT = """
+document.querySelectorAll("table.motifs").forEach((table) => {
+  const body = table.tBodies[0];
+  const key = (row, column, numeric) => {
+    const cell = row.cells[column];
+    if (!numeric) return cell.textContent.trim();
+    return cell.dataset.value === "" ? NaN : Number(cell.dataset.value);
+  };
+  table.querySelectorAll("th[data-sort] button").forEach((button) => {
+    button.addEventListener("click", () => {
+      const header = button.parentElement;
+      const column = header.cellIndex;
+      const numeric = header.dataset.sort === "number";
+      const sign = header.getAttribute("aria-sort") === "ascending" ? -1 : 1;
+      const rows = Array.from(body.rows);
+      rows.sort((a, b) => {
+        const x = key(a, column, numeric), y = key(b, column, numeric);
+        if (!numeric) {
+          return sign * x.localeCompare(y, undefined, {numeric: true});
+        }
+        if (Number.isNaN(x) || Number.isNaN(y)) {
+          return Number.isNaN(x) - Number.isNaN(y);
+        }
+        return sign * (x - y);
+      });
+      body.append(...rows);
+      table.querySelectorAll("th[aria-sort]").forEach((other) => {
+        other.removeAttribute("aria-sort");
+      });
+      header.setAttribute("aria-sort", sign > 0 ? "ascending" : "descending");
+    });
+  });
+});
+"""
+
+
+def write_report(
+    motifs: MotifSet,
+    path,
+    *,
+    comparison=None,
+    influence=None,
+    title: str = "keras-motifs report",
+    logo_kind: str = "information",
+    min_information: float = 0.2,
+    dpi: int = 72,
+) -> str:
+    """Writes a self-contained HTML report with one row per motif.
+
+    Each row shows a motif trimmed with `MotifSet.trim(min_information)`:
+    its logo, filter index, name, alternate name (when any motif has one),
+    nsites, total information content in bits and consensus; with
+    `comparison`, the best database match and its q-value; with `influence`,
+    one column per influence array.
+    Every column but the logo sorts by clicking its header. Motifs built from
+    no sites (nsites 0) keep their row, with a blank logo. All text is
+    HTML-escaped and the file is written atomically.
+
+    Args:
+        motifs: A non-empty `MotifSet`.
+        path: Output HTML file.
+        comparison: Best matches of the motifs, or `None`: either an object
+            with a `best()` method returning rows with attributes `query_id`
+            (or `query`: the motif name), `target_id`, `target_name` and
+            `q_value` (such as `keras_motifs.compare.Comparison`), or a mapping
+            `{motif name: (target_id, target_name, q_value)}`. Motifs without
+            a match get empty cells; where a motif has several rows, the one
+            with the lowest q-value is shown.
+        influence: One value per filter of the layer, or `None`: a 1-D
+            array-like indexed by the motifs' `filters` (so a subset of a
+            layer's motifs takes the whole layer's array; e.g. a
+            `keras_motifs.influence.FilterInfluence`), shown as the column
+            "influence", or a mapping `{column label: array}` for several
+            columns. NaN gives an empty cell.
+        title: Title of the page.
+        logo_kind: `"information"` or `"probability"`; see
+            `keras_motifs.plots.logo_heights`.
+        min_information: Trimming threshold in bits.
+        dpi: Resolution of the embedded logos.
+
+    Returns:
+        `path`, as a str.
+
+    Example:
+
+    >>> motifs = MotifSet(np.random.default_rng(0).integers(0, 9, (3, 8, 4)))
+    >>> write_report(motifs, "report.html",
+    ...              comparison={"filter0": ("MA0139.1", "CTCF", 1e-4)},
+    ...              influence=[0.5, -0.1, 0.0])
+    'report.html'
+    """
+    if not isinstance(motifs, MotifSet):
+        raise TypeError(f"motifs must be a MotifSet, got {type(motifs).__name__}")
+    if len(motifs) == 0:
+        raise ValueError("motifs is empty: a report needs at least one motif")
+    if not isinstance(title, str):
+        raise TypeError(f"title must be a string, got {type(title).__name__}")
+    matches = None if comparison is None else _best_matches(comparison, motifs.names)
+    influence = _influence_columns(influence, motifs.filters)
+    trimmed = motifs.trim(min_information)
+    logos = [render_logo(motif, kind=logo_kind, dpi=dpi) for motif in trimmed]
+    columns = _columns(trimmed, logos, matches, influence)
+    summary = (
+        f"{len(motifs)} motifs of width {motifs.width}. Logos: {logo_kind}"
+        f"{' (bits)' if logo_kind == 'information' else ''}. Each motif is "
+        f"trimmed to the span of positions with at least "
+        f"{float(min_information):g} bits. Click a column header to sort."
+    )
+    return write_atomically(path, _page(title, summary, columns))
+
+
+def _best_matches(comparison, names: list[str]) -> dict:
+    """`{motif name: (target_id, target_name, q_value)}` with the lowest q-values."""
+    if hasattr(comparison, "best"):
+        items = [(_query_of(row), _match_of(row)) for row in comparison.best()]
+    elif isinstance(comparison, Mapping):
+        items = list(comparison.items())
+    else:
+        raise TypeError(
+            "comparison must have a best() method (e.g. a compare.Comparison) or be "
+            "a mapping {motif name: (target_id, target_name, q_value)}, got "
+            f"{type(comparison).__name__}"
+        )
+    matches = {}
+    for query, match in items:
+        match = _check_match(query, match)
+        if query not in matches or match[2] < matches[query][2]:
+            matches[query] = match
+    if matches and not set(matches) & set(names):
+        raise ValueError(
+            "comparison names none of the motifs: its queries start "
+            f"{sorted(matches)[:5]}, the motif names start {names[:5]}"
+        )
+    return matches
+
+
+def _query_of(row) -> str:
+    """The motif name of a `best()` row: `query_id` (compare.Hit) or `query`."""
+    for attribute in ("query_id", "query"):
+        if hasattr(row, attribute):
+            return getattr(row, attribute)
+    raise TypeError(
+        "comparison.best() must return rows with a query_id (or query) "
+        f"attribute, got {type(row).__name__}"
+    )
+
+
+def _match_of(row) -> tuple:
+    try:
+        return row.target_id, row.target_name, row.q_value
+    except AttributeError as error:
+        raise TypeError(
+            "comparison.best() must return rows with attributes target_id, "
+            f"target_name and q_value ({error})"
+        ) from None
+
+
+def _check_match(query, match) -> tuple[str, str, float]:
+    if isinstance(match, (str, bytes)) or not hasattr(match, "__len__") or len(match) != 3:
+        raise ValueError(
+            f"the match of {query!r} must be (target_id, target_name, q_value), "
+            f"got {match!r}"
+        )
+    target_id, target_name, q_value = match
+    try:
+        q_value = float(q_value)
+    except (TypeError, ValueError):
+        raise ValueError(
+            f"the q-value of {query!r}'s match must be a number, got {q_value!r}"
+        ) from None
+    return str(target_id), "" if target_name is None else str(target_name), q_value
+
+
+def _influence_columns(influence, filters: np.ndarray) -> dict[str, np.ndarray]:
+    """`{label: value of each motif}` from per-filter arrays, via `filters`."""
+    if influence is None:
+        return {}
+    if not isinstance(influence, Mapping):
+        influence = {"influence": influence}
+    needed = int(filters.max()) + 1
+    columns = {}
+    for label, values in influence.items():
+        try:
+            values = np.asarray(values, dtype=np.float64)
+        except (TypeError, ValueError):
+            raise TypeError(
+                f"influence {label!r} must be numbers, got {type(values).__name__}"
+            ) from None
+        if values.ndim != 1 or len(values) < needed:
+            raise ValueError(
+                f"influence {label!r} must be a 1-D array with one value per "
+                f"filter of the layer, looked up by the motifs' filter indices "
+                f"(so at least {needed} values), got shape {values.shape}"
+            )
+        columns[str(label)] = values[filters]
+    return columns
+
+
+def _columns(trimmed: MotifSet, logos: list, matches, influence: dict) -> list:
+    """`(label, sort kind or None, cells as HTML)` of each column, in order."""
+    names = trimmed.names
+    starts, ends = trimmed.bounds.T
+    information = [
+        row[start:end].sum()
+        for row, start, end in zip(trimmed.information_content(), starts, ends)
+    ]
+    columns = [
+        ("logo", None, [_logo_cell(logo, name) for logo, name in zip(logos, names)]),
+        ("filter", "number", [_number_cell(i, "d") for i in trimmed.filters]),
+        ("name", "text", [_text_cell(name) for name in names]),
+    ]
+    if any(trimmed.alt_names):
+        columns.append(
+            ("alt name", "text", [_text_cell(alt or "") for alt in trimmed.alt_names])
+        )
+    columns += [
+        ("nsites", "number", [_number_cell(n, "d") for n in trimmed.nsites]),
+        ("information (bits)", "number", [_number_cell(x, ".2f") for x in information]),
+        ("consensus", "text", [_text_cell(text) for text in trimmed.consensus()]),
+    ]
+    if matches is not None:
+        best = [matches.get(name, ("", "", math.nan)) for name in names]
+        columns += [
+            ("best match", "text", [_text_cell(_match_label(*match[:2])) for match in best]),
+            ("q-value", "number", [_number_cell(match[2], ".2g") for match in best]),
+        ]
+    columns += [
+        (label, "number", [_number_cell(x, ".3g") for x in values])
+        for label, values in influence.items()
+    ]
+    return columns
+
+
+def _match_label(target_id: str, target_name: str) -> str:
+    return f"{target_name} ({target_id})" if target_name else target_id
+
+
+def _logo_cell(logo: bytes, name: str) -> str:
+    source = "data:image/png;base64," + base64.b64encode(logo).decode("ascii")
+    return f'<td><img class="logo" src="{source}" alt="logo of {html.escape(name)}"></td>'
+
+
+def _text_cell(text: str) -> str:
+    return f"<td>{html.escape(text)}</td>"
+
+
+def _number_cell(value, spec: str) -> str:
+    value = float(value)
+    if math.isnan(value):
+        return '<td class="number" data-value=""></td>'
+    if spec == "d":
+        data = shown = str(int(value))
+    else:
+        data, shown = repr(value), format(value, spec)
+    return f'<td class="number" data-value="{data}">{html.escape(shown)}</td>'
+
+
+def _page(title: str, summary: str, columns: list) -> str:
+    head = "".join(
+        f"<th>{html.escape(label)}</th>" if sort is None
+        else f'<th data-sort="{sort}"><button type="button">{html.escape(label)}</button></th>'
+        for label, sort, _ in columns
+    )
+    rows = zip(*(cells for _, _, cells in columns))
+    body = "\n".join(f"<tr>{''.join(cells)}</tr>" for cells in rows)
+    return f"""<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>{html.escape(title)}</title>
+<style>{_STYLE}</style>
+</head>
+<body>
+<h1>{html.escape(title)}</h1>
+<p>{html.escape(summary)}</p>
+<table class="motifs">
+<thead><tr>{head}</tr></thead>
+<tbody>
+{body}
+</tbody>
+</table>
+<script>{_SCRIPT}</script>
+</body>
+</html>
+"""
