@@ -1,4 +1,10 @@
-"""keras-motifs: the Conv1D filters of genomic Keras models as DNA motifs."""
+"""keras-motifs: the Conv1D filters of genomic Keras models as DNA motifs.
+
+The public API, re-exported. Comparison (`keras_motifs.compare`), logos
+(`keras_motifs.plots`), the report (`keras_motifs.report`), DanQ
+(`keras_motifs.models`) and DeepSEA data (`keras_motifs.data`) live in their
+modules; their optional dependencies load only when used.
+"""
 
 from keras_motifs.callbacks import MotifExtractor
 from keras_motifs.interpreter import Conv1DInterpreter
@@ -13,3 +19,17 @@ from keras_motifs.sequences import (
 )
 
 __version__ = "0.1.0"
+
+__all__ = [
+    "Conv1DInterpreter",
+    "Motif",
+    "MotifExtractor",
+    "MotifSet",
+    "OneHotArray",
+    "fasta_batches",
+    "one_hot",
+    "read_fasta",
+    "read_meme",
+    "reverse_complement",
+    "write_meme",
+]

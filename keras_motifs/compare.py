@@ -28,7 +28,8 @@ from typing import Iterator
 
 import numpy as np
 
-from keras_motifs.meme import _write_atomically, read_meme
+from keras_motifs.files import write_atomically
+from keras_motifs.meme import read_meme
 from keras_motifs.motifs import MotifSet
 
 DISTANCES = ("pearson", "euclidean")
@@ -230,7 +231,7 @@ class Comparison:
         lines = [f"# {line}" for line in self.settings]
         lines.append("\t".join(TSV_COLUMNS))
         lines.extend(hit.tsv_row() for hit in self.hits)
-        _write_atomically(path, "\n".join(lines) + "\n")
+        write_atomically(path, "\n".join(lines) + "\n")
         return path
 
 

@@ -11,8 +11,6 @@ positive or no negative is reported as NaN instead of failing the rest.
 from __future__ import annotations
 
 import dataclasses
-import os
-import tempfile
 import typing
 
 import numpy as np
@@ -21,6 +19,7 @@ from sklearn.metrics import roc_auc_score
 
 from keras_motifs.data.deepsea import DeepSEATarget
 from keras_motifs.data.deepsea import NUM_TARGETS
+from keras_motifs.files import write_atomically
 from keras_motifs.data.deepsea import deepsea_labels
 
 _DEEPSEA_COLUMNS = ("Cell Type", "TF/DNase/HistoneMark", "Treatment")
@@ -128,31 +127,11 @@ class TargetEvaluation:
             scores = [_format(row.roc_auc), _format(row.pr_auc)]
             counts = [str(row.positives), str(row.negatives)]
             lines.append("\t".join(label + scores + counts))
-        return _write_atomically(path, "\n".join(lines) + "\n")
+        return write_atomically(path, "\n".join(lines) + "\n")
 
 
 def _format(value: float) -> str:
     return "NaN" if np.isnan(value) else f"{value:.10g}"
-
-
-def _write_atomically(path, text: str) -> str:
-    path = os.fspath(path)
-    directory = os.path.dirname(os.path.abspath(path))
-    if not os.path.isdir(directory):
-        raise OSError(
-            f"Cannot write {path}: directory {directory} does not exist."
-        )
-    descriptor, temporary = tempfile.mkstemp(
-        dir=directory, prefix=".", suffix=".tmp"
-    )
-    try:
-        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.replace(temporary, path)
-    except BaseException:
-        os.unlink(temporary)
-        raise
-    return path
 
 
 def evaluate_targets(

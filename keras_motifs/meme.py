@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import os
 import re
-import tempfile
 
 import numpy as np
 
+from keras_motifs.files import write_atomically
 from keras_motifs.motifs import ALPHABET, Motif, MotifSet, _check_background
 
 DEFAULT_NSITES = 20
@@ -63,7 +63,7 @@ def write_meme(motifs: MotifSet, path, *, keep_empty: bool = False, background=N
             f"no motif to write to {os.fspath(path)!r}: every motif has nsites 0; "
             "pass keep_empty=True to write them anyway"
         )
-    _write_atomically(path, _format_meme(motifs, background))
+    write_atomically(path, _format_meme(motifs, background))
     return path
 
 
@@ -141,52 +141,6 @@ def _round_rows(probabilities: np.ndarray) -> np.ndarray:
     missing = 10**_DECIMALS - floor.sum(axis=-1, keepdims=True)
     rank = np.argsort(np.argsort(floor - scaled, axis=-1, kind="stable"), axis=-1)
     return (floor + (rank < missing)).astype(np.int64)
-
-
-def _write_atomically(path, text: str) -> None:
-    """Writes `text` to `path` via a temporary file in the same directory."""
-    target = os.path.abspath(os.fspath(path))
-    directory = os.path.dirname(target)
-    if os.path.isdir(target):
-        raise IsADirectoryError(
-            f"cannot write {os.fspath(path)!r}: it is a directory; give a file name"
-        )
-    if os.path.exists(directory) and not os.path.isdir(directory):
-        raise NotADirectoryError(
-            f"cannot write {os.fspath(path)!r}: {directory!r} is not a directory "
-            "but a file; choose a path inside a directory"
-        )
-    if not os.path.isdir(directory):
-        raise FileNotFoundError(
-            f"cannot write {os.fspath(path)!r}: directory {directory!r} does not "
-            "exist; create it first (e.g. os.makedirs) or choose another path"
-        )
-    try:
-        handle, temporary = tempfile.mkstemp(
-            dir=directory, prefix=f".{os.path.basename(target)}.", suffix=".tmp"
-        )
-    except OSError as error:
-        raise PermissionError(
-            f"cannot write {os.fspath(path)!r}: directory {directory!r} is not "
-            f"writable ({error.strerror}); choose a writable directory"
-        ) from error
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as file:
-            file.write(text)
-        os.chmod(temporary, _new_file_mode(target))
-        os.replace(temporary, target)
-    except BaseException:
-        os.unlink(temporary)
-        raise
-
-
-def _new_file_mode(target: str) -> int:
-    """The mode a plain `open(target, "w")` would give: kept, or 0o666 - umask."""
-    if os.path.exists(target):
-        return os.stat(target).st_mode & 0o7777
-    umask = os.umask(0)
-    os.umask(umask)
-    return 0o666 & ~umask
 
 
 def _read_lines(path) -> list[str]:
