@@ -7,6 +7,7 @@ import warnings
 
 import keras
 import numpy as np
+from keras.src.utils import io_utils
 
 from keras_motifs.interpreter import Conv1DInterpreter
 from keras_motifs.meme import write_meme
@@ -144,9 +145,7 @@ class MotifExtractor(keras.callbacks.Callback):
         write_meme(self.motifs, path)
         if self.verbose:
             written = int(np.count_nonzero(self.motifs.nsites))
-            keras.utils.io_utils.print_msg(
-                f"MotifExtractor: wrote {written} motifs to {path}"
-            )
+            io_utils.print_msg(f"MotifExtractor: wrote {written} motifs to {path}")
 
     def _check_sequences(self):
         sample = _peek(self.sequences)

@@ -50,7 +50,7 @@ def test_fit_writes_meme_read_back_by_independent_parsers(data, tmp_path):
     x, y = data
     model = small_model()
     path = tmp_path / "motifs.meme"
-    callback = MotifExtractor(x, path)
+    callback = MotifExtractor(x, path, verbose=1, strict=True)
     model.fit(x, y, epochs=2, batch_size=16, verbose=0, callbacks=[callback])
     assert path.exists()
     expected = Conv1DInterpreter(model).extract(x)
