@@ -7,6 +7,7 @@ import sys
 
 import h5py
 import numpy as np
+import pytest
 import scipy.io
 from conftest import ROOT
 
@@ -119,3 +120,14 @@ def test_danq_deepsea_needs_data_or_smoke(tmp_path):
     )
     assert completed.returncode == 2
     assert "give either --data-dir or --smoke" in completed.stderr
+
+
+def test_sharded_dask_equals_one_scan(tmp_path):
+    if importlib.util.find_spec("distributed") is None:
+        pytest.skip("dask[distributed] is not installed")
+    out = run_example(
+        "sharded_dask.py", "--smoke", "--shards", "3", "--out", "s.meme",
+        cwd=tmp_path,
+    )
+    assert "equal to one scan of all sequences: True" in out
+    assert len(read_meme(tmp_path / "s.meme")) == 16

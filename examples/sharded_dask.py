@@ -1,0 +1,113 @@
+"""Scan shards of a large HDF5 file on a Dask cluster and add the counts.
+
+`MotifSet` `+` merges the counts of scans of the same layer, so the
+sequences can be split into shards, each shard scanned by any worker (here a
+local Dask cluster of processes, in practice any Dask cluster), and the
+results summed. The sum equals one scan of all the sequences.
+
+    python examples/sharded_dask.py --model model.keras --data x.h5 \
+        --key x --shards 8 --workers 2 --out motifs.meme
+    python examples/sharded_dask.py --smoke      # a small model and file
+
+Requires `dask[distributed]`.
+"""
+
+import argparse
+import os
+import tempfile
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import h5py  # noqa: E402
+import numpy as np  # noqa: E402
+
+
+def scan_shard(model_path, data_path, key, start, stop, options):
+    """Runs on a worker: loads the model and scans rows [start, stop)."""
+    import keras
+
+    from keras_motifs import Conv1DInterpreter
+
+    model = keras.saving.load_model(model_path, compile=False)
+    with h5py.File(data_path, "r") as handle:
+        return Conv1DInterpreter(model).extract(
+            handle[key][start:stop], **options
+        )
+
+
+def sharded_extract(model_path, data_path, key, shards, client, **options):
+    """Submits one task per shard to `client` and sums their MotifSets."""
+    with h5py.File(data_path, "r") as handle:
+        n = handle[key].shape[0]
+    bounds = np.linspace(0, n, shards + 1).astype(int)
+    futures = [
+        client.submit(scan_shard, model_path, data_path, key, a, b, options)
+        for a, b in zip(bounds[:-1], bounds[1:])
+        if b > a
+    ]
+    return sum(client.gather(futures))
+
+
+def write_smoke_inputs(directory):
+    """A small random Conv1D model and an HDF5 file of random DNA."""
+    import keras
+
+    keras.utils.set_random_seed(0)
+    inputs = keras.Input((200, 4))
+    conv = keras.layers.Conv1D(16, 12, activation="relu")(inputs)
+    outputs = keras.layers.GlobalMaxPooling1D()(conv)
+    model_path = os.path.join(directory, "model.keras")
+    keras.Model(inputs, outputs).save(model_path)
+    codes = np.random.default_rng(0).integers(0, 4, size=(3000, 200))
+    data_path = os.path.join(directory, "x.h5")
+    with h5py.File(data_path, "w") as handle:
+        handle["x"] = np.eye(4, dtype="uint8")[codes]
+    return model_path, data_path
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model")
+    parser.add_argument("--data")
+    parser.add_argument("--key", default="x")
+    parser.add_argument("--shards", type=int, default=4)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--strands", default="forward")
+    parser.add_argument("--out", default="sharded_motifs.meme")
+    parser.add_argument("--smoke", action="store_true")
+    args = parser.parse_args(argv)
+    if not args.smoke and not (args.model and args.data):
+        parser.error("give --model and --data, or --smoke")
+
+    from dask.distributed import Client, LocalCluster
+
+    with tempfile.TemporaryDirectory() as scratch:
+        if args.smoke:
+            args.model, args.data = write_smoke_inputs(scratch)
+        with LocalCluster(
+            n_workers=args.workers, threads_per_worker=1, processes=True
+        ) as cluster, Client(cluster) as client:
+            motifs = sharded_extract(
+                args.model, args.data, args.key, args.shards, client,
+                strands=args.strands,
+            )
+        motifs.to_meme(args.out)
+        print(
+            f"{args.shards} shards on {args.workers} workers: "
+            f"{int(motifs.nsites.sum())} sites, wrote {args.out}"
+        )
+        if args.smoke:
+            whole = scan_shard(
+                args.model, args.data, args.key, 0, None,
+                {"strands": args.strands},
+            )
+            same = np.allclose(whole.counts, motifs.counts) and np.array_equal(
+                whole.nsites, motifs.nsites
+            )
+            print(f"equal to one scan of all sequences: {same}")
+            return 0 if same else 1
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
