@@ -14,6 +14,7 @@ import queue
 import threading
 from typing import Iterator
 
+import keras
 import numpy as np
 
 FASTA_SUFFIXES = (".fa", ".fasta", ".fna", ".fa.gz", ".fasta.gz", ".fna.gz")
@@ -60,15 +61,10 @@ def _iter_raw(sequences, read_size: int) -> Iterator[np.ndarray]:
         for start in range(0, shape[0], read_size):
             yield np.asarray(sequences[start : start + read_size])
         return
-    try:
-        import keras
-
-        if isinstance(sequences, keras.utils.PyDataset):
-            for index in range(len(sequences)):
-                yield _first_array(sequences[index])
-            return
-    except ImportError:  # pragma: no cover - keras is a dependency
-        pass
+    if isinstance(sequences, keras.utils.PyDataset):
+        for index in range(len(sequences)):
+            yield _first_array(sequences[index])
+        return
     if _is_tf_dataset(sequences):
         sequences = sequences.as_numpy_iterator()
     if isinstance(sequences, (list, tuple)) and sequences and isinstance(
