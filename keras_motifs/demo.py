@@ -1,0 +1,482 @@
+"""The built-in demo: plant JASPAR motifs, train a CNN, get the motifs back.
+
+`run_demo` is what `keras-motifs demo` runs. It samples sites of a few real
+JASPAR motifs (CTCF, GATA1, SPI1, CEBPB and REST by default) into random
+DNA, one label per motif, trains a small Conv1D network on the CPU with a
+`MotifExtractor` attached, compares the extracted filter motifs with JASPAR
+by Tomtom and writes everything (MEME file, Tomtom table, logos, HTML
+report, the model and the held-out sequences) into one folder. A planted
+motif counts as recovered when some filter's best JASPAR hit is that
+matrix (any version of it) or a matrix of the same transcription factor,
+at a q-value below `q_threshold`.
+
+`planted_dataset` is the data generator on its own, for benchmarks that
+need sequences whose true motifs are known.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import operator
+import os
+import time
+
+import keras
+import numpy as np
+
+from keras_motifs.callbacks import MotifExtractor
+from keras_motifs.compare import tomtom
+from keras_motifs.jaspar import jaspar_motifs
+from keras_motifs.motifs import MotifSet
+from keras_motifs.plots import plot_logo_grid, save_logos
+from keras_motifs.report import write_report
+
+DEMO_RELEASE = "JASPAR2024"
+DEMO_MOTIFS = ("MA0139.2", "MA0035.5", "MA0080.7", "MA0466.4", "MA0138.3")
+DEMO_FOLDER = "keras-motifs-demo"
+SEQUENCE_LENGTH = 200
+_COMPLEMENT = np.array([3, 2, 1, 0])  # A<->T, C<->G in A, C, G, T order
+
+
+@dataclasses.dataclass
+class PlantedSites:
+    """Where `planted_dataset` put each motif site.
+
+    Args:
+        motifs: The planted motifs (`MotifSet`, A, C, G, T), in label order:
+            label `k` of `y` says whether motif `k` was planted.
+        sequence: `(m,)` index of the sequence holding each site.
+        motif: `(m,)` index of each site's motif in `motifs`.
+        start: `(m,)` first position of each site in its sequence.
+        strand: `(m,)` 0 for a site as the motif reads, 1 for its reverse
+            complement.
+
+    Example:
+
+    >>> x, y, info = planted_dataset(["MA0139.2"], 100, 200, 0)
+    >>> info.motifs.alt_names, int(info.start[0]) >= 0
+    (['CTCF'], True)
+    """
+
+    motifs: MotifSet
+    sequence: np.ndarray
+    motif: np.ndarray
+    start: np.ndarray
+    strand: np.ndarray
+
+
+@dataclasses.dataclass
+class DemoResult:
+    """What `run_demo` produced.
+
+    Args:
+        motifs: The filter motifs extracted after training.
+        comparison: Their Tomtom comparison with JASPAR
+            (`keras_motifs.compare.Comparison`).
+        planted: The planted JASPAR motifs.
+        recovered: For each planted matrix ID, the names of the filters
+            whose best hit names it (an empty list if none).
+        paths: Output files by kind: `"meme"`, `"tsv"`, `"logos"`, `"grid"`,
+            `"report"`, `"model"`, `"sequences"`, `"planted"`.
+        seconds: Wall-clock time of the demo.
+    """
+
+    motifs: MotifSet
+    comparison: object
+    planted: MotifSet
+    recovered: dict
+    paths: dict
+    seconds: float
+
+    def summary(self) -> str:
+        """A few lines saying which planted motifs were recovered.
+
+        Returns:
+            The text printed by `keras-motifs demo`, without trailing
+            newline.
+
+        Example:
+
+        >>> print(run_demo("demo", quick=True).summary())
+        """
+        best = {hit.query_id: hit for hit in self.comparison.best()}
+        lines = []
+        for matrix_id, tf_name in zip(
+            self.planted.names, self.planted.alt_names
+        ):
+            filters = self.recovered[matrix_id]
+            if filters:
+                hit = min(
+                    (best[name] for name in filters),
+                    key=operator.attrgetter("q_value"),
+                )
+                found = (
+                    f"recovered by {', '.join(filters)} "
+                    f"(best: {hit.target_id} {hit.target_name}, "
+                    f"q={hit.q_value:.2g})"
+                )
+            else:
+                found = "not recovered"
+            lines.append(f"  {matrix_id:<10} {tf_name or '':<8} {found}")
+        count = sum(bool(filters) for filters in self.recovered.values())
+        lines.insert(
+            0,
+            f"Recovered {count} of {len(self.planted)} planted motifs "
+            f"in {self.seconds:.0f} s:",
+        )
+        lines.append(f"Results in {os.path.dirname(self.paths['meme'])}/")
+        return "\n".join(lines)
+
+
+def _rng(seed) -> np.random.Generator:
+    if isinstance(seed, np.random.Generator):
+        return seed
+    if seed is None or (
+        isinstance(seed, (int, np.integer)) and not isinstance(seed, bool)
+    ):
+        return np.random.default_rng(seed)
+    raise TypeError(
+        f"rng must be a numpy Generator or an integer seed; received {seed!r}."
+    )
+
+
+def _positive_int(value, what: str) -> int:
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, (int, np.integer))
+        or value < 1
+    ):
+        raise ValueError(
+            f"{what} must be a positive integer; received {value!r}."
+        )
+    return int(value)
+
+
+def _planted_motifs(motif_ids, release) -> MotifSet:
+    if isinstance(motif_ids, MotifSet):
+        return motif_ids
+    return jaspar_motifs(list(motif_ids), release=release)
+
+
+def planted_dataset(
+    motif_ids,
+    n: int,
+    length: int,
+    rng=None,
+    *,
+    rate: float = 0.4,
+    release: str | None = DEMO_RELEASE,
+):
+    """Random DNA with sites of known motifs planted in it.
+
+    Each sequence is uniform random DNA. Each motif is planted in each
+    sequence independently with probability `rate`, at most once, as a site
+    sampled base by base from the motif's probabilities, in either
+    orientation with equal chance. Sites in one sequence never overlap:
+    the free bases are split at random into the gaps between them.
+
+    Args:
+        motif_ids: JASPAR matrix IDs (`["MA0139.2", ...]`, read offline with
+            `keras_motifs.jaspar.jaspar_motifs` from `release`), or a
+            `MotifSet` to plant directly.
+        n: Number of sequences.
+        length: Sequence length; at least the summed widths of the motifs.
+        rng: A `numpy.random.Generator` or an integer seed.
+        rate: Probability in (0, 1] that a motif is planted in a sequence.
+        release: JASPAR release the IDs are read from.
+
+    Returns:
+        `(x, y, info)`: `x` float32 one-hot `(n, length, 4)` in A, C, G, T
+        order; `y` float32 `(n, n_motifs)`, 1 where the motif was planted;
+        `info` a `PlantedSites` with the motifs and every site's position.
+
+    Example:
+
+    >>> x, y, info = planted_dataset(["MA0139.2", "MA0138.3"], 1000, 200, 0)
+    >>> x.shape, y.shape, y.mean(axis=0).round(1).tolist()
+    ((1000, 200, 4), (1000, 2), [0.4, 0.4])
+    """
+    motifs = _planted_motifs(motif_ids, release)
+    n = _positive_int(n, "n")
+    length = _positive_int(length, "length")
+    rng = _rng(rng)
+    if (
+        isinstance(rate, bool)
+        or not isinstance(rate, (int, float))
+        or not (0 < rate <= 1)
+    ):
+        raise ValueError(f"rate must be a number in (0, 1]; received {rate!r}.")
+    widths = np.diff(motifs.bounds, axis=1)[:, 0]
+    if widths.sum() > length:
+        raise ValueError(
+            f"length {length} is too short to hold one site of each of the "
+            f"{len(motifs)} motifs ({int(widths.sum())} bases in all)."
+        )
+    y = rng.random((n, len(motifs))) < rate
+    sequence, motif = np.nonzero(y)
+    start = _site_starts(y, widths, length, rng)
+    strand = rng.integers(0, 2, size=len(sequence)).astype(np.int8)
+    codes = rng.integers(0, 4, size=(n, length))
+    for k, probabilities in enumerate(motifs.matrices("probabilities")):
+        here = motif == k
+        sites = _sample_sites(probabilities, int(here.sum()), rng)
+        reverse = strand[here] == 1
+        sites[reverse] = _COMPLEMENT[sites[reverse, ::-1]]
+        columns = start[here, None] + np.arange(widths[k])
+        codes[sequence[here, None], columns] = sites
+    x = np.eye(4, dtype="float32")[codes]
+    info = PlantedSites(motifs, sequence, motif, start, strand)
+    return x, y.astype("float32"), info
+
+
+def _sample_sites(probabilities, count, rng) -> np.ndarray:
+    """`(count, width)` base codes drawn position by position."""
+    cumulative = np.cumsum(probabilities, axis=1)
+    draws = rng.random((count, len(probabilities), 1))
+    codes = (draws > cumulative[None, :, :3]).sum(axis=-1)
+    return codes
+
+
+def _site_starts(y, widths, length, rng) -> np.ndarray:
+    """Start of each planted site, in `np.nonzero(y)` order, without overlaps.
+
+    In each sequence the planted motifs are put in random order and the
+    free bases (length minus their widths) are cut at uniformly drawn
+    points into the gaps before, between and after them.
+    """
+    starts = np.zeros(y.shape, dtype=np.int64)
+    for row, planted in enumerate(y):
+        chosen = rng.permutation(np.flatnonzero(planted))
+        free = length - widths[chosen].sum()
+        gaps = np.diff(
+            np.sort(rng.integers(0, free + 1, size=len(chosen))), prepend=0
+        )
+        starts[row, chosen] = (
+            np.cumsum(gaps) + np.cumsum(widths[chosen]) - widths[chosen]
+        )
+    return starts[np.nonzero(y)]
+
+
+def demo_model(
+    length: int,
+    n_outputs: int,
+    *,
+    filters: int = 32,
+    kernel_size: int = 21,
+    learning_rate: float = 3e-3,
+) -> keras.Model:
+    """The small CNN the demo trains: one Conv1D, global max, sigmoid outputs.
+
+    The Conv1D scans one-hot DNA with ReLU filters; a global max pooling
+    keeps each filter's best match anywhere in the sequence and a dense
+    layer maps these to one sigmoid output per label. With the maximum
+    taken over the whole sequence, each filter is pushed to become a
+    detector of one motif. Compiled with Adam and binary cross-entropy.
+
+    Args:
+        length: Sequence length.
+        n_outputs: Number of labels (planted motifs).
+        filters: Number of Conv1D filters.
+        kernel_size: Filter width in bases.
+        learning_rate: Adam's learning rate.
+
+    Returns:
+        A compiled `keras.Model` from `(length, 4)` to `(n_outputs,)`.
+
+    Example:
+
+    >>> model = demo_model(200, 5)
+    >>> model.get_layer("motifs").kernel.shape
+    (21, 4, 32)
+    """
+    inputs = keras.Input((length, 4), name="dna")
+    hidden = keras.layers.Conv1D(
+        filters, kernel_size, activation="relu", name="motifs"
+    )(inputs)
+    hidden = keras.layers.GlobalMaxPooling1D()(hidden)
+    hidden = keras.layers.Dropout(0.1)(hidden)
+    outputs = keras.layers.Dense(n_outputs, activation="sigmoid")(hidden)
+    model = keras.Model(inputs, outputs, name="demo_cnn")
+    model.compile(
+        optimizer=keras.optimizers.Adam(learning_rate),
+        loss="binary_crossentropy",
+    )
+    return model
+
+
+def recovered_motifs(
+    planted: MotifSet, comparison, *, q_threshold: float = 0.05
+) -> dict:
+    """Which filters found each planted motif.
+
+    A filter finds a planted motif when its best hit (lowest p-value) in
+    `comparison` has a q-value below `q_threshold` and is the planted
+    matrix in any version (`MA0139.1` for `MA0139.2`) or a matrix of the
+    same transcription factor (the same `alt_name`, ignoring case).
+
+    Args:
+        planted: The planted motifs; `names` are matrix IDs and `alt_names`
+            transcription factors, as `jaspar_motifs` gives them.
+        comparison: A `keras_motifs.compare.Comparison` of the filters.
+        q_threshold: Largest q-value (exclusive) of a recovering hit.
+
+    Returns:
+        `{planted matrix ID: [filter names]}`, an empty list where no
+        filter found the motif.
+
+    Example:
+
+    >>> recovered_motifs(planted, tomtom(motifs, release=DEMO_RELEASE))
+    {'MA0139.2': ['filter4', 'filter15'], ...}
+    """
+    recovered = {}
+    for matrix_id, tf_name in zip(planted.names, planted.alt_names):
+        recovered[matrix_id] = [
+            hit.query_id
+            for hit in comparison.best()
+            if hit.q_value < q_threshold
+            and (
+                _base_id(hit.target_id) == _base_id(matrix_id)
+                or (tf_name or "").upper() == hit.target_name.upper()
+            )
+        ]
+    return recovered
+
+
+def _base_id(matrix_id: str) -> str:
+    return matrix_id.split(".")[0].upper()
+
+
+def run_demo(
+    out_dir=DEMO_FOLDER,
+    *,
+    seed: int = 0,
+    quick: bool = False,
+    motif_ids=DEMO_MOTIFS,
+    release: str = DEMO_RELEASE,
+    q_threshold: float = 0.05,
+    verbose: int = 1,
+) -> DemoResult:
+    """Plants JASPAR motifs, trains a CNN and checks the motifs come back.
+
+    Steps: `planted_dataset` makes 10,000 sequences of 200 bp (2,000 held
+    out); `demo_model` trains for 10 epochs with a `MotifExtractor`
+    scanning the held-out sequences at the end of training (relative
+    threshold 0.5); the filter motifs are compared with JASPAR `release`
+    (CORE vertebrates) by `keras_motifs.compare.tomtom`; and
+    `recovered_motifs` says which planted motifs some filter found.
+    `quick=True` trains 16 filters on 3,000 sequences for 4 epochs (500
+    held out), to check the pipeline in seconds; it recovers some motifs.
+
+    Written into `out_dir` (created when missing): `motifs.meme` (the
+    filters), `tomtom.tsv`, `logos/` (one PNG per filter and
+    `overview.png`), `report.html`, `model.keras`, `sequences.npz` (the
+    held-out `x`, uint8 A, C, G, T, and labels `y`) and `planted.meme`.
+
+    Args:
+        out_dir: Output folder.
+        seed: Seed of the data, the weights and the training order.
+        quick: Train a tiny model briefly.
+        motif_ids: JASPAR matrix IDs to plant.
+        release: JASPAR release of the planted motifs and the comparison.
+        q_threshold: Largest q-value (exclusive) of a recovering hit.
+        verbose: 1 prints each step and one line per training epoch on
+            stdout.
+
+    Returns:
+        A `DemoResult`; `result.summary()` says what was recovered.
+
+    Example:
+
+    >>> result = run_demo("keras-motifs-demo")
+    >>> print(result.summary())
+    """
+    started = time.perf_counter()
+    out_dir = os.fspath(out_dir)
+    if os.path.exists(out_dir) and not os.path.isdir(out_dir):
+        raise NotADirectoryError(
+            f"Cannot write the demo into {out_dir}: it is a file."
+        )
+    os.makedirs(out_dir, exist_ok=True)
+    paths = {
+        kind: os.path.join(out_dir, name)
+        for kind, name in (
+            ("meme", "motifs.meme"),
+            ("tsv", "tomtom.tsv"),
+            ("logos", "logos"),
+            ("report", "report.html"),
+            ("model", "model.keras"),
+            ("sequences", "sequences.npz"),
+            ("planted", "planted.meme"),
+        )
+    }
+    paths["grid"] = os.path.join(paths["logos"], "overview.png")
+    n_train, n_valid, epochs, filters = (
+        (3000, 500, 4, 16) if quick else (8000, 2000, 10, 32)
+    )
+    keras.utils.set_random_seed(seed)
+    x, y, info = planted_dataset(
+        motif_ids,
+        n_train + n_valid,
+        SEQUENCE_LENGTH,
+        np.random.default_rng(seed),
+        release=release,
+    )
+    _say(
+        verbose,
+        f"Planted {', '.join(_labels(info.motifs))} in "
+        f"{len(x)} sequences of {SEQUENCE_LENGTH} bp",
+    )
+    model = demo_model(SEQUENCE_LENGTH, y.shape[1], filters=filters)
+    extractor = MotifExtractor(
+        x[n_train:], paths["meme"], strict=True, relative_threshold=0.5
+    )
+    model.fit(
+        x[:n_train],
+        y[:n_train],
+        batch_size=64,
+        epochs=epochs,
+        validation_data=(x[n_train:], y[n_train:]),
+        callbacks=[extractor],
+        verbose=2 if verbose else 0,
+    )
+    motifs = extractor.motifs
+    _say(verbose, f"Comparing {len(motifs)} filter motifs with {release}")
+    comparison = tomtom(motifs, release=release)
+    comparison.write_tsv(paths["tsv"])
+    _say(verbose, f"Drawing logos and writing the report into {out_dir}")
+    save_logos(motifs, paths["logos"])
+    plot_logo_grid(motifs, paths["grid"])
+    write_report(
+        motifs,
+        paths["report"],
+        comparison=comparison,
+        title="keras-motifs demo",
+    )
+    model.save(paths["model"])
+    np.savez_compressed(
+        paths["sequences"], x=x[n_train:].astype(np.uint8), y=y[n_train:]
+    )
+    info.motifs.to_meme(paths["planted"])
+    return DemoResult(
+        motifs=motifs,
+        comparison=comparison,
+        planted=info.motifs,
+        recovered=recovered_motifs(
+            info.motifs, comparison, q_threshold=q_threshold
+        ),
+        paths=paths,
+        seconds=time.perf_counter() - started,
+    )
+
+
+def _labels(motifs: MotifSet) -> list[str]:
+    return [
+        name if alt is None else f"{alt} ({name})"
+        for name, alt in zip(motifs.names, motifs.alt_names)
+    ]
+
+
+def _say(verbose: int, message: str) -> None:
+    if verbose:
+        print(message, flush=True)

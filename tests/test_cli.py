@@ -1,0 +1,808 @@
+"""Tests for the `keras-motifs` command line and the built-in demo."""
+
+import csv
+import os
+import shutil
+import subprocess
+import sys
+
+import h5py
+import keras
+import numpy as np
+import pytest
+import scipy.io
+
+from conftest import random_one_hot, shared_file
+from keras_motifs import Conv1DInterpreter, one_hot, read_meme
+from keras_motifs.cli import (
+    main,
+    read_comparison,
+    selected_batches,
+    SequenceData,
+)
+from keras_motifs.demo import planted_dataset, recovered_motifs
+from keras_motifs.motifs import MotifSet
+
+LENGTH = 30
+N = 40
+FILTERS = 6
+
+
+@pytest.fixture(scope="module")
+def model():
+    keras.utils.set_random_seed(0)
+    model = keras.Sequential(
+        [
+            keras.Input((LENGTH, 4)),
+            keras.layers.Conv1D(FILTERS, 5, activation="relu", name="conv"),
+            keras.layers.Conv1D(3, 3, activation="relu", name="second"),
+            keras.layers.GlobalMaxPooling1D(),
+            keras.layers.Dense(2, activation="sigmoid"),
+        ]
+    )
+    # Biases below zero so a threshold of 0 keeps only part of the windows.
+    conv = model.get_layer("conv")
+    conv.bias.assign(np.full(FILTERS, -0.3, dtype="float32"))
+    return model
+
+
+@pytest.fixture(scope="module")
+def files(model, tmp_path_factory):
+    """A saved model and the same random sequences in several formats."""
+    directory = tmp_path_factory.mktemp("cli")
+    rng = np.random.default_rng(0)
+    x = random_one_hot(rng, N, LENGTH)
+    y = (rng.random((N, 2)) < 0.5).astype("float32")
+    paths = {"x": x, "y": y, "dir": directory}
+    paths["keras"] = str(directory / "model.keras")
+    model.save(paths["keras"])
+    paths["npy"] = str(directory / "x.npy")
+    np.save(paths["npy"], x)
+    paths["labels"] = str(directory / "y.npy")
+    np.save(paths["labels"], y)
+    paths["npz"] = str(directory / "x.npz")
+    np.savez(paths["npz"], y=y, x=x)  # labels first: x is the first 3-D array
+    paths["h5"] = str(directory / "x.h5")
+    with h5py.File(paths["h5"], "w") as handle:
+        handle["labels"] = y
+        handle["group/sequences"] = x
+    return paths
+
+
+def run(capsys, *argv):
+    """`main(argv)` in-process: (exit status, stdout, stderr)."""
+    status = main([str(a) for a in argv])
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+def expected(model, x, **options):
+    return Conv1DInterpreter(
+        model,
+        options.pop("layer", None),
+        alphabet=options.pop("alphabet", None),
+    ).extract(x, **options)
+
+
+def assert_same_motifs(path, motifs):
+    """The MEME file holds `motifs` (those with sites), to print precision."""
+    written = read_meme(path)
+    kept = motifs.select(nsites_at_least=1)
+    assert written.names == kept.names
+    np.testing.assert_array_equal(written.nsites, kept.nsites)
+    np.testing.assert_allclose(
+        written.probabilities(), kept.probabilities(), atol=2e-6
+    )
+
+
+# extract
+
+
+@pytest.mark.parametrize(
+    "source, extra, rows",
+    [
+        ("npy", [], slice(None)),
+        ("npz", [], slice(None)),
+        ("npz", ["--key", "x"], slice(None)),
+        ("h5", [], slice(None)),
+        (
+            "h5",
+            ["--key", "group/sequences", "--max-sequences", "13"],
+            slice(13),
+        ),
+        ("npy", ["--max-sequences", "1000"], slice(None)),
+    ],
+)
+def test_extract_formats_match_interpreter(
+    capsys, tmp_path, model, files, source, extra, rows
+):
+    out = tmp_path / "motifs.meme"
+    status, stdout, err = run(
+        capsys, "extract", files["keras"], files[source], "-o", out, *extra
+    )
+    assert status == 0, err
+    motifs = expected(model, files["x"][rows])
+    assert_same_motifs(out, motifs)
+    assert stdout.strip().endswith(str(out))
+    assert f"({len(files['x'][rows])} sequences)" in stdout
+    assert "sequence" in err  # the progress bar, on stderr
+
+
+def test_extract_options_are_passed_on(capsys, tmp_path, model, files):
+    out = tmp_path / "motifs.meme"
+    status, _, err = run(
+        capsys,
+        "extract",
+        files["keras"],
+        files["npy"],
+        "-o",
+        out,
+        "--threshold",
+        "0.1",
+        "--relative-threshold",
+        "0.6",
+        "--strands",
+        "both",
+        "--batch-size",
+        "7",
+        "--layer",
+        "0",
+        "--quiet",
+    )
+    assert status == 0 and err == ""
+    motifs = expected(
+        model,
+        files["x"],
+        layer=0,
+        threshold=0.1,
+        relative_threshold=0.6,
+        strands="both",
+    )
+    assert_same_motifs(out, motifs)
+
+
+def test_extract_legacy_h5_model_and_alphabet(capsys, tmp_path, model, files):
+    h5_model = tmp_path / "model.h5"
+    model.save(h5_model)
+    agct = files["x"][..., [0, 2, 1, 3]]
+    np.save(tmp_path / "agct.npy", agct)
+    out = tmp_path / "motifs.meme"
+    status, _, err = run(
+        capsys,
+        "extract",
+        h5_model,
+        tmp_path / "agct.npy",
+        "--alphabet",
+        "agct",
+        "-o",
+        out,
+    )
+    assert status == 0, err
+    assert_same_motifs(out, expected(model, agct, alphabet="AGCT"))
+
+
+def test_extract_fasta_with_n_is_encoded_on_the_fly(capsys, tmp_path, model):
+    rng = np.random.default_rng(1)
+    records = [
+        "".join(rng.choice(list("ACGTN"), LENGTH, p=[0.24] * 4 + [0.04]))
+        for _ in range(25)
+    ]
+    records[0] = records[0][:-4]  # a short record is N-padded to the length
+    fasta = tmp_path / "seqs.fa"
+    fasta.write_text(
+        "".join(f">s{i}\n{s.lower()}\n" for i, s in enumerate(records))
+    )
+    model_path = tmp_path / "model.keras"
+    model.save(model_path)
+    out = tmp_path / "motifs.meme"
+    status, stdout, err = run(capsys, "extract", model_path, fasta, "-o", out)
+    assert status == 0, err
+    x = one_hot(records, length=LENGTH)
+    assert_same_motifs(out, expected(model, x))
+    assert "(25 sequences)" in stdout
+
+
+def test_extract_targets_from_npz_labels(capsys, tmp_path, model, files):
+    out = tmp_path / "motifs.meme"
+    status, stdout, err = run(
+        capsys,
+        "extract",
+        files["keras"],
+        files["npz"],
+        "--labels-key",
+        "y",
+        "--targets",
+        "1",
+        "--max-sequences",
+        "9",
+        "--batch-size",
+        "4",
+        "-o",
+        out,
+    )
+    assert status == 0, err
+    rows = [i for i in range(N) if files["y"][i, 1] > 0][:9]
+    assert_same_motifs(out, expected(model, files["x"][rows]))
+    assert "(9 sequences)" in stdout
+
+
+@pytest.mark.parametrize("version", ["v5", "v7.3"])
+def test_extract_deepsea_mat_targets(capsys, tmp_path, model, files, version):
+    """DeepSEA-like valid.mat (MATLAB v5, (N, 4, length)) and train.mat
+    (HDF5, (length, 4, N), streamed): AGCT, 919 labels, --targets NRSF."""
+    from keras_motifs.data import label_indices
+
+    rng = np.random.default_rng(2)
+    x = files["x"]
+    y = (rng.random((N, 919)) < 0.01).astype(np.uint8)
+    y[::3, label_indices("NRSF")[5]] = 1
+    agct = x[..., [0, 2, 1, 3]]
+    path = tmp_path / "data.mat"
+    if version == "v5":
+        scipy.io.savemat(
+            path,
+            {
+                "validxdata": agct.transpose(0, 2, 1).astype(np.uint8),
+                "validdata": y,
+            },
+        )
+    else:
+        with h5py.File(path, "w") as handle:
+            handle["trainxdata"] = agct.transpose(1, 2, 0).astype(np.uint8)
+            handle["traindata"] = y.T
+    out = tmp_path / "motifs.meme"
+    status, _, err = run(
+        capsys, "extract", files["keras"], path, "--targets", "NRSF", "-o", out
+    )
+    assert status == 0, err
+    keep = y[:, label_indices("NRSF")].any(axis=1)
+    assert 0 < keep.sum() < N
+    assert_same_motifs(out, expected(model, agct[keep], alphabet="AGCT"))
+
+
+def test_extract_deepsea_channels_first_hdf5(capsys, tmp_path, model, files):
+    path = tmp_path / "example.h5"
+    agct = files["x"][..., [0, 2, 1, 3]]
+    with h5py.File(path, "w") as handle:
+        handle["testxdata"] = agct.transpose(0, 2, 1).astype(np.uint8)
+    out = tmp_path / "motifs.meme"
+    status, _, err = run(capsys, "extract", files["keras"], path, "-o", out)
+    assert status == 0, err
+    assert_same_motifs(out, expected(model, agct, alphabet="AGCT"))
+
+
+def test_extract_shared_deepsea_example(capsys, tmp_path):
+    """DeepSEA's real example.h5 (8 x 1000 bp, AGCT) through the command."""
+    example = shared_file("fixtures/danq/deepsea_example.h5")
+    keras.utils.set_random_seed(3)
+    model = keras.Sequential(
+        [keras.Input((1000, 4)), keras.layers.Conv1D(4, 9)]
+    )
+    model_path = tmp_path / "wide.keras"
+    model.save(model_path)
+    out = tmp_path / "motifs.meme"
+    status, _, err = run(capsys, "extract", model_path, example, "-o", out)
+    assert status == 0, err
+    with h5py.File(example, "r") as handle:
+        agct = handle["testxdata"][()].transpose(0, 2, 1).astype("float32")
+    assert_same_motifs(out, expected(model, agct, alphabet="AGCT"))
+
+
+def test_selected_batches_match_a_loop(rng):
+    """Target selection and the cap, against a row-by-row loop."""
+    x = random_one_hot(rng, 57, 6)
+    y = (rng.random((57, 5)) < 0.3).astype(np.uint8)
+
+    def batches(batch_size):
+        for start in range(0, 57, batch_size):
+            yield x[start : start + batch_size], y[start : start + batch_size]
+
+    data = SequenceData(batches, 57, None, True)
+    for cap in (None, 1, 8, 100):
+        seen = []
+        parts = list(
+            selected_batches(
+                data, 10, targets="0,3", max_sequences=cap, on_batch=seen.append
+            )
+        )
+        rows = [i for i in range(57) if y[i, 0] or y[i, 3]]
+        rows = rows if cap is None else rows[:cap]
+        np.testing.assert_array_equal(
+            np.concatenate([p[0] for p in parts]), x[rows]
+        )
+        np.testing.assert_array_equal(
+            np.concatenate([p[1] for p in parts]), y[rows]
+        )
+        assert sum(seen) == len(rows)
+
+
+# compare, logos, report, influence
+
+
+@pytest.fixture(scope="module")
+def jaspar_meme(tmp_path_factory):
+    pytest.importorskip("pyjaspar")
+    pytest.importorskip("memelite")
+    from keras_motifs.jaspar import jaspar_motifs
+
+    directory = tmp_path_factory.mktemp("meme")
+    motifs = jaspar_motifs(
+        ["MA0139.2", "MA0138.3", "MA0080.7"], release="JASPAR2024"
+    )
+    # Queries named like filters, their counts perturbed a little.
+    rng = np.random.default_rng(4)
+    noisy = motifs.counts + rng.uniform(0, 3, motifs.counts.shape) * (
+        motifs.counts.sum(axis=-1, keepdims=True) > 0
+    )
+    queries = MotifSet(noisy, motifs.nsites, bounds=motifs.bounds)
+    paths = {
+        "queries": directory / "queries.meme",
+        "jaspar": directory / "db.meme",
+    }
+    queries.to_meme(paths["queries"])
+    motifs.to_meme(paths["jaspar"])
+    return paths
+
+
+def test_compare_with_jaspar_release(capsys, tmp_path, jaspar_meme):
+    out = tmp_path / "tomtom.tsv"
+    status, stdout, err = run(
+        capsys,
+        "compare",
+        jaspar_meme["queries"],
+        "--release",
+        "JASPAR2024",
+        "-o",
+        out,
+    )
+    assert status == 0, err
+    best = read_comparison(out)
+    assert {k: v[:2] for k, v in best.items()} == {
+        "filter0": ("MA0139.2", "CTCF"),
+        "filter1": ("MA0138.3", "REST"),
+        "filter2": ("MA0080.7", "Spi1"),
+    }
+    assert all(v[2] < 1e-3 for v in best.values())
+    assert "3 of 3 motifs match JASPAR2024 CORE vertebrates" in stdout
+
+
+def test_compare_with_a_meme_db_and_options(capsys, tmp_path, jaspar_meme):
+    out = tmp_path / "tomtom.tsv"
+    status, stdout, err = run(
+        capsys,
+        "compare",
+        jaspar_meme["queries"],
+        "--db",
+        jaspar_meme["jaspar"],
+        "--threshold",
+        "0.9",
+        "--evalue",
+        "--no-trim",
+        "-o",
+        out,
+    )
+    assert status == 0
+    assert "keras-motifs: warning: tomtom was given 3 target motifs" in err
+    lines = out.read_text().splitlines()
+    assert any(
+        "queries not trimmed" in line for line in lines if line.startswith("#")
+    )
+    best = read_comparison(out)
+    assert [best[f"filter{i}"][0] for i in range(3)] == [
+        "MA0139.2",
+        "MA0138.3",
+        "MA0080.7",
+    ]
+
+
+def test_read_comparison_keeps_lowest_q(tmp_path):
+    path = tmp_path / "t.tsv"
+    path.write_text(
+        "# comment\nQuery_ID\tTarget_ID\tTarget_name\tq-value\n"
+        "f0\tA\ta\t0.2\nf0\tB\tb\t0.01\nf1\tC\t\t0.3\nf0\tD\td\t0.05\n"
+    )
+    assert read_comparison(path) == {
+        "f0": ("B", "b", 0.01),
+        "f1": ("C", "", 0.3),
+    }
+
+
+def test_logos(capsys, tmp_path, jaspar_meme):
+    out = tmp_path / "logos"
+    status, stdout, err = run(
+        capsys,
+        "logos",
+        jaspar_meme["queries"],
+        "-o",
+        out,
+        "--kind",
+        "probability",
+        "--trim",
+        "0.5",
+        "--dpi",
+        "40",
+    )
+    assert status == 0, err
+    names = sorted(os.listdir(out))
+    assert names == [
+        "filter0.png",
+        "filter1.png",
+        "filter2.png",
+        "overview.png",
+    ]
+    for name in names:
+        assert (out / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert "Wrote 3 logos" in stdout
+
+
+def test_report_with_comparison_and_influence(capsys, tmp_path, jaspar_meme):
+    table = tmp_path / "tomtom.tsv"
+    assert (
+        run(
+            capsys,
+            "compare",
+            jaspar_meme["queries"],
+            "--db",
+            jaspar_meme["jaspar"],
+            "-o",
+            table,
+        )[0]
+        == 0
+    )
+    influence = tmp_path / "influence.tsv"
+    influence.write_text(
+        "filter\tname\tloss_delta\ttarget0\n"
+        "0\tfilter0\t0.125\t-0.5\n2\tfilter2\t-0.0625\t0.25\n"
+    )
+    out = tmp_path / "report.html"
+    status, stdout, err = run(
+        capsys,
+        "report",
+        jaspar_meme["queries"],
+        "--comparison",
+        table,
+        "--influence",
+        influence,
+        "--title",
+        "My <motifs>",
+        "-o",
+        out,
+    )
+    assert status == 0, err
+    html = out.read_text()
+    for text in (
+        "MA0139.2",
+        "CTCF",
+        "REST",
+        "0.125",
+        "-0.0625",
+        "My &lt;motifs&gt;",
+        "loss_delta",
+    ):
+        assert text in html
+
+
+def test_influence_matches_filter_influence(capsys, tmp_path, model, files):
+    from keras_motifs.influence import filter_influence
+
+    out = tmp_path / "influence.tsv"
+    status, stdout, err = run(
+        capsys,
+        "influence",
+        files["keras"],
+        files["npy"],
+        files["npz"],
+        "-o",
+        out,
+        "--batch-size",
+        "16",
+    )
+    assert status == 0, err
+    loaded = keras.saving.load_model(files["keras"], compile=False)
+    reference = filter_influence(loaded, files["x"], files["y"], batch_size=16)
+    with open(out, newline="") as handle:
+        rows = list(csv.DictReader(handle, delimiter="\t"))
+    assert [row["name"] for row in rows] == [
+        f"filter{i}" for i in range(FILTERS)
+    ]
+    np.testing.assert_allclose(
+        [float(row["loss_delta"]) for row in rows],
+        reference.loss_delta,
+        rtol=1e-4,
+        atol=1e-7,
+    )
+    # A .npy LABELS file with --max-sequences scores the first sequences.
+    status, _, err = run(
+        capsys,
+        "influence",
+        files["keras"],
+        files["npy"],
+        files["labels"],
+        "--max-sequences",
+        "11",
+        "-o",
+        out,
+    )
+    assert status == 0, err
+    reference = filter_influence(loaded, files["x"][:11], files["y"][:11])
+    with open(out, newline="") as handle:
+        rows = list(csv.DictReader(handle, delimiter="\t"))
+    np.testing.assert_allclose(
+        [float(r["loss_delta"]) for r in rows],
+        reference.loss_delta,
+        rtol=1e-4,
+        atol=1e-7,
+    )
+    # Labels inside DATA, selected by --targets, give the same as a subset.
+    status, _, err = run(
+        capsys,
+        "influence",
+        files["keras"],
+        files["npz"],
+        "--labels-key",
+        "y",
+        "--targets",
+        "0",
+        "-o",
+        out,
+    )
+    assert status == 0, err
+    keep = files["y"][:, 0] > 0
+    reference = filter_influence(loaded, files["x"][keep], files["y"][keep])
+    with open(out, newline="") as handle:
+        rows = list(csv.DictReader(handle, delimiter="\t"))
+    np.testing.assert_allclose(
+        [float(r["loss_delta"]) for r in rows],
+        reference.loss_delta,
+        rtol=1e-4,
+        atol=1e-7,
+    )
+
+
+# help and errors
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        [],
+        ["extract"],
+        ["compare"],
+        ["logos"],
+        ["report"],
+        ["influence"],
+        ["demo"],
+    ],
+)
+def test_help(capsys, command):
+    status, stdout, _ = run(capsys, *command, "--help")
+    assert status == 0
+    assert stdout.startswith(
+        f"usage: keras-motifs {' '.join(command)}".rstrip()
+    )
+
+
+def one_line_error(capsys, *argv):
+    status, stdout, err = run(capsys, *argv)
+    assert status == 2
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("keras-motifs: error: "), err
+    assert "Traceback" not in err
+    return lines[0]
+
+
+def test_errors_are_one_line(capsys, tmp_path, model, files):
+    dense = model.layers[-1].name
+    model, npy = files["keras"], files["npy"]
+    np.save(tmp_path / "y5.npy", files["y"][:5])
+    (tmp_path / "text.keras").write_text("not a model")
+    np.save(tmp_path / "flat.npy", files["x"][:, :, 0])
+    np.save(tmp_path / "five.npy", np.zeros((3, LENGTH, 5), "float32"))
+    np.save(tmp_path / "short.npy", files["x"][:, :20])
+    (tmp_path / "x.csv").write_text("1,2")
+    with h5py.File(tmp_path / "empty.h5", "w") as handle:
+        handle["y"] = np.zeros(3)
+    cases = {
+        ("extract", tmp_path / "missing.keras", npy): "not found",
+        ("extract", model, tmp_path / "missing.npy"): "not found",
+        ("extract", tmp_path / "text.keras", npy): "not a Keras model",
+        ("extract", npy, npy): "expected a .keras or .h5",
+        ("extract", model, tmp_path / "flat.npy"): "shape (N, length, 4)",
+        ("extract", model, tmp_path / "five.npy"): "4 channels",
+        ("extract", model, tmp_path / "short.npy"): "length 30",
+        ("extract", model, tmp_path / "x.csv"): "expected .npy",
+        ("extract", model, tmp_path / "empty.h5"): "no 3-D dataset",
+        ("extract", model, files["npz"], "--key", "nope"): "no array 'nope'",
+        ("extract", model, npy, "--layer", "nope"): "No layer named 'nope'",
+        ("extract", model, npy, "--layer", dense): "is a Dense, not a Conv1D",
+        ("extract", model, npy, "--layer", "second"): "cannot be mapped back",
+        ("extract", model, npy, "--layer", "7"): "out of range",
+        ("extract", model, npy, "--targets", "NRSF"): "--targets needs labels",
+        (
+            "extract",
+            model,
+            files["npz"],
+            "--labels-key",
+            "y",
+            "--targets",
+            "NRSF",
+        ): "919",
+        ("extract", model, npy, "--alphabet", "ACGU"): "alphabet",
+        ("extract", model, npy, "--relative-threshold", "2"): "(0, 1]",
+        ("extract", model, npy, "--batch-size", "0"): "positive integer",
+        (
+            "extract",
+            model,
+            npy,
+            "-o",
+            tmp_path / "no" / "m.meme",
+        ): "does not exist",
+        ("extract", model, npy, "--bogus"): "unrecognized arguments",
+        ("extract",): "required",
+        ("frobnicate",): "invalid choice",
+        ("compare", tmp_path / "missing.meme"): "not found",
+        ("compare", npy): "",
+        ("logos", tmp_path / "missing.meme"): "not found",
+        ("report", files["npy"]): "",
+        ("influence", model, npy, tmp_path / "missing.npy"): "not found",
+        ("influence", model, npy, tmp_path / "y5.npy"): "LABELS hold 5 rows",
+    }
+    for argv, needle in cases.items():
+        assert needle in one_line_error(capsys, *argv), argv
+
+
+def test_console_script_in_a_subprocess(tmp_path, files):
+    script = shutil.which("keras-motifs")
+    command = [script] if script else [sys.executable, "-m", "keras_motifs.cli"]
+    out = tmp_path / "motifs.meme"
+    done = subprocess.run(
+        command + ["extract", files["keras"], files["npy"], "-o", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("Wrote ") and out.exists()
+    assert "40/40" in done.stderr
+    done = subprocess.run(
+        command + ["extract", files["keras"], str(tmp_path / "missing.npy")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 2
+    assert (
+        done.stderr.strip()
+        .splitlines()[-1]
+        .startswith("keras-motifs: error: DATA")
+    )
+    assert "Traceback" not in done.stderr
+
+
+# the demo
+
+
+def test_planted_dataset_matches_a_loop():
+    """Sites, labels and orientations against a per-site loop."""
+    probabilities = np.random.default_rng(5).dirichlet(
+        np.full(4, 0.5), size=(3, 7)
+    )
+    motifs = MotifSet.from_probabilities(
+        probabilities, [100, 100, 100], alt_names=["A", "B", "C"]
+    )
+    widths = [7, 7, 7]
+    x, y, info = planted_dataset(motifs, 3000, 30, 6, rate=0.6)
+    assert x.shape == (3000, 30, 4) and y.shape == (3000, 3)
+    assert np.all(x.sum(axis=-1) == 1)
+    codes = x.argmax(axis=-1)
+    counts = np.zeros((3, 7, 4))
+    covered = np.zeros((3000, 30), int)
+    for s, k, start, strand in zip(
+        info.sequence, info.motif, info.start, info.strand
+    ):
+        assert y[s, k] == 1
+        site = codes[s, start : start + widths[k]]
+        assert len(site) == widths[k]
+        if strand:
+            site = 3 - site[::-1]
+        counts[k, np.arange(7), site] += 1
+        covered[s, start : start + widths[k]] += 1
+    assert covered.max() == 1  # sites never overlap
+    assert len(info.sequence) == y.sum()
+    assert abs(y.mean() - 0.6) < 0.02 and abs(info.strand.mean() - 0.5) < 0.02
+    # Sites follow the motif's probabilities (~1800 draws per position).
+    frequencies = counts / counts.sum(axis=-1, keepdims=True)
+    np.testing.assert_allclose(frequencies, probabilities, atol=0.045)
+    # Same seed, same data.
+    again = planted_dataset(motifs, 3000, 30, 6, rate=0.6)
+    np.testing.assert_array_equal(again[0], x)
+
+
+def test_planted_dataset_bad_input():
+    motifs = MotifSet(np.ones((2, 10, 4)))
+    with pytest.raises(ValueError, match="too short"):
+        planted_dataset(motifs, 5, 19, 0)
+    with pytest.raises(ValueError, match="rate"):
+        planted_dataset(motifs, 5, 40, 0, rate=0)
+    with pytest.raises(ValueError, match="n must"):
+        planted_dataset(motifs, 0, 40, 0)
+    with pytest.raises(TypeError, match="rng"):
+        planted_dataset(motifs, 5, 40, "seed")
+
+
+def test_recovered_motifs_rules():
+    class Hit:
+        def __init__(self, query_id, target_id, target_name, q_value):
+            self.query_id, self.target_id = query_id, target_id
+            self.target_name, self.q_value = target_name, q_value
+
+    class Comparison:
+        def best(self):
+            return [
+                Hit("f0", "MA0139.1", "CTCF", 1e-5),  # other version
+                Hit("f1", "MA9999.1", "rest", 1e-3),  # same TF name
+                Hit("f2", "MA0080.7", "Spi1", 0.2),  # q too large
+                Hit("f3", "MA0139.2", "CTCF", 1e-9),
+            ]
+
+    planted = MotifSet(
+        np.ones((3, 5, 4)),
+        names=["MA0139.2", "MA0138.3", "MA0080.7"],
+        alt_names=["CTCF", "REST", "Spi1"],
+    )
+    assert recovered_motifs(planted, Comparison()) == {
+        "MA0139.2": ["f0", "f3"],
+        "MA0138.3": ["f1"],
+        "MA0080.7": [],
+    }
+
+
+def test_demo_quick(capsys, tmp_path):
+    pytest.importorskip("pyjaspar")
+    pytest.importorskip("memelite")
+    pytest.importorskip("logomaker")
+    out = tmp_path / "demo"
+    status, stdout, err = run(
+        capsys, "demo", "--quick", "--out", out, "--seed", "1"
+    )
+    assert status == 0, err
+    expected_files = {
+        "motifs.meme",
+        "tomtom.tsv",
+        "logos",
+        "report.html",
+        "model.keras",
+        "sequences.npz",
+        "planted.meme",
+    }
+    assert expected_files <= set(os.listdir(out))
+    motifs = read_meme(out / "motifs.meme")
+    logos = set(os.listdir(out / "logos"))
+    assert logos == {f"{name}.png" for name in motifs.names} | {"overview.png"}
+    planted = read_meme(out / "planted.meme")
+    assert planted.names == [
+        "MA0139.2",
+        "MA0035.5",
+        "MA0080.7",
+        "MA0466.4",
+        "MA0138.3",
+    ]
+    assert stdout.startswith("Recovered ")
+    for name in planted.names:
+        assert name in stdout
+    assert "Epoch 1/" in err  # training progress on stderr
+    with np.load(out / "sequences.npz") as data:
+        assert data["x"].shape[1:] == (200, 4) and data["y"].shape[1] == 5
+    # The saved model and sequences work with the other commands.
+    status, _, err = run(
+        capsys,
+        "extract",
+        out / "model.keras",
+        out / "sequences.npz",
+        "--key",
+        "x",
+        "-o",
+        tmp_path / "again.meme",
+        "--quiet",
+    )
+    assert status == 0, err
