@@ -1095,8 +1095,9 @@ def build_parser() -> argparse.ArgumentParser:
     extract.add_argument(
         "--strands",
         choices=("forward", "both"),
-        default="forward",
-        help="scan the reverse complement too (forward)",
+        default="both",
+        help="both: also scan the reverse complement, keep the stronger "
+        "strand (default); forward: the classic one-strand scan",
     )
     extract.set_defaults(run=_run_extract)
 

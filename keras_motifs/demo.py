@@ -428,9 +428,7 @@ def run_demo(
         f"{len(x)} sequences of {SEQUENCE_LENGTH} bp",
     )
     model = demo_model(SEQUENCE_LENGTH, y.shape[1], filters=filters)
-    extractor = MotifExtractor(
-        x[n_train:], paths["meme"], strict=True, relative_threshold=0.5
-    )
+    extractor = MotifExtractor(x[n_train:], paths["meme"], strict=True)
     model.fit(
         x[:n_train],
         y[:n_train],

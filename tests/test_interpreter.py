@@ -64,7 +64,9 @@ def test_valid_padding_matches_seed_loop(rng, batch_size):
     keras.utils.set_random_seed(1)
     model = conv_model()
     x = random_one_hot(rng, 150, 40)
-    motifs = Conv1DInterpreter(model).extract(x, batch_size=batch_size)
+    motifs = Conv1DInterpreter(model).extract(
+        x, batch_size=batch_size, strands="forward"
+    )
     counts, nsites = reference_windows(model, x)
     np.testing.assert_array_equal(motifs.nsites, nsites)
     np.testing.assert_allclose(motifs.counts, counts)
@@ -76,7 +78,9 @@ def test_nonzero_threshold_and_integer_input(rng):
     model = conv_model()
     x = random_one_hot(rng, 120, 40, dtype="uint8")
     threshold = 0.3
-    motifs = Conv1DInterpreter(model).extract(x, threshold=threshold)
+    motifs = Conv1DInterpreter(model).extract(
+        x, threshold=threshold, strands="forward"
+    )
     counts, nsites = reference_windows(model, x.astype("float32"), threshold)
     np.testing.assert_array_equal(motifs.nsites, nsites)
     np.testing.assert_allclose(motifs.counts, counts)
@@ -117,7 +121,7 @@ def test_geometry_matches_hand_computed_windows(
     counts, nsites = seed_method(
         activations, x, 5, strides, dilation, pad_left, 0.0
     )
-    motifs = Conv1DInterpreter(model).extract(x, batch_size=32)
+    motifs = Conv1DInterpreter(model).extract(x, batch_size=32, strands="forward")
     np.testing.assert_array_equal(motifs.nsites, nsites)
     np.testing.assert_allclose(motifs.counts, counts)
     geometry = ConvGeometry.from_layer(conv)
@@ -197,7 +201,7 @@ def test_relative_threshold_brackets_exact_reference(rng):
     ).predict(x, verbose=0)
     fraction = 0.6
     motifs = Conv1DInterpreter(model).extract(
-        x, relative_threshold=fraction, batch_size=50
+        x, relative_threshold=fraction, batch_size=50, strands="forward"
     )
     band = 2 ** (1 / 64)
     for f in range(8):
@@ -250,7 +254,7 @@ def test_non_one_hot_rows_add_their_values(rng):
     x = random_one_hot(rng, 50, 40)
     x[:, 10:14] = 0.25
     x[:, 20:22] = 0.0
-    motifs = Conv1DInterpreter(model).extract(x)
+    motifs = Conv1DInterpreter(model).extract(x, strands="forward")
     counts, nsites = reference_windows(model, x)
     np.testing.assert_allclose(motifs.counts, counts)
     np.testing.assert_array_equal(motifs.nsites, nsites)
@@ -276,10 +280,12 @@ def test_nested_sequential_and_batchnorm_activation(rng):
     conv = inner.get_layer("inner_conv")
     activations = keras.Model(inner.inputs, conv.output).predict(x, verbose=0)
     counts, nsites = seed_method(activations, x, 5, 1, 1, 2, 0.0)
-    motifs = interpreter.extract(x)
+    motifs = interpreter.extract(x, strands="forward")
     np.testing.assert_allclose(motifs.counts, counts)
     np.testing.assert_array_equal(motifs.nsites, nsites)
-    after = Conv1DInterpreter(model, activation_layer="act").extract(x)
+    after = Conv1DInterpreter(model, activation_layer="act").extract(
+        x, strands="forward"
+    )
     activations = keras.Model(
         inner.inputs, inner.get_layer("act").output
     ).predict(x, verbose=0)
