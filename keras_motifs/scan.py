@@ -145,15 +145,14 @@ class ScanFunction:
         top = ops.maximum(top, batch_top)
         rank = ops.transpose(top[None, :] - level)
         kept = ops.logical_and(ops.transpose(kept), ops.less(rank, self.n_bins))
-        segment = ops.arange(self.n_filters, dtype="int32")[:, None]
-        segment = segment * self.n_bins + ops.clip(rank, 0, self.n_bins - 1)
-        weights = ops.reshape(ops.cast(kept, x.dtype), (-1, 1))
+        # (filters, bins, batch): which bin each kept window falls in.
+        membership = ops.one_hot(
+            ops.clip(rank, 0, self.n_bins - 1), self.n_bins, axis=1,
+            dtype=x.dtype,
+        ) * ops.cast(kept, x.dtype)[:, None, :]
         windows = self._windows(x, position, strand)
-        windows = ops.reshape(windows, (-1, windows.shape[-1])) * weights
-        segment = ops.reshape(segment, (-1,))
-        n_segments = self.n_filters * self.n_bins
-        counts = ops.segment_sum(windows, segment, n_segments)
-        sites = ops.segment_sum(weights[:, 0], segment, n_segments)
+        counts = ops.matmul(membership, windows)
+        sites = ops.sum(membership, axis=2)
         return best, position, counts, sites, top
 
     # Host-side entry points.
