@@ -19,6 +19,7 @@ from keras_motifs.files import write_atomically
 from keras_motifs.motifs import ALPHABET, Motif, MotifSet, _check_background
 
 DEFAULT_NSITES = 20
+_FILTER_NAME = re.compile(r"filter(\d+)")
 _DECIMALS = 6
 _ROW_SUM_TOLERANCE = 1e-2
 _PARAMETER = re.compile(r"([A-Za-z]+)\s*=\s*(\S+)")
@@ -83,7 +84,9 @@ def read_meme(path) -> MotifSet:
 
     Returns:
         A `MotifSet` with `counts = probabilities * nsites` (`nsites` 20 where
-        the file gives none) and filters numbered in file order.
+        the file gives none). Filters are numbered by their `filter<i>` names
+        when every motif has one (as `write_meme` writes them, with empty
+        filters left out), otherwise in file order.
 
     Example:
 
@@ -93,7 +96,24 @@ def read_meme(path) -> MotifSet:
     """
     parser = _MemeParser(os.fspath(path), _read_lines(path))
     motifs, background = parser.parse()
+    indices = _filter_indices([motif.name for motif in motifs])
+    if indices is not None:
+        for motif, index in zip(motifs, indices):
+            motif.filter = index
     return MotifSet.from_motifs(motifs, background=background)
+
+
+def _filter_indices(names: list[str]) -> list[int] | None:
+    """The filter indices in `filter<i>` names, if every name has a distinct one.
+
+    `write_meme` leaves out filters with nsites 0, so file order alone would
+    renumber the filters after a gap.
+    """
+    matches = [_FILTER_NAME.fullmatch(name) for name in names]
+    if not all(matches):
+        return None
+    indices = [int(match.group(1)) for match in matches]
+    return indices if len(set(indices)) == len(indices) else None
 
 
 def _format_meme(motifs: MotifSet, background: np.ndarray) -> str:

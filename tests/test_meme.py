@@ -320,3 +320,18 @@ def test_new_file_mode_follows_umask(rng, tmp_path):
     finally:
         os.umask(umask)
     assert os.stat(path).st_mode & 0o777 == 0o640
+
+
+def test_filter_indices_survive_left_out_empty_filters(tmp_path):
+    counts = np.ones((4, 5, 4))
+    motifs = MotifSet(counts, nsites=[3, 0, 2, 1])
+    path = write_meme(motifs, tmp_path / "m.meme")
+    back = read_meme(path)
+    assert back.names == ["filter0", "filter2", "filter3"]
+    np.testing.assert_array_equal(back.filters, [0, 2, 3])
+
+
+def test_other_names_are_numbered_in_file_order(tmp_path):
+    motifs = MotifSet(np.ones((2, 5, 4)), nsites=[3, 2], names=["M7", "filter1"])
+    back = read_meme(write_meme(motifs, tmp_path / "m.meme"))
+    np.testing.assert_array_equal(back.filters, [0, 1])
