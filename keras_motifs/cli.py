@@ -729,7 +729,7 @@ def _run_compare(args) -> int:
     significance = "E-value" if args.evalue else "q-value"
     _say(
         f"{len(comparison.best())} of {len(motifs)} motifs match {database} "
-        f"at {significance} <= {args.threshold:g} ({len(comparison)} hits); "
+        f"at {significance} < {args.threshold:g} ({len(comparison)} hits); "
         f"wrote {output}"
     )
     return 0
@@ -778,11 +778,6 @@ def write_logos(
     """
     paths = save_logos(motifs, directory, kind=kind, dpi=dpi)
     overview = os.path.join(os.fspath(directory), OVERVIEW)
-    if overview in paths:
-        raise ValueError(
-            f"A motif's logo was written to {overview}, where the overview "
-            "goes; rename that motif."
-        )
     plot_logo_grid(motifs, overview, columns=columns, kind=kind, dpi=dpi)
     return paths, overview
 
@@ -1138,7 +1133,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--threshold",
         type=_number,
         default=0.5,
-        help="largest q-value of a hit (0.5)",
+        help="a hit's q-value (E-value with --evalue) must be below this (0.5)",
     )
     compare.add_argument(
         "--evalue", action="store_true", help="apply --threshold to E-values"

@@ -264,10 +264,10 @@ def tomtom(
     (`MotifSet.trim`): the flat edges of wide filters (26 bp in DanQ)
     otherwise align with long, flat database motifs by chance. This matters
     most for `distance="euclidean"` (untrimmed, DanQ's filters get 60 JASPAR
-    hits MEME's Tomtom does not report, trimmed 21). Under `"pearson"` a
-    flat column scores the same against every column, so trimming matters
-    less, and `trim=False` is closer to MEME's Tomtom, which compares motifs
-    as given (see `benchmarks/danq_tomtom_agreement.py`). Offsets and
+    hits MEME's Tomtom does not report, trimmed 21). Under `"pearson"` the
+    effect is smaller (20 such hits untrimmed, 16 trimmed), and `trim=False`
+    is closer to MEME's Tomtom, which compares motifs as given (see
+    `benchmarks/danq_tomtom_agreement.py`). Offsets and
     consensus sequences refer to the compared span. The TSV table of the
     result records the trimming.
 

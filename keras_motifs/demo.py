@@ -337,7 +337,7 @@ def recovered_motifs(
             if hit.q_value < q_threshold
             and (
                 _base_id(hit.target_id) == _base_id(matrix_id)
-                or (tf_name or "").upper() == hit.target_name.upper()
+                or (tf_name and tf_name.upper() == (hit.target_name or "").upper())
             )
         ]
     return recovered
@@ -361,8 +361,8 @@ def run_demo(
 
     Steps: `planted_dataset` makes 10,000 sequences of 200 bp (2,000 held
     out); `demo_model` trains for 10 epochs with a `MotifExtractor`
-    scanning the held-out sequences at the end of training (relative
-    threshold 0.5); the filter motifs are compared with JASPAR `release`
+    scanning the held-out sequences at the end of training (its defaults:
+    threshold 0, both strands); the filter motifs are compared with JASPAR `release`
     (CORE vertebrates) by `keras_motifs.compare.tomtom`; and
     `recovered_motifs` says which planted motifs some filter found.
     `quick=True` trains 16 filters on 3,000 sequences for 4 epochs (500

@@ -305,9 +305,12 @@ def _png_bytes(figure, dpi: float) -> bytes:
 
 
 def _file_names(names: list[str]) -> list[str]:
-    """Safe, distinct file names (without extension) for motif names."""
+    """Safe, distinct file names (without extension) for motif names.
+
+    "overview" is kept free for the grid that usually sits beside the logos.
+    """
     safe = [re.sub(r"[^A-Za-z0-9._-]", "_", name).lstrip(".") or "motif" for name in names]
-    taken = set()
+    taken = {"overview"}
     unique = []
     for i, name in enumerate(safe):
         while name.lower() in taken:

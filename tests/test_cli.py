@@ -743,17 +743,19 @@ def test_recovered_motifs_rules():
                 Hit("f1", "MA9999.1", "rest", 1e-3),  # same TF name
                 Hit("f2", "MA0080.7", "Spi1", 0.2),  # q too large
                 Hit("f3", "MA0139.2", "CTCF", 1e-9),
+                Hit("f4", "MA0555.1", "", 1e-9),  # no name: no name match
             ]
 
     planted = MotifSet(
-        np.ones((3, 5, 4)),
-        names=["MA0139.2", "MA0138.3", "MA0080.7"],
-        alt_names=["CTCF", "REST", "Spi1"],
+        np.ones((4, 5, 4)),
+        names=["MA0139.2", "MA0138.3", "MA0080.7", "MA0777.1"],
+        alt_names=["CTCF", "REST", "Spi1", None],
     )
     assert recovered_motifs(planted, Comparison()) == {
         "MA0139.2": ["f0", "f3"],
         "MA0138.3": ["f1"],
         "MA0080.7": [],
+        "MA0777.1": [],
     }
 
 

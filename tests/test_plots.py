@@ -204,3 +204,10 @@ def test_missing_plot_extra_explains_install(monkeypatch, tmp_path, module):
     with pytest.raises(ImportError, match=r'pip install "keras-motifs\[plot\]"'):
         plots.save_logos(motifs, tmp_path / "logos")
     assert not (tmp_path / "logos").exists()
+
+
+def test_a_motif_named_overview_leaves_the_overview_free(tmp_path):
+    motifs = MotifSet(np.ones((2, 5, 4)), names=["overview", "Overview"])
+    paths = plots.save_logos(motifs, tmp_path)
+    assert "overview.png" not in {os.path.basename(p) for p in paths}
+    assert len(set(paths)) == 2
