@@ -480,6 +480,7 @@ def selected_batches(
     _check_labelled(data, targets)
     left = math.inf if max_sequences is None else max_sequences
     columns = None
+    kept = 0
     for x, y in data.batches(batch_size):
         if targets is not None:
             if columns is None:
@@ -490,11 +491,17 @@ def selected_batches(
             x, y = x[:left], None if y is None else y[:left]
         if len(x):
             left -= len(x)
+            kept += len(x)
             if on_batch is not None:
                 on_batch(len(x))
             yield x, y
         if left <= 0:
             return
+    if not kept and targets is not None:
+        raise ValueError(
+            f"No sequence is positive for --targets {targets}; choose other "
+            "targets or leave --targets out."
+        )
 
 
 # Models and progress.

@@ -641,9 +641,9 @@ def test_errors_are_one_line(capsys, tmp_path, model, files):
         ("extract",): "required",
         ("frobnicate",): "invalid choice",
         ("compare", tmp_path / "missing.meme"): "not found",
-        ("compare", npy): "",
+        ("compare", npy): "expected a MEME motif file",
         ("logos", tmp_path / "missing.meme"): "not found",
-        ("report", files["npy"]): "",
+        ("report", files["npy"]): "expected a MEME motif file",
         ("influence", model, npy, tmp_path / "missing.npy"): "not found",
         ("influence", model, npy, tmp_path / "y5.npy"): "LABELS hold 5 rows",
     }
@@ -808,3 +808,12 @@ def test_demo_quick(capsys, tmp_path):
         "--quiet",
     )
     assert status == 0, err
+
+
+@pytest.mark.parametrize("command", ["extract", "influence"])
+def test_targets_with_no_positive_sequence(capsys, tmp_path, files, command):
+    data = tmp_path / "none.npz"
+    np.savez(data, x=files["x"], y=np.zeros((len(files["x"]), 3), "float32"))
+    argv = [command, files["keras"], data, "--labels-key", "y", "--targets", "2",
+            "-o", tmp_path / "out.tsv"]
+    assert "No sequence is positive for --targets 2" in one_line_error(capsys, *argv)
