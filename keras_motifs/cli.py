@@ -42,7 +42,8 @@ import numpy as np
 import keras_motifs
 import keras_motifs.initializers  # noqa: F401  (registers its serializables)
 from keras_motifs.compare import tomtom
-from keras_motifs.data import DeepSEATrainSequence, label_indices, load_deepsea
+from keras_motifs.data import DeepSEATrainSequence, is_training_layout
+from keras_motifs.data import label_indices, load_deepsea
 from keras_motifs.data import load_deepsea_mat
 from keras_motifs.demo import DEMO_FOLDER, run_demo
 from keras_motifs.influence import filter_influence
@@ -290,6 +291,8 @@ def _hdf5_data(path, key, labels_key) -> SequenceData:
     handle = _open_hdf5(path)
     if key is None and labels_key is None and _is_deepsea(handle):
         handle.close()
+        if is_training_layout(path):
+            return _mat_data(path)
         x, y = load_deepsea(path)
         return _array_data(x, y, path, alphabet=x.alphabet)
     x = handle[_hdf5_key(handle, key, path, SEQUENCE_DIMS)]

@@ -226,10 +226,11 @@ def test_extract_targets_from_npz_labels(capsys, tmp_path, model, files):
     assert "(9 sequences)" in stdout
 
 
-@pytest.mark.parametrize("version", ["v5", "v7.3"])
+@pytest.mark.parametrize("version", ["v5", "v7.3", "v7.3 named .h5"])
 def test_extract_deepsea_mat_targets(capsys, tmp_path, model, files, version):
     """DeepSEA-like valid.mat (MATLAB v5, (N, 4, length)) and train.mat
-    (HDF5, (length, 4, N), streamed): AGCT, 919 labels, --targets NRSF."""
+    (HDF5, (length, 4, N), streamed, whatever its suffix): AGCT, 919 labels,
+    --targets NRSF."""
     from keras_motifs.data import label_indices
 
     rng = np.random.default_rng(2)
@@ -237,7 +238,7 @@ def test_extract_deepsea_mat_targets(capsys, tmp_path, model, files, version):
     y = (rng.random((N, 919)) < 0.01).astype(np.uint8)
     y[::3, label_indices("NRSF")[5]] = 1
     agct = x[..., [0, 2, 1, 3]]
-    path = tmp_path / "data.mat"
+    path = tmp_path / ("data.h5" if version.endswith(".h5") else "data.mat")
     if version == "v5":
         scipy.io.savemat(
             path,

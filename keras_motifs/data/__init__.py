@@ -5,6 +5,7 @@ from keras_motifs.data.deepsea import DeepSEATrainSequence
 from keras_motifs.data.deepsea import average_strands
 from keras_motifs.data.deepsea import deepsea_labels
 from keras_motifs.data.deepsea import forward_half
+from keras_motifs.data.deepsea import is_training_layout
 from keras_motifs.data.deepsea import label_indices
 from keras_motifs.data.deepsea import load_deepsea
 from keras_motifs.data.deepsea import load_deepsea_h5
@@ -17,6 +18,7 @@ __all__ = [
     "average_strands",
     "deepsea_labels",
     "forward_half",
+    "is_training_layout",
     "label_indices",
     "load_deepsea",
     "load_deepsea_h5",

@@ -361,6 +361,27 @@ def _hdf5_shapes(handle: h5py.File) -> dict:
     }
 
 
+def is_training_layout(path) -> bool:
+    """Whether an HDF5 file holds DeepSEA data in `train.mat`'s axis order.
+
+    Such files (`<split>xdata` `(length, 4, N)` with `<split>data` `(T, N)`)
+    are streamed with `DeepSEATrainSequence`, whatever their file name.
+
+    Args:
+        path: An HDF5 file.
+
+    Returns:
+        `True` for MATLAB's axis order, `False` otherwise.
+    """
+    with _open_hdf5(_check_file(path)) as handle:
+        shapes = _hdf5_shapes(handle)
+    try:
+        xkey, ykey = _keys(shapes, path)
+    except ValueError:
+        return False
+    return _is_matlab_order(shapes[xkey], shapes.get(ykey))
+
+
 def _is_matlab_order(xshape, yshape) -> bool:
     """Whether HDF5 arrays are in MATLAB's order `(length, 4, N)`, `(T, N)`."""
     return (
