@@ -7,7 +7,6 @@ import warnings
 
 import keras
 import numpy as np
-from keras.src.utils import io_utils
 
 from keras_motifs.interpreter import Conv1DInterpreter
 from keras_motifs.meme import write_meme
@@ -102,8 +101,10 @@ class MotifExtractor(keras.callbacks.Callback):
         self.motifs = None
         self._interpreter = None
         self._epoch = 0
+        self._written_epoch = None
 
     def on_train_begin(self, logs=None):
+        self._written_epoch = None
         self._interpreter = Conv1DInterpreter(
             self.model, self.layer, alphabet=self.alphabet
         )
@@ -114,8 +115,11 @@ class MotifExtractor(keras.callbacks.Callback):
         self._epoch = epoch + 1
         if self.every_n_epochs and self._epoch % self.every_n_epochs == 0:
             self._write(self._path(self._epoch))
+            self._written_epoch = self._epoch
 
     def on_train_end(self, logs=None):
+        if self._written_epoch == self._epoch:
+            return  # the last epoch's snapshot is the final result
         try:
             self._write(self._path(self._epoch))
         except Exception as error:
@@ -145,7 +149,7 @@ class MotifExtractor(keras.callbacks.Callback):
         write_meme(self.motifs, path)
         if self.verbose:
             written = int(np.count_nonzero(self.motifs.nsites))
-            io_utils.print_msg(f"MotifExtractor: wrote {written} motifs to {path}")
+            print(f"MotifExtractor: wrote {written} motifs to {path}")
 
     def _check_sequences(self):
         sample = _peek(self.sequences)

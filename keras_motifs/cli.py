@@ -1095,7 +1095,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--relative-threshold",
         type=_number,
         metavar="FRACTION",
-        help="also require this fraction of each filter's largest activation (0, 1]",
+        help="also require this fraction of each filter's largest activation (0, 1)",
     )
     extract.add_argument(
         "--strands",

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import dataclasses
 
-import numpy as np
 
 
 @dataclasses.dataclass(frozen=True)
@@ -27,8 +26,8 @@ class ConvGeometry:
 
     >>> geometry = ConvGeometry(kernel_size=3, strides=1, dilation_rate=1,
     ...                         padding="same")
-    >>> geometry.window_positions(np.array([0]), input_length=10)
-    array([[-1,  0,  1]])
+    >>> geometry.pad_left(10), geometry.output_length(10)
+    (1, 10)
     """
 
     kernel_size: int
@@ -70,22 +69,3 @@ class ConvGeometry:
             0,
         )
         return total // 2
-
-    def window_positions(
-        self, positions: np.ndarray, input_length: int
-    ) -> np.ndarray:
-        """Input positions read by each output position.
-
-        Args:
-            positions: Integer array of output positions, any shape `S`.
-            input_length: Length of the input sequence.
-
-        Returns:
-            Integer array of shape `S + (kernel_size,)`. Values below 0 or
-            at least `input_length` fall in the padding.
-        """
-        starts = np.asarray(positions) * self.strides - self.pad_left(
-            input_length
-        )
-        offsets = np.arange(self.kernel_size) * self.dilation_rate
-        return starts[..., None] + offsets

@@ -7,10 +7,11 @@ import numbers
 import numpy as np
 
 from keras_motifs.geometry import ConvGeometry
-from keras_motifs.layers import find_conv1d, find_layer, output_model
+from keras_motifs.layers import find_conv1d, find_layer, model_input
+from keras_motifs.layers import output_model, reads_model_input
 from keras_motifs.motifs import MotifSet
 from keras_motifs.scan import BINS_PER_OCTAVE, NO_BIN, ScanFunction
-from keras_motifs.scan import relative_bin_count, shift_bins
+from keras_motifs.scan import relative_bin_count, replica_count, shift_bins
 from keras_motifs.sequences import check_alphabet, complement_indices
 from keras_motifs.sources import alphabet_of, fixed_batches, prefetch
 
@@ -83,27 +84,26 @@ class Conv1DInterpreter:
     @property
     def input_length(self):
         """Sequence length the model expects, or `None` if any."""
-        return self.model.inputs[0].shape[1] if self.model.inputs else None
+        return model_input(self.model).shape[1]
 
     def _check_reads_input(self):
-        model_input = self.model.inputs[0] if self.model.inputs else None
-        conv_input = self.layer.input
-        if isinstance(conv_input, (list, tuple)):
-            conv_input = conv_input[0]
-        if conv_input.shape[-1] != 4 or (
-            model_input is not None
-            and conv_input.shape[1] != model_input.shape[1]
-        ):
+        shape = tuple(model_input(self.model).shape)
+        if not reads_model_input(self.model, self.layer):
             raise ValueError(
-                f"Conv1D {self.layer.name!r} reads input of shape "
-                f"{tuple(conv_input.shape)}, not the one-hot sequences "
-                f"{tuple(model_input.shape) if model_input is not None else ''}."
-                " Its windows cannot be mapped back to DNA: interpret the "
-                "first Conv1D that scans the one-hot input."
+                f"Conv1D {self.layer.name!r} does not read the model's input "
+                f"(the one-hot sequences, shape {shape}) directly, so its "
+                "windows cannot be mapped back to DNA. Interpret the first "
+                "Conv1D, the one applied to the input."
+            )
+        if shape[-1] != 4 or self.layer.data_format != "channels_last":
+            raise ValueError(
+                f"Conv1D {self.layer.name!r} must scan channels-last one-hot "
+                f"DNA (batch, length, 4); the model input has shape {shape} "
+                f"and the layer data_format {self.layer.data_format!r}."
             )
 
     def _dtype(self):
-        dtype = self.model.inputs[0].dtype if self.model.inputs else "float32"
+        dtype = model_input(self.model).dtype
         return dtype if "float" in str(dtype) else "float32"
 
     def _resolve_alphabet(self, sequences) -> str:
@@ -132,14 +132,18 @@ class Conv1DInterpreter:
             )
         return self._functions[key]
 
-    def _batches(self, sequences, batch_size):
+    def _batches(self, sequences, batch_size, alphabet):
         _check_batch_size(batch_size)
+        # Under a tf.distribute strategy every replica gets a slice.
+        replicas = replica_count()
+        batch_size = -(-batch_size // replicas) * replicas
         return prefetch(
             fixed_batches(
                 sequences,
                 batch_size,
                 length=self.input_length,
                 dtype=self._dtype(),
+                alphabet=alphabet,
             )
         )
 
@@ -157,12 +161,14 @@ class Conv1DInterpreter:
         Returns:
             `(max_activation, argmax)`, both `(N, filters)`; `argmax` is the
             output position of the maximum. With `strands="both"` a third
-            array `(N, filters)` says which strand won (1 = reverse).
+            array `(N, filters)` says which strand won (1 = reverse); the
+            position of a reverse-strand maximum counts along the reverse
+            complement.
         """
         _check_strands(strands)
         alphabet = self._resolve_alphabet(sequences)
         parts = []
-        for x, n_valid in self._batches(sequences, batch_size):
+        for x, n_valid in self._batches(sequences, batch_size, alphabet):
             function = self._scan_function(x.shape[1], alphabet, strands)
             best, position, strand = function.scan(x)
             parts.append((best[:n_valid], position[:n_valid], strand[:n_valid]))
@@ -204,7 +210,7 @@ class Conv1DInterpreter:
         Args:
             sequences: One-hot DNA, as for `scan`.
             threshold: Absolute activation cutoff (strictly above counts).
-            relative_threshold: Optional fraction in (0, 1] of each
+            relative_threshold: Optional fraction in (0, 1) of each
                 filter's maximum.
             strands: `"both"` (default): per sequence and filter the strand
                 with the larger maximum supplies the window, read from that
@@ -238,11 +244,9 @@ class Conv1DInterpreter:
     def _count(self, sequences, alphabet, strands, batch_size, thresholds):
         counts = 0.0
         nsites = 0.0
-        for x, n_valid in self._batches(sequences, batch_size):
+        for x, n_valid in self._batches(sequences, batch_size, alphabet):
             function = self._scan_function(x.shape[1], alphabet, strands)
-            _, _, batch_counts, batch_sites = function.count(
-                x, n_valid, thresholds
-            )
+            batch_counts, batch_sites = function.count(x, n_valid, thresholds)
             counts = counts + batch_counts.astype(np.float64)
             nsites = nsites + batch_sites.astype(np.float64)
         return counts, nsites
@@ -255,11 +259,11 @@ class Conv1DInterpreter:
         top = np.full(filters, NO_BIN, dtype=np.int32)
         maximum = np.full(filters, -np.inf)
         counts = sites = None
-        for x, n_valid in self._batches(sequences, batch_size):
+        for x, n_valid in self._batches(sequences, batch_size, alphabet):
             function = self._scan_function(
                 x.shape[1], alphabet, strands, n_bins
             )
-            best, _, batch_counts, batch_sites, new_top = function.count_binned(
+            best, batch_counts, batch_sites, new_top = function.count_binned(
                 x, n_valid, thresholds, top
             )
             maximum = np.maximum(maximum, best[:n_valid].max(axis=0))
@@ -296,13 +300,14 @@ def _check_threshold(threshold) -> float:
 def _check_relative(fraction) -> float:
     if isinstance(fraction, bool) or not isinstance(fraction, numbers.Real):
         raise TypeError(
-            "relative_threshold must be a number in (0, 1], the fraction of "
+            "relative_threshold must be a number in (0, 1), the fraction of "
             f"each filter's maximum activation; received {fraction!r}."
         )
-    if not 0 < fraction <= 1:
+    if not 0 < fraction < 1:
         raise ValueError(
-            "relative_threshold must be in (0, 1], the fraction of each "
-            f"filter's maximum activation; received {fraction!r}."
+            "relative_threshold must be in (0, 1), the fraction of each "
+            "filter's maximum activation (windows strictly above it count); "
+            f"received {fraction!r}."
         )
     return float(fraction)
 

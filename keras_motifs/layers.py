@@ -123,14 +123,44 @@ def _path_to(model, layer):
 
 
 def _single_input(model):
-    inputs = model.inputs
-    if not inputs or len(inputs) != 1:
+    try:
+        inputs = model.inputs
+    except AttributeError:
+        inputs = None
+    if inputs is None:
+        raise ValueError(
+            f"Model {model.name!r} has no defined input. Start it with "
+            "keras.Input((length, 4)), or call model.build((None, length, 4)) "
+            "before interpreting it."
+        )
+    if len(inputs) != 1:
         raise ValueError(
             f"Model {model.name!r} must have exactly one input (the one-hot "
-            f"sequences); it has {len(inputs or [])}. Build it with a "
-            "keras.Input or call it once on data before interpreting it."
+            f"sequences); it has {len(inputs)}."
         )
     return inputs[0]
+
+
+def model_input(model):
+    """The one input tensor of `model`, with a clear error otherwise."""
+    return _single_input(model)
+
+
+def reads_model_input(model, layer) -> bool:
+    """Whether `layer` is applied directly to `model`'s input.
+
+    Through nested models too: each model on the way must be called on its
+    container's input, and `layer` on the innermost model's input. Only then
+    do the layer's windows map to positions of the one-hot DNA.
+    """
+    path = _path_to(model, layer)
+    for container, inner in zip(path, path[1:] + [layer]):
+        fed = inner._inbound_nodes[0].input_tensors
+        if isinstance(fed, (list, tuple)) and len(fed) == 1:
+            fed = fed[0]
+        if fed is not _single_input(container):
+            return False
+    return True
 
 
 def output_model(model, layer) -> keras.Model:

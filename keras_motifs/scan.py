@@ -63,7 +63,7 @@ class ScanFunction:
         )
         self.n_bins = n_bins
         self.n_filters = int(activation_model.output.shape[-1])
-        self.n_positions = int(activation_model.output.shape[1])
+        self.n_positions = geometry.output_length(input_length)
         self.pad_left = geometry.pad_left(input_length)
         self.pad_right = max(
             0,
@@ -128,10 +128,12 @@ class ScanFunction:
         kept = ops.logical_and(
             ops.greater(best, threshold[None, :]), valid[:, None]
         )
-        weights = ops.transpose(ops.cast(kept, x.dtype))[:, None, :]
-        windows = self._windows(x, position, strand)
+        # Sums in float32 whatever the model's dtype: float16 and bfloat16
+        # cannot count past 2048 and 256.
+        weights = ops.transpose(ops.cast(kept, "float32"))[:, None, :]
+        windows = self._windows(ops.cast(x, "float32"), position, strand)
         counts = ops.matmul(weights, windows)[:, 0, :]
-        return best, position, counts, ops.sum(weights, axis=(1, 2))
+        return counts, ops.sum(weights, axis=(1, 2))
 
     def _count_binned(self, x, valid, threshold, top):
         best, position, strand = self._maxima(x)
@@ -148,12 +150,12 @@ class ScanFunction:
         # (filters, bins, batch): which bin each kept window falls in.
         membership = ops.one_hot(
             ops.clip(rank, 0, self.n_bins - 1), self.n_bins, axis=1,
-            dtype=x.dtype,
-        ) * ops.cast(kept, x.dtype)[:, None, :]
-        windows = self._windows(x, position, strand)
+            dtype="float32",
+        ) * ops.cast(kept, "float32")[:, None, :]
+        windows = self._windows(ops.cast(x, "float32"), position, strand)
         counts = ops.matmul(membership, windows)
         sites = ops.sum(membership, axis=2)
-        return best, position, counts, sites, top
+        return best, counts, sites, top
 
     # Host-side entry points.
 
@@ -203,28 +205,23 @@ class ScanFunction:
         return tuple(np.concatenate(o) for o in zip(*replicas))
 
     def count(self, x, n_valid, threshold):
-        """Maxima, positions, summed windows and sites of one batch."""
+        """Summed windows `(filters, kernel_size * 4)` and sites of a batch."""
         valid = np.arange(x.shape[0]) < n_valid
         replicas = self._run("_count", (x, valid), (threshold,))
-        best, position, counts, sites = zip(*replicas)
-        return (
-            np.concatenate(best),
-            np.concatenate(position),
-            sum(counts),
-            sum(sites),
-        )
+        counts, sites = zip(*replicas)
+        return sum(counts), sum(sites)
 
     def count_binned(self, x, n_valid, threshold, top):
         """As `count`, with windows binned by activation (see module).
 
         Returns:
-            `(best, position, counts, sites, top)` with counts
+            `(best, counts, sites, top)`: per-sequence maxima, and counts
             `(filters, bins, kernel_size * 4)` and sites `(filters, bins)`
             binned against the returned `top`.
         """
         valid = np.arange(x.shape[0]) < n_valid
         replicas = self._run("_count_binned", (x, valid), (threshold, top))
-        best, position, counts, sites, tops = zip(*replicas)
+        best, counts, sites, tops = zip(*replicas)
         shape = (self.n_filters, self.n_bins)
         counts = [c.reshape(shape + (-1,)) for c in counts]
         sites = [s.reshape(shape) for s in sites]
@@ -235,7 +232,6 @@ class ScanFunction:
             )
         return (
             np.concatenate(best),
-            np.concatenate(position),
             sum(counts[1:], counts[0]),
             sum(sites[1:], sites[0]),
             new_top,
@@ -280,6 +276,12 @@ def _argmax_positions(activations):
 
         return tf.argmax(activations, axis=1, output_type="int32")
     return ops.cast(ops.argmax(activations, axis=1), "int32")
+
+
+def replica_count() -> int:
+    """Replicas each batch is split across (1 outside a strategy scope)."""
+    strategy = _active_strategy()
+    return 1 if strategy is None else strategy.num_replicas_in_sync
 
 
 def _active_strategy():

@@ -32,6 +32,8 @@ def _first_array(item):
         if not item:
             raise ValueError("The sequence source yielded an empty tuple.")
         item = item[0]
+    if isinstance(item, np.ndarray):
+        return item
     if isinstance(item, dict):
         raise ValueError(
             "The sequence source yielded a dict; yield the one-hot array "
@@ -169,6 +171,7 @@ def fixed_batches(
     *,
     length: int | None = None,
     dtype="float32",
+    alphabet: str | None = None,
 ) -> Iterator[tuple[np.ndarray, int]]:
     """Yields `(batch, n_valid)` with every batch of exactly `batch_size`.
 
@@ -181,6 +184,8 @@ def fixed_batches(
         length: Expected sequence length, or `None` to take the first
             batch's length and require it of the rest.
         dtype: Dtype of the yielded batches (the model's input dtype).
+        alphabet: The channel order the batches are read in; a batch that
+            declares another one (an `.alphabet` attribute) is an error.
 
     Returns:
         A generator of `(np.ndarray (batch_size, length, 4), int)`.
@@ -199,6 +204,13 @@ def fixed_batches(
                 "yield batches (n, length, 4), e.g. dataset.batch(256)."
             )
         check_batch(raw, length)
+        declared = alphabet_of(raw)
+        if alphabet and declared and declared.upper() != alphabet:
+            raise ValueError(
+                f"A batch declares channel order {declared!r} but the "
+                f"sequences are read as {alphabet!r}; pass "
+                f"alphabet={declared!r} to the interpreter or callback."
+            )
         if raw.shape[0] == 0:
             continue
         if buffer is None:
@@ -241,20 +253,24 @@ def prefetch(iterator: Iterator, depth: int = 2) -> Iterator:
     done = object()
     stop = threading.Event()
 
+    def put(item) -> bool:
+        """Queues `item` unless the consumer has stopped; says which."""
+        while not stop.is_set():
+            try:
+                items.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
     def produce():
         try:
             for item in iterator:
-                while not stop.is_set():
-                    try:
-                        items.put(item, timeout=0.1)
-                        break
-                    except queue.Full:
-                        continue
-                if stop.is_set():
+                if not put(item):
                     return
-            items.put(done)
+            put(done)
         except BaseException as error:  # re-raised in the consumer
-            items.put(error)
+            put(error)
 
     thread = threading.Thread(target=produce, daemon=True)
     thread.start()

@@ -83,15 +83,24 @@ def test_deepbind_like_nested_model_with_layer_selection(data, tmp_path):
     assert len(motifs) == int(np.count_nonzero(callback.motifs.nsites))
 
 
-def test_every_n_epochs_snapshots(data, tmp_path):
+def test_every_n_epochs_snapshots(data, tmp_path, monkeypatch):
     x, y = data
     model = small_model()
+    calls = []
+    extract = Conv1DInterpreter.extract
+
+    def counted(self, *args, **kwargs):
+        calls.append(1)
+        return extract(self, *args, **kwargs)
+
+    monkeypatch.setattr(Conv1DInterpreter, "extract", counted)
     callback = MotifExtractor(
         x, tmp_path / "motifs_{epoch}.meme", every_n_epochs=2
     )
     model.fit(x, y, epochs=4, batch_size=16, verbose=0, callbacks=[callback])
     written = sorted(os.listdir(tmp_path))
     assert written == ["motifs_2.meme", "motifs_4.meme"]
+    assert len(calls) == 2  # the epoch-4 snapshot is also the final result
 
 
 def test_mistakes_fail_before_training(data, tmp_path):

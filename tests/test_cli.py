@@ -629,7 +629,7 @@ def test_errors_are_one_line(capsys, tmp_path, model, files):
             "NRSF",
         ): "919",
         ("extract", model, npy, "--alphabet", "ACGU"): "alphabet",
-        ("extract", model, npy, "--relative-threshold", "2"): "(0, 1]",
+        ("extract", model, npy, "--relative-threshold", "2"): "(0, 1)",
         ("extract", model, npy, "--batch-size", "0"): "positive integer",
         (
             "extract",

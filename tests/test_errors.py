@@ -77,7 +77,7 @@ def test_layer_not_conv1d(model):
 
 
 def test_alphabet_not_permutation(model):
-    with pytest.raises(ValueError, match="ACGU|permutation"):
+    with pytest.raises(ValueError, match="each of A, C, G and T exactly once"):
         Conv1DInterpreter(model, alphabet="ACGU")
 
 
@@ -87,7 +87,7 @@ def test_threshold_not_a_number(interpreter, rng):
 
 
 def test_relative_threshold_out_of_range(interpreter, rng):
-    with pytest.raises(ValueError, match=r"\(0, 1\]"):
+    with pytest.raises(ValueError, match=r"\(0, 1\)"):
         interpreter.extract(random_one_hot(rng, 2, 20), relative_threshold=2)
 
 
@@ -112,3 +112,33 @@ def test_unwritable_path(interpreter, rng, tmp_path):
         locked.mkdir(mode=0o500)
         with pytest.raises((OSError, ValueError), match="locked"):
             write_meme(motifs, locked / "motifs.meme")
+
+
+def test_conv1d_not_reading_the_input():
+    inputs = keras.Input((20, 4))
+    first = keras.layers.Conv1D(4, 3, padding="same", name="first")(inputs)
+    second = keras.layers.Conv1D(3, 3, name="second")(first)
+    model = keras.Model(inputs, second)
+    with pytest.raises(ValueError, match="does not read the model's input"):
+        Conv1DInterpreter(model, "second")
+    inputs = keras.Input((20, 4))
+    mixed = keras.layers.Dense(4)(inputs)  # same shape, not DNA any more
+    model = keras.Model(inputs, keras.layers.Conv1D(3, 3)(mixed))
+    with pytest.raises(ValueError, match="does not read the model's input"):
+        Conv1DInterpreter(model)
+
+
+def test_model_without_input():
+    model = keras.Sequential([keras.layers.Conv1D(3, 4)])
+    with pytest.raises(ValueError, match=r"model.build\(\(None, length, 4\)\)"):
+        Conv1DInterpreter(model)
+
+
+def test_batches_declaring_another_alphabet(interpreter, rng):
+    from keras_motifs import OneHotArray
+
+    def batches():
+        yield OneHotArray(random_one_hot(rng, 4, 20), alphabet="AGCT")
+
+    with pytest.raises(ValueError, match="declares channel order 'AGCT'"):
+        interpreter.extract(batches())

@@ -67,11 +67,12 @@ with strategy.scope():
     callback = MotifExtractor(x, "fit.meme")
     model.fit(x, y, epochs=1, batch_size=16, verbose=0, callbacks=[callback])
     interpreter = Conv1DInterpreter(model)
-    options = [dict(), dict(strands="both", relative_threshold=0.5)]
-    distributed = [interpreter.extract(x, batch_size=32, **o) for o in options]
+    options = [dict(), dict(strands="both", relative_threshold=0.5),
+               dict(batch_size=1)]
+    distributed = [interpreter.extract(x, **{"batch_size": 32, **o}) for o in options]
 single = Conv1DInterpreter(model)
 for o, d in zip(options, distributed):
-    s = single.extract(x, batch_size=32, **o)
+    s = single.extract(x, **{"batch_size": 32, **o})
     assert np.array_equal(s.nsites, d.nsites), (s.nsites, d.nsites)
     assert np.allclose(s.counts, d.counts)
 assert np.allclose(callback.motifs.counts, single.extract(x).counts)
