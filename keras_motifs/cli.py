@@ -27,13 +27,11 @@ from __future__ import annotations
 import argparse
 import contextlib
 import csv
-import dataclasses
 import math
 import os
 import sys
 import warnings
 import zipfile
-from typing import Callable, Iterator
 
 import h5py
 import keras
@@ -42,27 +40,20 @@ import numpy as np
 import keras_motifs
 import keras_motifs.initializers  # noqa: F401  (registers its serializables)
 from keras_motifs.compare import tomtom
-from keras_motifs.data import DeepSEATrainSequence, is_training_layout
-from keras_motifs.data import label_indices, load_deepsea
-from keras_motifs.data import load_deepsea_mat
+from keras_motifs.datafiles import DATA_FORMATS, SequenceData, check_labelled
+from keras_motifs.datafiles import existing_file, read_labels, read_sequences
+from keras_motifs.datafiles import selected_batches, target_columns, with_labels
 from keras_motifs.demo import DEMO_FOLDER, run_demo
 from keras_motifs.influence import filter_influence
 from keras_motifs.interpreter import Conv1DInterpreter
 from keras_motifs.meme import read_meme, write_meme
 from keras_motifs.plots import plot_logo_grid, save_logos
 from keras_motifs.report import write_report
-from keras_motifs.sequences import check_alphabet, fasta_batches
-from keras_motifs.sources import FASTA_SUFFIXES, check_batch, check_rank
+from keras_motifs.sequences import check_alphabet
+from keras_motifs.sources import check_batch
 
 PROG = "keras-motifs"
-HDF5_SUFFIXES = (".h5", ".hdf5", ".hdf")
-DATA_FORMATS = (
-    ".npy, .npz, HDF5 (.h5, .hdf5), DeepSEA .mat or FASTA (.fa, .fasta, "
-    ".fna, optionally .gz)"
-)
 OVERVIEW = "overview.png"
-SEQUENCE_DIMS = (3,)
-LABEL_DIMS = (1, 2)
 USER_ERRORS = (ValueError, TypeError, OSError, ImportError)
 
 
@@ -75,436 +66,6 @@ class _Parser(argparse.ArgumentParser):
 
     def error(self, message):
         raise UsageError(f"{message} (see '{self.prog} --help')")
-
-
-# Reading sequences and labels.
-
-
-@dataclasses.dataclass
-class SequenceData:
-    """One-hot sequences read from a file, with labels where it has them.
-
-    Args:
-        batches: A function `batches(batch_size)` returning an iterator of
-            `(x, y)`: `x` `(b, length, 4)` and `y` `(b, targets)` or `None`.
-        count: Number of sequences, or `None` when unknown (FASTA).
-        alphabet: The channel order the file declares (`"AGCT"` for DeepSEA
-            files), or `None`.
-        has_labels: Whether `y` is given.
-    """
-
-    batches: Callable[[int], Iterator[tuple]]
-    count: int | None
-    alphabet: str | None
-    has_labels: bool
-
-
-def read_sequences(
-    path,
-    *,
-    key: str | None = None,
-    labels_key: str | None = None,
-    alphabet: str | None = None,
-    length: int | None = None,
-) -> SequenceData:
-    """Opens a file of one-hot sequences for streaming in batches.
-
-    Arrays are read lazily (memory-mapped `.npy`, HDF5 datasets) or once
-    (`.npz`, DeepSEA `.mat`); FASTA is one-hot encoded on the fly, ambiguous
-    bases such as N sharing their weight evenly over A, C, G and T. Arrays
-    stored channels-first `(N, 4, length)`, as DeepSEA stores them, are
-    transposed on the fly.
-
-    Args:
-        path: A `.npy`, `.npz` (array `key`, default the first 3-D one),
-            HDF5 (dataset `key`, default a DeepSEA `<split>xdata` or the
-            first 3-D dataset), DeepSEA `.mat` (`valid.mat`, `test.mat`,
-            or `train.mat`, streamed) or FASTA file.
-        key: Name of the array or dataset holding the sequences.
-        labels_key: Name of an array or dataset of labels `(N, targets)`
-            in the same `.npz` or HDF5 file. DeepSEA `.mat` files bring
-            their own.
-        alphabet: Channel order used to encode FASTA files.
-        length: For FASTA, centre-crop or N-pad records to this length.
-
-    Returns:
-        A `SequenceData`.
-
-    Example:
-
-    >>> data = read_sequences("valid.mat")
-    >>> data.count, data.alphabet, data.has_labels
-    (8000, 'AGCT', True)
-    """
-    path = _existing_file(path, "DATA")
-    lower = path.lower()
-    if lower.endswith(FASTA_SUFFIXES):
-        if key is not None or labels_key is not None:
-            raise ValueError(
-                "--key and --labels-key do not apply to FASTA files."
-            )
-        return _fasta_data(path, alphabet or "ACGT", length)
-    if lower.endswith(".npy"):
-        if key is not None or labels_key is not None:
-            raise ValueError(
-                ".npy files hold one array: --key and --labels-key do not "
-                "apply; give labels as a separate file."
-            )
-        return _array_data(_load_npy(path), None, path)
-    if lower.endswith(".npz"):
-        return _npz_data(path, key, labels_key)
-    if lower.endswith(HDF5_SUFFIXES):
-        return _hdf5_data(path, key, labels_key)
-    if lower.endswith(".mat"):
-        if key is not None or labels_key is not None:
-            raise ValueError(
-                "--key and --labels-key do not apply to DeepSEA .mat files, "
-                "whose arrays are found by name."
-            )
-        return _mat_data(path)
-    raise ValueError(
-        f"Cannot read sequences from {path}: expected {DATA_FORMATS}."
-    )
-
-
-def read_labels(path, *, key: str | None = None) -> np.ndarray:
-    """Reads labels `(N, targets)` from a `.npy`, `.npz` or HDF5 file.
-
-    Args:
-        path: The file.
-        key: Array or dataset name in a `.npz` or HDF5 file; default the
-            first 1-D or 2-D one.
-
-    Returns:
-        A numpy array.
-
-    Example:
-
-    >>> read_labels("labels.npy").shape
-    (2000, 5)
-    """
-    path = _existing_file(path, "LABELS")
-    lower = path.lower()
-    if lower.endswith(".npy"):
-        return np.asarray(_load_npy(path))
-    if lower.endswith(".npz"):
-        with _open_npz(path) as archive:
-            return archive[_npz_key(archive, key, path, LABEL_DIMS)]
-    if lower.endswith(HDF5_SUFFIXES):
-        with _open_hdf5(path) as handle:
-            return handle[_hdf5_key(handle, key, path, LABEL_DIMS)][()]
-    raise ValueError(
-        f"Cannot read labels from {path}: expected a .npy, .npz or HDF5 file."
-    )
-
-
-def _existing_file(path, what: str) -> str:
-    path = os.fspath(path)
-    if os.path.isdir(path):
-        raise IsADirectoryError(f"{what} {path} is a directory, not a file.")
-    if not os.path.exists(path):
-        raise FileNotFoundError(f"{what} file not found: {path}")
-    return path
-
-
-def _load_npy(path: str):
-    try:
-        return np.load(path, mmap_mode="r", allow_pickle=False)
-    except ValueError as error:
-        raise ValueError(
-            f"Cannot read {path} as a .npy array: {error}"
-        ) from None
-
-
-def _open_npz(path: str):
-    try:
-        return np.load(path, allow_pickle=False)
-    except (ValueError, OSError, zipfile.BadZipFile) as error:
-        raise ValueError(
-            f"Cannot read {path} as a .npz archive: {error}"
-        ) from None
-
-
-def _open_hdf5(path: str):
-    if not h5py.is_hdf5(path):
-        raise ValueError(f"{path} is not an HDF5 file.")
-    return h5py.File(path, "r")
-
-
-def _describe_dims(dims) -> str:
-    return " or ".join(f"{n}-D" for n in dims)
-
-
-def _npz_key(archive, key, path, dims) -> str:
-    """`key`, or the first array of `archive` with a rank in `dims`."""
-    if key is not None:
-        if key not in archive.files:
-            raise ValueError(
-                f"{path} has no array {key!r}; it holds {archive.files}."
-            )
-        return key
-    for name in archive.files:
-        if archive[name].ndim in dims:
-            return name
-    raise ValueError(
-        f"{path} holds no {_describe_dims(dims)} array (arrays: "
-        f"{archive.files}); pass --key or --labels-key."
-    )
-
-
-def _hdf5_key(handle, key, path, dims) -> str:
-    """`key`, or the first dataset of `handle` with a rank in `dims`."""
-    datasets = []
-    handle.visititems(
-        lambda name, item: (
-            datasets.append((name, item.shape))
-            if isinstance(item, h5py.Dataset)
-            else None
-        )
-    )
-    listing = ", ".join(f"{name} {shape}" for name, shape in datasets) or "none"
-    if key is not None:
-        if not isinstance(handle.get(key), h5py.Dataset):
-            raise ValueError(
-                f"{path} has no dataset {key!r}; datasets: {listing}."
-            )
-        return key
-    for name, shape in datasets:
-        if len(shape) in dims:
-            return name
-    raise ValueError(
-        f"{path} holds no {_describe_dims(dims)} dataset (datasets: "
-        f"{listing}); pass --key or --labels-key."
-    )
-
-
-def _npz_data(path, key, labels_key) -> SequenceData:
-    with _open_npz(path) as archive:
-        x = archive[_npz_key(archive, key, path, SEQUENCE_DIMS)]
-        y = None
-        if labels_key is not None:
-            y = archive[_npz_key(archive, labels_key, path, LABEL_DIMS)]
-    return _array_data(x, y, path)
-
-
-def _hdf5_data(path, key, labels_key) -> SequenceData:
-    handle = _open_hdf5(path)
-    if key is None and labels_key is None and _is_deepsea(handle):
-        handle.close()
-        if is_training_layout(path):
-            return _mat_data(path)
-        x, y = load_deepsea(path)
-        return _array_data(x, y, path, alphabet=x.alphabet)
-    x = handle[_hdf5_key(handle, key, path, SEQUENCE_DIMS)]
-    y = None
-    if labels_key is not None:
-        y = handle[_hdf5_key(handle, labels_key, path, LABEL_DIMS)][()]
-    return _array_data(x, y, path)
-
-
-def _is_deepsea(handle) -> bool:
-    """Whether an HDF5 file holds a DeepSEA `<split>xdata` of (N, 4, length)."""
-    names = [name for name in handle if name.lower().endswith("xdata")]
-    return len(names) == 1 and _channels_first(handle[names[0]].shape)
-
-
-def _mat_data(path) -> SequenceData:
-    if not h5py.is_hdf5(path):
-        x, y = load_deepsea_mat(path)
-        return _array_data(x, y, path, alphabet=x.alphabet)
-    # MATLAB v7.3, DeepSEA's 17 GB train.mat: streamed in file order.
-    sequence = DeepSEATrainSequence(path, shuffle=False)
-
-    def batches(batch_size):
-        stream = DeepSEATrainSequence(path, batch_size, shuffle=False)
-        try:
-            for index in range(len(stream)):
-                yield stream[index]
-        finally:
-            stream.close()
-
-    return SequenceData(batches, sequence.num_samples, sequence.alphabet, True)
-
-
-def _fasta_data(path, alphabet, length) -> SequenceData:
-    alphabet = check_alphabet(alphabet)
-
-    def batches(batch_size):
-        for x in fasta_batches(
-            path, batch_size=batch_size, alphabet=alphabet, length=length
-        ):
-            yield x, None
-
-    return SequenceData(batches, None, alphabet, False)
-
-
-def _channels_first(shape) -> bool:
-    return len(shape) == 3 and shape[1] == 4 and shape[2] != 4
-
-
-def _array_data(x, y, path, alphabet=None) -> SequenceData:
-    check_rank(tuple(x.shape))
-    if y is not None and len(y) != len(x):
-        raise ValueError(
-            f"{path}: the labels hold {len(y)} rows but there are {len(x)} "
-            "sequences; expected one row of labels per sequence."
-        )
-    transpose = _channels_first(x.shape)
-
-    def batches(batch_size):
-        for start in range(0, len(x), batch_size):
-            batch = np.asarray(x[start : start + batch_size])
-            if transpose:
-                batch = batch.transpose(0, 2, 1)
-            yield batch, (
-                None if y is None else np.asarray(y[start : start + batch_size])
-            )
-
-    return SequenceData(batches, len(x), alphabet, y is not None)
-
-
-def with_labels(data: SequenceData, labels) -> SequenceData:
-    """`data` with its batches paired with rows of `labels`, in order.
-
-    Args:
-        data: A `SequenceData`.
-        labels: Array `(N, targets)`, one row per sequence of `data`.
-
-    Returns:
-        A `SequenceData` whose batches carry the labels.
-
-    Example:
-
-    >>> data = with_labels(read_sequences("peaks.fa"), read_labels("y.npy"))
-    """
-    if data.count is not None and data.count != len(labels):
-        raise ValueError(
-            f"LABELS hold {len(labels)} rows but DATA holds {data.count} "
-            "sequences; expected one row of labels per sequence."
-        )
-
-    def batches(batch_size):
-        offset = 0
-        for x, _ in data.batches(batch_size):
-            rows = labels[offset : offset + len(x)]
-            if len(rows) != len(x):
-                raise ValueError(
-                    f"LABELS hold {len(labels)} rows, fewer than the "
-                    "sequences of DATA; expected one row per sequence."
-                )
-            offset += len(x)
-            yield x, rows
-        if offset != len(labels):
-            raise ValueError(
-                f"LABELS hold {len(labels)} rows but DATA holds {offset} "
-                "sequences; expected one row of labels per sequence."
-            )
-
-    return SequenceData(batches, data.count, data.alphabet, True)
-
-
-def target_columns(targets: str, n_targets: int) -> np.ndarray:
-    """Label columns from `--targets`: DeepSEA assay names or column indices.
-
-    Args:
-        targets: Comma-separated assay names (`"NRSF"`, `"NRSF,CTCF"`,
-            resolved with `keras_motifs.data.label_indices`) or 0-based
-            column indices (`"184,223"`).
-        n_targets: Number of label columns of the data.
-
-    Returns:
-        The column indices, an int array.
-
-    Example:
-
-    >>> target_columns("NRSF", 919)[:3]
-    array([184, 223, 269])
-    """
-    items = [item.strip() for item in targets.split(",") if item.strip()]
-    if not items:
-        raise ValueError(
-            "--targets is empty; give assay names or column indices."
-        )
-    columns = []
-    for item in items:
-        if item.lstrip("-").isdigit():
-            columns.append(int(item))
-            continue
-        if n_targets != 919:
-            raise ValueError(
-                f"--targets {item!r}: assay names refer to DeepSEA's 919 "
-                f"targets, but the labels have {n_targets} columns; give "
-                "column indices instead."
-            )
-        columns.extend(label_indices(item))
-    columns = np.unique(columns)
-    if columns.min() < 0 or columns.max() >= n_targets:
-        raise ValueError(
-            f"--targets: column indices must lie in [0, {n_targets}); "
-            f"received {targets!r}."
-        )
-    return columns
-
-
-def _check_labelled(data: SequenceData, targets: str | None) -> None:
-    if targets is not None and not data.has_labels:
-        raise ValueError(
-            "--targets needs labels: use a DeepSEA .mat file, or --labels-key "
-            "with a .npz or HDF5 file."
-        )
-
-
-def selected_batches(
-    data: SequenceData,
-    batch_size: int,
-    *,
-    targets: str | None = None,
-    max_sequences: int | None = None,
-    on_batch: Callable[[int], None] | None = None,
-) -> Iterator[tuple]:
-    """The batches of `data`, keeping the sequences positive for `targets`,
-    at most `max_sequences` of them.
-
-    Args:
-        data: A `SequenceData`.
-        batch_size: Sequences read at a time.
-        targets: `--targets` (see `target_columns`), or `None` for all.
-        max_sequences: Stop after this many sequences, or `None`.
-        on_batch: Called with the number of sequences of each kept batch.
-
-    Returns:
-        An iterator of `(x, y)` batches; `y` is `None` without labels.
-
-    Example:
-
-    >>> for x, y in selected_batches(data, 256, targets="NRSF"):
-    ...     print(x.shape)
-    """
-    _check_labelled(data, targets)
-    left = math.inf if max_sequences is None else max_sequences
-    columns = None
-    kept = 0
-    for x, y in data.batches(batch_size):
-        if targets is not None:
-            if columns is None:
-                columns = target_columns(targets, y.shape[1])
-            keep = np.asarray(y)[:, columns].any(axis=1)
-            x, y = x[keep], y[keep]
-        if left < len(x):
-            x, y = x[:left], None if y is None else y[:left]
-        if len(x):
-            left -= len(x)
-            kept += len(x)
-            if on_batch is not None:
-                on_batch(len(x))
-            yield x, y
-        if left <= 0:
-            return
-    if not kept and targets is not None:
-        raise ValueError(
-            f"No sequence is positive for --targets {targets}; choose other "
-            "targets or leave --targets out."
-        )
 
 
 # Models and progress.
@@ -527,7 +88,7 @@ def load_model(path):
 
     >>> model = load_model("danq.keras")
     """
-    path = _existing_file(path, "MODEL")
+    path = existing_file(path, "MODEL")
     lower = path.lower()
     if lower.endswith(".keras"):
         if not zipfile.is_zipfile(path):
@@ -700,7 +261,7 @@ def check_data(
 
     >>> check_data(read_sequences("valid.mat"), 1000, targets="NRSF")
     """
-    _check_labelled(data, targets)
+    check_labelled(data, targets)
     for x, y in data.batches(8):
         check_batch(np.asarray(x), length)
         if targets is not None:
@@ -712,9 +273,9 @@ def check_data(
 def _run_compare(args) -> int:
     """`keras-motifs compare`: Tomtom against JASPAR or a MEME file."""
     output = _check_output(args.output)
-    motifs = read_meme(_existing_file(args.motifs, "MOTIFS"))
+    motifs = read_meme(existing_file(args.motifs, "MOTIFS"))
     if args.db is not None:
-        targets = _existing_file(args.db, "--db")
+        targets = existing_file(args.db, "--db")
         database = targets
     else:
         targets = None
@@ -751,7 +312,7 @@ def _or_all(value: str) -> str | None:
 
 def _run_logos(args) -> int:
     """`keras-motifs logos`: a PNG logo per motif and an overview grid."""
-    motifs = read_meme(_existing_file(args.motifs, "MOTIFS"))
+    motifs = read_meme(existing_file(args.motifs, "MOTIFS"))
     if args.trim is not None:
         motifs = motifs.trim(args.trim)
     paths, overview = write_logos(
@@ -795,7 +356,7 @@ def write_logos(
 def _run_report(args) -> int:
     """`keras-motifs report`: one HTML page for a MEME file."""
     output = _check_output(args.output)
-    motifs = read_meme(_existing_file(args.motifs, "MOTIFS"))
+    motifs = read_meme(existing_file(args.motifs, "MOTIFS"))
     comparison = None
     if args.comparison is not None:
         comparison = read_comparison(args.comparison)
@@ -815,7 +376,7 @@ def _run_report(args) -> int:
 
 
 def _tsv_rows(path, required: tuple[str, ...]) -> list[dict]:
-    path = _existing_file(path, "TSV")
+    path = existing_file(path, "TSV")
     with open(path, newline="", encoding="utf-8") as handle:
         lines = [
             line for line in handle if line.strip() and not line.startswith("#")
