@@ -25,6 +25,7 @@ import keras
 import numpy as np
 
 from keras_motifs.callbacks import MotifExtractor
+from keras_motifs.checks import positive_int
 from keras_motifs.compare import tomtom
 from keras_motifs.jaspar import jaspar_motifs
 from keras_motifs.motifs import MotifSet
@@ -140,18 +141,6 @@ def _rng(seed) -> np.random.Generator:
     )
 
 
-def _positive_int(value, what: str) -> int:
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, (int, np.integer))
-        or value < 1
-    ):
-        raise ValueError(
-            f"{what} must be a positive integer; received {value!r}."
-        )
-    return int(value)
-
-
 def _planted_motifs(motif_ids, release) -> MotifSet:
     if isinstance(motif_ids, MotifSet):
         return motif_ids
@@ -197,8 +186,8 @@ def planted_dataset(
     ((1000, 200, 4), (1000, 2), [0.4, 0.4])
     """
     motifs = _planted_motifs(motif_ids, release)
-    n = _positive_int(n, "n")
-    length = _positive_int(length, "length")
+    n = positive_int(n, "n")
+    length = positive_int(length, "length")
     rng = _rng(rng)
     if (
         isinstance(rate, bool)

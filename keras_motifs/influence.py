@@ -24,6 +24,7 @@ import keras
 import numpy as np
 from keras import ops
 
+from keras_motifs.checks import positive_int
 from keras_motifs.layers import find_conv1d, find_layer, iter_layers
 from keras_motifs.layers import output_model
 from keras_motifs.files import write_atomically
@@ -223,7 +224,7 @@ def filter_influence(
     if activation_layer is not None:
         split = find_layer(model, activation_layer)
     _check_split_shape(conv, split)
-    _check_batch_size(batch_size)
+    batch_size = positive_int(batch_size, "batch_size")
     if _is_one_shot(sequences):
         raise ValueError(
             "filter_influence reads the sequences twice (the mean activations,"
@@ -605,17 +606,6 @@ def _check_split_shape(conv, split):
             f"Layer {split.name!r} has output shape {split_shape}; "
             "filter_influence needs a model with a fixed sequence length, "
             "e.g. keras.Input((1000, 4))."
-        )
-
-
-def _check_batch_size(batch_size):
-    if (
-        isinstance(batch_size, bool)
-        or not isinstance(batch_size, numbers.Integral)
-        or batch_size < 1
-    ):
-        raise ValueError(
-            f"batch_size must be a positive integer; received {batch_size!r}."
         )
 
 

@@ -6,6 +6,7 @@ import numbers
 
 import numpy as np
 
+from keras_motifs.checks import positive_int
 from keras_motifs.geometry import ConvGeometry
 from keras_motifs.layers import find_conv1d, find_layer, model_input
 from keras_motifs.layers import output_model, reads_model_input
@@ -133,7 +134,7 @@ class Conv1DInterpreter:
         return self._functions[key]
 
     def _batches(self, sequences, batch_size, alphabet):
-        _check_batch_size(batch_size)
+        batch_size = positive_int(batch_size, "batch_size")
         # Under a tf.distribute strategy every replica gets a slice.
         replicas = replica_count()
         batch_size = -(-batch_size // replicas) * replicas
@@ -316,13 +317,4 @@ def _check_strands(strands):
     if strands not in STRANDS:
         raise ValueError(
             f"strands must be one of {STRANDS}; received {strands!r}."
-        )
-
-
-def _check_batch_size(batch_size):
-    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or (
-        batch_size < 1
-    ):
-        raise ValueError(
-            f"batch_size must be a positive integer; received {batch_size!r}."
         )

@@ -142,3 +142,11 @@ def test_batches_declaring_another_alphabet(interpreter, rng):
 
     with pytest.raises(ValueError, match="declares channel order 'AGCT'"):
         interpreter.extract(batches())
+
+
+def test_batch_size(interpreter, rng):
+    x = random_one_hot(rng, 5, 20)
+    assert interpreter.extract(x, batch_size=np.int64(2)).nsites.max() <= 5
+    for bad in (0, 2.0, True):
+        with pytest.raises(ValueError, match="batch_size must be a positive integer"):
+            interpreter.extract(x, batch_size=bad)

@@ -11,6 +11,7 @@ import numbers
 
 import keras
 
+from keras_motifs.checks import positive_int
 from keras_motifs.initializers import MotifBiasInitializer, MotifInitializer
 from keras_motifs.jaspar import jaspar_motifs
 
@@ -88,7 +89,7 @@ def build_danq(
         ("lstm_units", lstm_units),
         ("dense_units", dense_units),
     ]:
-        _check_positive_int(argument, value)
+        positive_int(value, argument)
     _check_rate("conv_dropout", conv_dropout)
     _check_rate("lstm_dropout", lstm_dropout)
     _check_length(sequence_length, kernel_size, pool_size)
@@ -189,8 +190,8 @@ def build_danq_jaspar(
     >>> model.get_layer("conv1d").kernel.shape
     (30, 4, 1024)
     """
-    _check_positive_int("filters", filters)
-    _check_positive_int("kernel_size", kernel_size)
+    positive_int(filters, "filters")
+    positive_int(kernel_size, "kernel_size")
     motifs = jaspar_motifs(
         release=jaspar_release, collection=collection, tax_group=tax_group
     )
@@ -214,19 +215,6 @@ def build_danq_jaspar(
         name=name,
         **kwargs,
     )
-
-
-def _check_positive_int(argument, value):
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, numbers.Integral)
-        or value < 1
-    ):
-        raise ValueError(
-            f"`{argument}` must be a positive integer. "
-            f"Received: {argument}={value!r}"
-        )
-
 
 def _check_rate(argument, value):
     if (
