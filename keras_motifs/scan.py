@@ -76,13 +76,20 @@ class ScanFunction:
 
     # Device-side pieces, written with keras.ops so any backend runs them.
 
-    def _maxima(self, x):
+    def _reverse(self, x):
+        """The batch's reverse complement (input channel order), or `None`
+        when one strand is scanned."""
+        if self.complement is None:
+            return None
+        return ops.take(ops.flip(x, axis=1), self.complement, axis=2)
+
+    def _maxima(self, x, reverse):
+        """Per-filter max, argmax and winning strand (`None`: one strand)."""
         activations = self.activation_model(x, training=False)
         best = ops.max(activations, axis=1)
         position = _argmax_positions(activations)
-        if self.complement is None:
+        if reverse is None:
             return best, position, None
-        reverse = ops.take(ops.flip(x, axis=1), self.complement, axis=2)
         activations = self.activation_model(reverse, training=False)
         best_rc = ops.max(activations, axis=1)
         position_rc = _argmax_positions(activations)
@@ -93,8 +100,21 @@ class ScanFunction:
             strand,
         )
 
-    def _windows(self, x, position, strand):
-        """Input windows under `position`, filter-major.
+    def _best_windows(self, x):
+        """Per-filter maxima and the windows under them, in float32.
+
+        The sums that follow are in float32 whatever the model's dtype:
+        float16 and bfloat16 cannot count past 2048 and 256.
+        """
+        reverse = self._reverse(x)
+        best, position, strand = self._maxima(x, reverse)
+        if reverse is not None:
+            reverse = ops.cast(reverse, "float32")
+        windows = self._windows(ops.cast(x, "float32"), reverse, position, strand)
+        return best, windows
+
+    def _windows(self, x, reverse, position, strand):
+        """Input windows under `position`, read from the winning strand.
 
         Returns:
             (filters, batch, kernel_size * 4): gathered in this order so
@@ -104,7 +124,6 @@ class ScanFunction:
         padded = ops.pad(x, pads)
         rows = ops.arange(ops.shape(x)[0], dtype="int32")[:, None]
         if strand is not None:
-            reverse = ops.take(ops.flip(x, axis=1), self.complement, axis=2)
             padded = ops.concatenate([padded, ops.pad(reverse, pads)], 0)
             rows = rows + ops.cast(strand, "int32") * ops.shape(x)[0]
         padded_length = self.input_length + self.pad_left + self.pad_right
@@ -118,25 +137,22 @@ class ScanFunction:
         return ops.reshape(windows, (self.n_filters, -1, kernel * 4))
 
     def _scan(self, x):
-        best, position, strand = self._maxima(x)
+        best, position, strand = self._maxima(x, self._reverse(x))
         if strand is None:
             strand = ops.zeros_like(position)
         return best, position, ops.cast(strand, "int8")
 
     def _count(self, x, valid, threshold):
-        best, position, strand = self._maxima(x)
+        best, windows = self._best_windows(x)
         kept = ops.logical_and(
             ops.greater(best, threshold[None, :]), valid[:, None]
         )
-        # Sums in float32 whatever the model's dtype: float16 and bfloat16
-        # cannot count past 2048 and 256.
         weights = ops.transpose(ops.cast(kept, "float32"))[:, None, :]
-        windows = self._windows(ops.cast(x, "float32"), position, strand)
         counts = ops.matmul(weights, windows)[:, 0, :]
         return counts, ops.sum(weights, axis=(1, 2))
 
     def _count_binned(self, x, valid, threshold, top):
-        best, position, strand = self._maxima(x)
+        best, windows = self._best_windows(x)
         kept = ops.logical_and(
             ops.greater(best, ops.maximum(threshold, 0.0)[None, :]),
             valid[:, None],
@@ -152,7 +168,6 @@ class ScanFunction:
             ops.clip(rank, 0, self.n_bins - 1), self.n_bins, axis=1,
             dtype="float32",
         ) * ops.cast(kept, "float32")[:, None, :]
-        windows = self._windows(ops.cast(x, "float32"), position, strand)
         counts = ops.matmul(membership, windows)
         sites = ops.sum(membership, axis=2)
         return best, counts, sites, top
