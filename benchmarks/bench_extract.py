@@ -67,7 +67,7 @@ BARE_SCANS = {
 FULL = "full activations: predict + numpy"
 BOTH_STRANDS = ("bare fused scan, both strands", 'extract(strands="both")')
 NOTES = {
-    "bare scan with keras.ops.argmax": "its -0.0 passes; keras_motifs.scan "
+    "bare scan with keras.ops.argmax": "its -0.0 passes; keras_motifs._internal.scan "
     "calls tf.argmax on TensorFlow",
     "bare fused scan, both strands": "limit: half the bare rate",
     'extract(strands="both")': "limit: half the bare rate",

@@ -10,7 +10,7 @@ import numpy as np
 
 from keras_motifs.interpreter import Conv1DInterpreter
 from keras_motifs.meme import write_meme
-from keras_motifs.sources import check_batch, check_rank, fixed_batches
+from keras_motifs._internal.batching import check_batch, check_rank, fixed_batches
 
 EXTRACT_OPTIONS = ("threshold", "relative_threshold", "strands", "batch_size")
 

@@ -28,7 +28,7 @@ from typing import Iterator
 
 import numpy as np
 
-from keras_motifs.files import write_atomically
+from keras_motifs._internal.files import write_atomically
 from keras_motifs.meme import read_meme
 from keras_motifs.motifs import MotifSet
 

@@ -19,7 +19,7 @@ from sklearn.metrics import roc_auc_score
 
 from keras_motifs.data.deepsea import DeepSEATarget
 from keras_motifs.data.deepsea import NUM_TARGETS
-from keras_motifs.files import write_atomically
+from keras_motifs._internal.files import write_atomically
 from keras_motifs.data.deepsea import deepsea_labels
 
 _DEEPSEA_COLUMNS = ("Cell Type", "TF/DNase/HistoneMark", "Treatment")

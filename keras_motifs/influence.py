@@ -24,12 +24,12 @@ import keras
 import numpy as np
 from keras import ops
 
-from keras_motifs.checks import positive_int
-from keras_motifs.layers import find_conv1d, find_layer, iter_layers
-from keras_motifs.layers import output_model
-from keras_motifs.files import write_atomically
-from keras_motifs.scan import compile_for_backend
-from keras_motifs.sources import fixed_batches, prefetch
+from keras_motifs._internal.checks import positive_int
+from keras_motifs._internal.graph import find_conv1d, find_layer, iter_layers
+from keras_motifs._internal.graph import output_model
+from keras_motifs._internal.files import write_atomically
+from keras_motifs._internal.scan import compile_for_backend
+from keras_motifs._internal.batching import fixed_batches, prefetch
 
 # Largest number of values of the substituted activations
 # (filters_per_call, batch, positions, filters) per downstream call: 2**25

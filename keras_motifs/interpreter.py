@@ -6,15 +6,15 @@ import numbers
 
 import numpy as np
 
-from keras_motifs.checks import positive_int
-from keras_motifs.geometry import ConvGeometry
-from keras_motifs.layers import find_conv1d, find_layer, model_input
-from keras_motifs.layers import output_model, reads_model_input
+from keras_motifs._internal.checks import positive_int
+from keras_motifs._internal.geometry import ConvGeometry
+from keras_motifs._internal.graph import find_conv1d, find_layer, model_input
+from keras_motifs._internal.graph import output_model, reads_model_input
 from keras_motifs.motifs import MotifSet
-from keras_motifs.scan import BINS_PER_OCTAVE, NO_BIN, ScanFunction
-from keras_motifs.scan import relative_bin_count, replica_count, shift_bins
+from keras_motifs._internal.scan import BINS_PER_OCTAVE, NO_BIN, ScanFunction
+from keras_motifs._internal.scan import relative_bin_count, replica_count, shift_bins
 from keras_motifs.sequences import check_alphabet, complement_indices
-from keras_motifs.sources import alphabet_of, fixed_batches, prefetch
+from keras_motifs._internal.batching import alphabet_of, fixed_batches, prefetch
 
 STRANDS = ("forward", "both")
 

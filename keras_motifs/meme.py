@@ -15,7 +15,7 @@ import re
 
 import numpy as np
 
-from keras_motifs.files import write_atomically
+from keras_motifs._internal.files import write_atomically
 from keras_motifs.motifs import ALPHABET, Motif, MotifSet, _check_background
 
 DEFAULT_NSITES = 20

@@ -23,7 +23,7 @@ import warnings
 
 import numpy as np
 
-from keras_motifs.files import write_atomically
+from keras_motifs._internal.files import write_atomically
 from keras_motifs.motifs import ALPHABET, Motif, MotifSet
 
 LOGO_KINDS = ("information", "probability")

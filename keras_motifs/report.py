@@ -16,7 +16,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from keras_motifs.files import write_atomically
+from keras_motifs._internal.files import write_atomically
 from keras_motifs.motifs import MotifSet
 from keras_motifs.plots import render_logo
 

@@ -8,7 +8,7 @@ import tensorflow as tf
 from conftest import random_one_hot, shared_file
 
 from keras_motifs import Conv1DInterpreter, OneHotArray, one_hot, read_fasta
-from keras_motifs.geometry import ConvGeometry
+from keras_motifs._internal.geometry import ConvGeometry
 
 
 def conv_model(length=40, filters=6, kernel=5, **conv_kwargs):

@@ -2,8 +2,8 @@
 
 import numpy as np
 
-from keras_motifs.scan import BINS_PER_OCTAVE, NO_BIN, relative_bin_count
-from keras_motifs.scan import shift_bins
+from keras_motifs._internal.scan import BINS_PER_OCTAVE, NO_BIN, relative_bin_count
+from keras_motifs._internal.scan import shift_bins
 
 
 def test_shift_bins_matches_loop(rng):

@@ -11,7 +11,7 @@ import numbers
 
 import keras
 
-from keras_motifs.checks import positive_int
+from keras_motifs._internal.checks import positive_int
 from keras_motifs.initializers import MotifBiasInitializer, MotifInitializer
 from keras_motifs.jaspar import jaspar_motifs
 

@@ -21,7 +21,7 @@ import keras
 import numpy as np
 from keras import ops
 
-from keras_motifs.geometry import ConvGeometry
+from keras_motifs._internal.geometry import ConvGeometry
 
 BINS_PER_OCTAVE = 64
 NO_BIN = -(2**30)

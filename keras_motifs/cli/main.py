@@ -14,7 +14,7 @@ files:
 - `influence MODEL DATA [LABELS] -o influence.tsv`: how much the model
   relies on each filter.
 - `demo`: plant JASPAR motifs in random DNA, train a small CNN and get the
-  motifs back (see `keras_motifs.demo`).
+  motifs back (see `keras_motifs.cli.demo`).
 
 Mistakes in arguments or files end with exit status 2 and one line
 `keras-motifs: error: <message>` on stderr, never a stack trace. Progress
@@ -40,17 +40,17 @@ import numpy as np
 import keras_motifs
 import keras_motifs.initializers  # noqa: F401  (registers its serializables)
 from keras_motifs.compare import tomtom
-from keras_motifs.datafiles import DATA_FORMATS, SequenceData, check_labelled
-from keras_motifs.datafiles import existing_file, read_labels, read_sequences
-from keras_motifs.datafiles import selected_batches, target_columns, with_labels
-from keras_motifs.demo import DEMO_FOLDER, run_demo
+from keras_motifs.cli.datafiles import DATA_FORMATS, SequenceData, check_labelled
+from keras_motifs.cli.datafiles import existing_file, read_labels, read_sequences
+from keras_motifs.cli.datafiles import selected_batches, target_columns, with_labels
+from keras_motifs.cli.demo import DEMO_FOLDER, run_demo
 from keras_motifs.influence import filter_influence
 from keras_motifs.interpreter import Conv1DInterpreter
 from keras_motifs.meme import read_meme, write_meme
 from keras_motifs.plots import plot_logo_grid, save_logos
 from keras_motifs.report import write_report
 from keras_motifs.sequences import check_alphabet
-from keras_motifs.sources import check_batch
+from keras_motifs._internal.batching import check_batch
 
 PROG = "keras-motifs"
 OVERVIEW = "overview.png"
@@ -879,6 +879,3 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{PROG}: interrupted", file=sys.stderr, flush=True)
         return 130
 
-
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())

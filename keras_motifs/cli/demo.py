@@ -25,7 +25,7 @@ import keras
 import numpy as np
 
 from keras_motifs.callbacks import MotifExtractor
-from keras_motifs.checks import positive_int
+from keras_motifs._internal.checks import positive_int
 from keras_motifs.compare import tomtom
 from keras_motifs.jaspar import jaspar_motifs
 from keras_motifs.motifs import MotifSet

@@ -22,7 +22,7 @@ from keras_motifs.data import DeepSEATrainSequence, is_training_layout
 from keras_motifs.data import label_indices, load_deepsea
 from keras_motifs.data import load_deepsea_mat
 from keras_motifs.sequences import check_alphabet, fasta_batches
-from keras_motifs.sources import FASTA_SUFFIXES, check_rank
+from keras_motifs._internal.batching import FASTA_SUFFIXES, check_rank
 
 HDF5_SUFFIXES = (".h5", ".hdf5", ".hdf")
 DATA_FORMATS = (
