@@ -3,7 +3,7 @@
 Sites of eight real JASPAR motifs (eight distinct transcription factors) are
 planted into random DNA, each motif in each sequence with probability 0.4,
 in either orientation, one label per motif
-(`keras_motifs.cli.demo.planted_dataset`). Two small models are trained on the
+(`keras_motifs.data.planted.planted_dataset`). Two small models are trained on the
 same data:
 
 - A: `Conv1D` (ReLU, padding "valid") -> `MaxPooling1D` -> `Flatten` ->
@@ -20,7 +20,7 @@ filter motifs are compared with JASPAR (CORE vertebrates of the same
 release) by `keras_motifs.compare.tomtom`; a planted motif is recovered
 when some filter's best hit has a q-value below 0.05 and is that matrix
 (any version) or a matrix of the same transcription factor
-(`keras_motifs.cli.demo.recovered_motifs`). A looser count also accepts the
+(`keras_motifs.data.planted.recovered_motifs`). A looser count also accepts the
 planted matrix anywhere among a filter's hits with q below 0.05.
 
 Prints markdown tables: recovered / planted for each setting and model,
@@ -56,7 +56,7 @@ from sklearn.metrics import roc_auc_score  # noqa: E402
 
 from keras_motifs import Conv1DInterpreter  # noqa: E402
 from keras_motifs.compare import tomtom  # noqa: E402
-from keras_motifs.cli.demo import planted_dataset, recovered_motifs  # noqa: E402
+from keras_motifs.data.planted import planted_dataset, recovered_motifs  # noqa: E402
 from keras_motifs.jaspar import jaspar_motifs  # noqa: E402
 
 RELEASE = "JASPAR2024"

@@ -29,6 +29,7 @@ from typing import Iterator
 import numpy as np
 
 from keras_motifs._internal.files import write_atomically
+from keras_motifs._internal.tsv import read_tsv
 from keras_motifs.meme import read_meme
 from keras_motifs.motifs import MotifSet
 
@@ -501,3 +502,35 @@ def _memelite_tomtom():
             "`pip install keras-motifs[compare]`."
         ) from error
     return tomtom
+
+
+def read_comparison(path) -> dict:
+    """The best match of each motif from a `keras-motifs compare` table.
+
+    Args:
+        path: A Tomtom-like TSV with columns `Query_ID`, `Target_ID`,
+            `Target_name` and `q-value` (`#` lines are skipped).
+
+    Returns:
+        `{motif name: (target_id, target_name, q_value)}`, the lowest
+        q-value of each motif, as `keras_motifs.report.write_report` takes.
+
+    Example:
+
+    >>> read_comparison("tomtom.tsv")["filter3"]
+    ('MA0139.2', 'CTCF', 1.2e-08)
+    """
+    rows = read_tsv(path, ("Query_ID", "Target_ID", "Target_name", "q-value"))
+    best = {}
+    for number, row in enumerate(rows, start=1):
+        try:
+            q_value = float(row["q-value"])
+        except (TypeError, ValueError):
+            raise ValueError(
+                f"{path}: row {number} has q-value {row['q-value']!r}, not a "
+                "number."
+            ) from None
+        query = row["Query_ID"]
+        if query not in best or q_value < best[query][2]:
+            best[query] = (row["Target_ID"], row["Target_name"], q_value)
+    return best

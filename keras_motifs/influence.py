@@ -28,6 +28,7 @@ from keras_motifs._internal.checks import positive_int
 from keras_motifs._internal.graph import find_conv1d, find_layer, iter_layers
 from keras_motifs._internal.graph import output_model
 from keras_motifs._internal.files import write_atomically
+from keras_motifs._internal.tsv import read_tsv
 from keras_motifs._internal.scan import compile_for_backend
 from keras_motifs._internal.batching import fixed_batches, prefetch
 
@@ -674,3 +675,45 @@ def _target_batch(targets, offset, n_valid, batch_size, function):
     batch = np.zeros((batch_size,) + function.output_shape, dtype="float32")
     batch[:n_valid] = rows.reshape((n_valid,) + function.output_shape)
     return batch
+
+
+def read_influence(path, names: list[str]) -> dict:
+    """Each motif's filter influence from a `keras-motifs influence` table.
+
+    Args:
+        path: A TSV with columns `name` and `loss_delta` (or, without
+            labels, one prediction-change column per target, averaged in
+            absolute value).
+        names: The motif names, in order.
+
+    Returns:
+        `{column label: (len(names),) array}`, NaN for motifs the table
+        lacks, as `keras_motifs.report.write_report` takes.
+
+    Example:
+
+    >>> read_influence("influence.tsv", motifs.names)["loss_delta"][:2]
+    array([0.031, 0.002])
+    """
+    rows = read_tsv(path, ("name",))
+    columns = (
+        [c for c in rows[0] if c not in ("filter", "name")] if rows else []
+    )
+    if not columns:
+        raise ValueError(f"{path} holds no influence values.")
+    label = (
+        "loss_delta" if "loss_delta" in columns else "mean |prediction delta|"
+    )
+    values = {}
+    for row in rows:
+        try:
+            cells = [float(row[c]) for c in columns]
+        except (TypeError, ValueError):
+            raise ValueError(
+                f"{path}: row {row['name']!r} has a non-number."
+            ) from None
+        if label == "loss_delta":
+            values[row["name"]] = cells[columns.index("loss_delta")]
+        else:
+            values[row["name"]] = float(np.mean(np.abs(cells)))
+    return {label: np.array([values.get(name, np.nan) for name in names])}

@@ -318,3 +318,38 @@ def _file_names(names: list[str]) -> list[str]:
         taken.add(name.lower())
         unique.append(name)
     return unique
+
+
+OVERVIEW = "overview.png"
+
+
+
+def write_logos(
+    motifs,
+    directory,
+    *,
+    kind: str = "information",
+    columns: int = 4,
+    dpi: int = 100,
+) -> tuple[list[str], str]:
+    """Writes one PNG logo per motif and an overview grid into `directory`.
+
+    Args:
+        motifs: A `MotifSet`.
+        directory: Output folder, created when missing.
+        kind: `"information"` or `"probability"`.
+        columns: Logos per row of the overview.
+        dpi: Resolution.
+
+    Returns:
+        `(logo paths, overview path)`; the overview is
+        `directory/overview.png`.
+
+    Example:
+
+    >>> write_logos(read_meme("motifs.meme"), "logos")
+    """
+    paths = save_logos(motifs, directory, kind=kind, dpi=dpi)
+    overview = os.path.join(os.fspath(directory), OVERVIEW)
+    plot_logo_grid(motifs, overview, columns=columns, kind=kind, dpi=dpi)
+    return paths, overview

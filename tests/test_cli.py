@@ -14,9 +14,10 @@ import scipy.io
 
 from conftest import random_one_hot, shared_file
 from keras_motifs import Conv1DInterpreter, one_hot, read_meme
-from keras_motifs.cli.main import main, read_comparison
+from keras_motifs.cli import main
+from keras_motifs.compare import read_comparison
 from keras_motifs.cli.datafiles import SequenceData, selected_batches
-from keras_motifs.cli.demo import planted_dataset, recovered_motifs
+from keras_motifs.data.planted import planted_dataset, recovered_motifs
 from keras_motifs.motifs import MotifSet
 
 LENGTH = 30

@@ -79,3 +79,12 @@ def _new_file_mode(target: str) -> int:
     umask = os.umask(0)
     os.umask(umask)
     return 0o666 & ~umask
+
+
+def existing_file(path, what: str) -> str:
+    path = os.fspath(path)
+    if os.path.isdir(path):
+        raise IsADirectoryError(f"{what} {path} is a directory, not a file.")
+    if not os.path.exists(path):
+        raise FileNotFoundError(f"{what} file not found: {path}")
+    return path

@@ -11,18 +11,18 @@ from __future__ import annotations
 
 import dataclasses
 import math
-import os
 import zipfile
 from typing import Callable, Iterator
 
 import h5py
 import numpy as np
 
+from keras_motifs._internal.files import existing_file
 from keras_motifs.data import DeepSEATrainSequence, is_training_layout
 from keras_motifs.data import label_indices, load_deepsea
 from keras_motifs.data import load_deepsea_mat
 from keras_motifs.sequences import check_alphabet, fasta_batches
-from keras_motifs._internal.batching import FASTA_SUFFIXES, check_rank
+from keras_motifs._internal.batching import FASTA_SUFFIXES, check_batch, check_rank
 
 HDF5_SUFFIXES = (".h5", ".hdf5", ".hdf")
 DATA_FORMATS = (
@@ -149,15 +149,6 @@ def read_labels(path, *, key: str | None = None) -> np.ndarray:
     raise ValueError(
         f"Cannot read labels from {path}: expected a .npy, .npz or HDF5 file."
     )
-
-
-def existing_file(path, what: str) -> str:
-    path = os.fspath(path)
-    if os.path.isdir(path):
-        raise IsADirectoryError(f"{what} {path} is a directory, not a file.")
-    if not os.path.exists(path):
-        raise FileNotFoundError(f"{what} file not found: {path}")
-    return path
 
 
 def _load_npy(path: str):
@@ -458,3 +449,30 @@ def selected_batches(
             f"No sequence is positive for --targets {targets}; choose other "
             "targets or leave --targets out."
         )
+
+
+def check_data(
+    data: SequenceData, length: int | None, targets: str | None = None
+) -> None:
+    """Checks the first sequences of `data` before a long scan starts.
+
+    Args:
+        data: A `SequenceData`.
+        length: The model's input length, or `None` for any.
+        targets: `--targets`, checked against the labels, or `None`.
+
+    Raises:
+        ValueError: if the data are empty, not one-hot or of the wrong
+            shape or length, or `targets` names no label column.
+
+    Example:
+
+    >>> check_data(read_sequences("valid.mat"), 1000, targets="NRSF")
+    """
+    check_labelled(data, targets)
+    for x, y in data.batches(8):
+        check_batch(np.asarray(x), length)
+        if targets is not None:
+            target_columns(targets, np.shape(y)[1])
+        return
+    raise ValueError("DATA holds no sequences.")

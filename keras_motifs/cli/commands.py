@@ -1,0 +1,235 @@
+"""The handlers of the `keras-motifs` commands: each reads files, calls the
+library and writes its outputs."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+
+import numpy as np
+
+from keras_motifs._internal.files import existing_file
+from keras_motifs.cli.datafiles import SequenceData, check_data
+from keras_motifs.cli.datafiles import read_labels, read_sequences
+from keras_motifs.cli.datafiles import selected_batches, with_labels
+from keras_motifs.cli import demo
+from keras_motifs.cli.modelfiles import load_model
+from keras_motifs.cli.progress import Progress
+from keras_motifs.compare import read_comparison, tomtom
+from keras_motifs.influence import filter_influence, read_influence
+from keras_motifs.interpreter import Conv1DInterpreter
+from keras_motifs.meme import read_meme, write_meme
+from keras_motifs.plots import write_logos
+from keras_motifs.report import write_report
+from keras_motifs.sequences import check_alphabet
+
+
+def _check_output(path) -> str:
+    """`path` if its directory exists, so a long run cannot fail at the end."""
+    path = os.fspath(path)
+    directory = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(directory):
+        raise FileNotFoundError(
+            f"Cannot write {path}: directory {directory} does not exist."
+        )
+    if os.path.isdir(path):
+        raise IsADirectoryError(f"Cannot write {path}: it is a directory.")
+    return path
+
+
+def _layer(value: str | None):
+    """`--layer` as an index when it is an integer, else a name."""
+    if value is not None and value.lstrip("-").isdigit():
+        return int(value)
+    return value
+
+
+def _alphabet(given: str | None, declared: str | None) -> str:
+    if given is not None and declared is not None:
+        if check_alphabet(given) != check_alphabet(declared):
+            raise ValueError(
+                f"DATA declares alphabet {declared} but --alphabet {given} was "
+                "given; drop --alphabet."
+            )
+    return check_alphabet(given or declared or "ACGT")
+
+
+def _say(message: str) -> None:
+    print(message, flush=True)
+
+
+def run_extract(args) -> int:
+    """`keras-motifs extract`: motifs of a Conv1D's filters to MEME."""
+    output = _check_output(args.output)
+    model = load_model(args.model)
+    data = _open_data(args, _input_length(model), args.labels_key)
+    check_data(data, _input_length(model), args.targets)
+    alphabet = _alphabet(args.alphabet, data.alphabet)
+    interpreter = Conv1DInterpreter(
+        model, _layer(args.layer), alphabet=alphabet
+    )
+    target = data.count if args.targets is None else None
+    if args.max_sequences is not None and target is not None:
+        target = min(target, args.max_sequences)
+    with Progress(target, args.quiet) as progress:
+        batches = selected_batches(
+            data,
+            args.batch_size,
+            targets=args.targets,
+            max_sequences=args.max_sequences,
+            on_batch=progress.add,
+        )
+        motifs = interpreter.extract(
+            (x for x, _ in batches),
+            threshold=args.threshold,
+            relative_threshold=args.relative_threshold,
+            strands=args.strands,
+            batch_size=args.batch_size,
+        )
+    write_meme(motifs, output)
+    with_sites = int(np.count_nonzero(motifs.nsites))
+    _say(
+        f"Wrote {with_sites} of {len(motifs)} filter motifs of layer "
+        f"{interpreter.layer.name!r} ({progress.seen} sequences) to {output}"
+    )
+    return 0
+
+
+def _open_data(args, length, labels_key) -> SequenceData:
+    return read_sequences(
+        args.data,
+        key=args.key,
+        labels_key=labels_key,
+        alphabet=args.alphabet,
+        length=length,
+    )
+
+
+def _input_length(model) -> int | None:
+    return model.inputs[0].shape[1] if model.inputs else None
+
+
+def run_compare(args) -> int:
+    """`keras-motifs compare`: Tomtom against JASPAR or a MEME file."""
+    output = _check_output(args.output)
+    motifs = read_meme(existing_file(args.motifs, "MOTIFS"))
+    if args.db is not None:
+        targets = existing_file(args.db, "--db")
+        database = targets
+    else:
+        targets = None
+        database = (
+            f"{args.release or 'JASPAR (newest release)'} "
+            f"{args.collection} {args.tax_group}"
+        )
+    comparison = tomtom(
+        motifs,
+        targets,
+        release=args.release,
+        collection=_or_all(args.collection),
+        tax_group=_or_all(args.tax_group),
+        trim=not args.no_trim,
+        min_information=args.min_information,
+        distance=args.distance,
+        threshold=args.threshold,
+        evalue=args.evalue,
+        min_overlap=args.min_overlap,
+    )
+    comparison.write_tsv(output)
+    significance = "E-value" if args.evalue else "q-value"
+    _say(
+        f"{len(comparison.best())} of {len(motifs)} motifs match {database} "
+        f"at {significance} < {args.threshold:g} ({len(comparison)} hits); "
+        f"wrote {output}"
+    )
+    return 0
+
+
+def _or_all(value: str) -> str | None:
+    return None if value.lower() == "all" else value
+
+
+def run_logos(args) -> int:
+    """`keras-motifs logos`: a PNG logo per motif and an overview grid."""
+    motifs = read_meme(existing_file(args.motifs, "MOTIFS"))
+    if args.trim is not None:
+        motifs = motifs.trim(args.trim)
+    paths, overview = write_logos(
+        motifs, args.output, kind=args.kind, columns=args.columns, dpi=args.dpi
+    )
+    _say(f"Wrote {len(paths)} logos and {overview}")
+    return 0
+
+
+def run_report(args) -> int:
+    """`keras-motifs report`: one HTML page for a MEME file."""
+    output = _check_output(args.output)
+    motifs = read_meme(existing_file(args.motifs, "MOTIFS"))
+    comparison = None
+    if args.comparison is not None:
+        comparison = read_comparison(args.comparison)
+    influence = None
+    if args.influence is not None:
+        influence = read_influence(args.influence, motifs.names)
+    write_report(
+        motifs,
+        output,
+        comparison=comparison,
+        influence=influence,
+        title=args.title,
+        logo_kind=args.kind,
+    )
+    _say(f"Wrote a report of {len(motifs)} motifs to {output}")
+    return 0
+
+
+def run_influence(args) -> int:
+    """`keras-motifs influence`: each filter's effect on loss and outputs."""
+    output = _check_output(args.output)
+    model = load_model(args.model)
+    if args.labels is None:
+        data = _open_data(args, _input_length(model), args.labels_key)
+    else:
+        data = _open_data(args, _input_length(model), None)
+        data = with_labels(data, read_labels(args.labels, key=args.labels_key))
+    check_data(data, _input_length(model), args.targets)
+    _alphabet(args.alphabet, data.alphabet)
+    parts = list(
+        selected_batches(
+            data,
+            args.batch_size,
+            targets=args.targets,
+            max_sequences=args.max_sequences,
+        )
+    )
+    x = np.concatenate([x for x, _ in parts])
+    y = np.concatenate([y for _, y in parts]) if data.has_labels else None
+    influence = filter_influence(
+        model, x, y, layer=_layer(args.layer), batch_size=args.batch_size
+    )
+    influence.write_tsv(output)
+    what = "loss and outputs" if y is not None else "outputs (no labels given)"
+    _say(
+        f"Scored {len(influence)} filters on {len(x)} sequences by their "
+        f"effect on the {what}; wrote {output}"
+    )
+    return 0
+
+
+def run_demo(args) -> int:
+    """`keras-motifs demo`: plant motifs, train, recover them."""
+    with contextlib.redirect_stdout(sys.stderr):
+        result = demo.run_demo(
+            args.out,
+            seed=args.seed,
+            quick=args.quick,
+            verbose=int(not args.quiet),
+        )
+    _say(result.summary())
+    return 0
+
+
+# The parser.
+
+

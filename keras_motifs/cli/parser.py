@@ -1,0 +1,356 @@
+"""The `keras-motifs` argument parser: one small function per command."""
+
+from __future__ import annotations
+
+import argparse
+import math
+
+import keras_motifs
+from keras_motifs.cli.commands import run_compare, run_demo, run_extract
+from keras_motifs.cli.commands import run_influence, run_logos, run_report
+from keras_motifs.cli.datafiles import DATA_FORMATS
+from keras_motifs.cli.demo import DEMO_FOLDER
+from keras_motifs.plots import OVERVIEW
+
+PROG = "keras-motifs"
+
+
+class UsageError(Exception):
+    """A bad command line, reported as one line with exit status 2."""
+
+
+
+class _Parser(argparse.ArgumentParser):
+    """An `ArgumentParser` whose errors are one line, raised not printed."""
+
+    def error(self, message):
+        raise UsageError(f"{message} (see '{self.prog} --help')")
+
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected a positive integer, got {text!r}"
+        ) from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(
+            f"expected a positive integer, got {text!r}"
+        )
+    return value
+
+
+
+def _number(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected a number, got {text!r}"
+        ) from None
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(
+            f"expected a finite number, got {text!r}"
+        )
+    return value
+
+
+
+def _add_data_options(parser) -> None:
+    parser.add_argument(
+        "model", metavar="MODEL", help="saved model, .keras or .h5"
+    )
+    parser.add_argument(
+        "data",
+        metavar="DATA",
+        help=f"one-hot sequences: {DATA_FORMATS}; (N, 4, length) arrays are "
+        "transposed",
+    )
+    parser.add_argument(
+        "--layer",
+        help="the Conv1D to interpret: its name or index among the Conv1D "
+        "layers (default: the first)",
+    )
+    parser.add_argument(
+        "--key",
+        metavar="KEY",
+        help="array/dataset of sequences in a .npz or HDF5 file",
+    )
+    parser.add_argument(
+        "--labels-key",
+        metavar="KEY",
+        help="array/dataset of labels (N, targets) in a .npz or HDF5 DATA file "
+        "(for influence: in LABELS when given)",
+    )
+    parser.add_argument(
+        "--alphabet",
+        help="channel order of the model's input, e.g. AGCT for DeepSEA "
+        "(default: what DATA declares, else ACGT); FASTA is encoded in it",
+    )
+    parser.add_argument(
+        "--targets",
+        help="keep sequences labelled positive for these targets: DeepSEA assay "
+        "names (NRSF) or label column indices, comma-separated; needs labels",
+    )
+    parser.add_argument(
+        "--max-sequences",
+        type=_positive_int,
+        metavar="N",
+        help="use at most N sequences",
+    )
+    parser.add_argument(
+        "--batch-size",
+        type=_positive_int,
+        default=256,
+        metavar="N",
+        help="sequences per batch (256)",
+    )
+
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The `keras-motifs` argument parser with its six commands.
+
+    Returns:
+        An `argparse.ArgumentParser`; each command sets `args.run`.
+
+    Example:
+
+    >>> args = build_parser().parse_args(["compare", "motifs.meme"])
+    >>> args.output
+    'tomtom.tsv'
+    """
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "-q",
+        "--quiet",
+        action="store_true",
+        help="no progress output on stderr",
+    )
+    parser = _Parser(
+        prog=PROG,
+        description="Turn the first-layer Conv1D filters of genomic Keras models "
+        "into DNA motifs.",
+    )
+    parser.add_argument(
+        "--version",
+        action="version",
+        version=f"%(prog)s {keras_motifs.__version__}",
+    )
+    commands = parser.add_subparsers(
+        dest="command", metavar="COMMAND", required=True, parser_class=_Parser
+    )
+
+    extract = commands.add_parser(
+        "extract",
+        parents=[common],
+        help="filter motifs of a saved model to a MEME file",
+        description="Scan sequences with a Conv1D's filters; per sequence and "
+        "filter, the window under the maximum activation is counted when the "
+        "maximum is above the threshold. Writes MEME minimal format.",
+    )
+    _add_data_options(extract)
+    extract.add_argument(
+        "-o",
+        "--output",
+        default="motifs.meme",
+        help="MEME file to write (motifs.meme)",
+    )
+    extract.add_argument(
+        "--threshold", type=_number, default=0.0, help="activation cutoff (0.0)"
+    )
+    extract.add_argument(
+        "--relative-threshold",
+        type=_number,
+        metavar="FRACTION",
+        help="also require this fraction of each filter's largest activation (0, 1)",
+    )
+    extract.add_argument(
+        "--strands",
+        choices=("forward", "both"),
+        default="both",
+        help="both: also scan the reverse complement, keep the stronger "
+        "strand (default); forward: the classic one-strand scan",
+    )
+    extract.set_defaults(run=run_extract)
+
+    compare = commands.add_parser(
+        "compare",
+        parents=[common],
+        help="compare motifs with JASPAR or a MEME file (Tomtom)",
+        description="Compare motifs with a database by Tomtom (memelite) and "
+        "write a Tomtom-like TSV table of the significant hits. JASPAR is read "
+        "offline from pyjaspar.",
+    )
+    compare.add_argument(
+        "motifs", metavar="MOTIFS", help="MEME file of query motifs"
+    )
+    compare.add_argument(
+        "-o",
+        "--output",
+        default="tomtom.tsv",
+        help="TSV table to write (tomtom.tsv)",
+    )
+    compare.add_argument(
+        "--db", metavar="MEME", help="compare with this MEME file, not JASPAR"
+    )
+    compare.add_argument(
+        "--release", help="JASPAR release, e.g. JASPAR2024 (newest)"
+    )
+    compare.add_argument(
+        "--collection",
+        default="CORE",
+        help="JASPAR collection, or 'all' (CORE)",
+    )
+    compare.add_argument(
+        "--tax-group",
+        default="vertebrates",
+        help="JASPAR taxonomic group, or 'all' (vertebrates)",
+    )
+    compare.add_argument(
+        "--threshold",
+        type=_number,
+        default=0.5,
+        help="a hit's q-value (E-value with --evalue) must be below this (0.5)",
+    )
+    compare.add_argument(
+        "--evalue", action="store_true", help="apply --threshold to E-values"
+    )
+    compare.add_argument(
+        "--distance",
+        choices=("pearson", "euclidean"),
+        default="pearson",
+        help="column distance (pearson)",
+    )
+    compare.add_argument(
+        "--min-overlap",
+        type=_positive_int,
+        default=1,
+        help="smallest alignment (1)",
+    )
+    compare.add_argument(
+        "--min-information",
+        type=_number,
+        default=0.2,
+        help="trim query edges below this many bits (0.2)",
+    )
+    compare.add_argument(
+        "--no-trim", action="store_true", help="compare the queries untrimmed"
+    )
+    compare.set_defaults(run=run_compare)
+
+    logos = commands.add_parser(
+        "logos",
+        parents=[common],
+        help="draw a PNG logo per motif and an overview",
+        description=f"Write one PNG logo per motif (nsites > 0) and {OVERVIEW}, "
+        "all logos in a grid, into a folder.",
+    )
+    logos.add_argument("motifs", metavar="MOTIFS", help="MEME file")
+    logos.add_argument(
+        "-o", "--output", default="logos", help="folder to write (logos)"
+    )
+    logos.add_argument(
+        "--kind",
+        choices=("information", "probability"),
+        default="information",
+        help="letter heights (information)",
+    )
+    logos.add_argument(
+        "--trim",
+        type=_number,
+        metavar="BITS",
+        help="cut each motif to positions with at least BITS of information",
+    )
+    logos.add_argument(
+        "--columns", type=_positive_int, default=4, help="logos per row (4)"
+    )
+    logos.add_argument(
+        "--dpi", type=_positive_int, default=100, help="resolution (100)"
+    )
+    logos.set_defaults(run=run_logos)
+
+    report = commands.add_parser(
+        "report",
+        parents=[common],
+        help="write an HTML report of motifs",
+        description="Write one self-contained HTML page with a row per motif: "
+        "logo, nsites, information, consensus, and optionally its best match "
+        "and filter influence.",
+    )
+    report.add_argument("motifs", metavar="MOTIFS", help="MEME file")
+    report.add_argument(
+        "-o",
+        "--output",
+        default="report.html",
+        help="HTML file to write (report.html)",
+    )
+    report.add_argument(
+        "--comparison",
+        metavar="TSV",
+        help="table written by 'keras-motifs compare'",
+    )
+    report.add_argument(
+        "--influence",
+        metavar="TSV",
+        help="table written by 'keras-motifs influence'",
+    )
+    report.add_argument(
+        "--title", default="keras-motifs report", help="page title"
+    )
+    report.add_argument(
+        "--kind",
+        choices=("information", "probability"),
+        default="information",
+        help="logo letter heights (information)",
+    )
+    report.set_defaults(run=run_report)
+
+    influence = commands.add_parser(
+        "influence",
+        parents=[common],
+        help="score each filter by nullifying it",
+        description="Replace each filter's output by its mean over the sequences "
+        "(as Basset does) and write how the loss (with labels) and each output "
+        "change, one row per filter.",
+    )
+    _add_data_options(influence)
+    influence.add_argument(
+        "labels",
+        metavar="LABELS",
+        nargs="?",
+        help="labels (N, targets), .npy, .npz or HDF5 (default: DATA's own)",
+    )
+    influence.add_argument(
+        "-o",
+        "--output",
+        default="influence.tsv",
+        help="TSV to write (influence.tsv)",
+    )
+    influence.set_defaults(run=run_influence)
+
+    demo = commands.add_parser(
+        "demo",
+        parents=[common],
+        help="plant JASPAR motifs, train a small CNN and recover them",
+        description="Plant sites of CTCF, GATA1, SPI1, CEBPB and REST (JASPAR) "
+        "in random DNA, train a small CNN on the CPU with MotifExtractor, "
+        "compare the filters with JASPAR and write MEME, TSV, logos and an HTML "
+        "report into one folder. Prints which planted motifs were recovered.",
+    )
+    demo.add_argument(
+        "--out",
+        default=DEMO_FOLDER,
+        metavar="DIR",
+        help=f"output folder ({DEMO_FOLDER})",
+    )
+    demo.add_argument("--seed", type=int, default=0, help="random seed (0)")
+    demo.add_argument(
+        "--quick",
+        action="store_true",
+        help="a few seconds of training, for testing",
+    )
+    demo.set_defaults(run=run_demo)
+    return parser

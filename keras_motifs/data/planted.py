@@ -1,0 +1,218 @@
+"""Planted-motif data: random DNA with sites of known motifs.
+
+`planted_dataset` samples sites of given motifs (JASPAR matrices or any
+`MotifSet`) into uniform random DNA, one label per motif, and says where
+every site went; `recovered_motifs` says which filters of a trained model
+found each planted motif. The demo and the benchmarks use them to check
+that the filters learn what was planted.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+
+from keras_motifs._internal.checks import positive_int
+from keras_motifs.jaspar import jaspar_motifs
+from keras_motifs.motifs import MotifSet
+
+PLANTED_RELEASE = "JASPAR2024"
+
+
+_COMPLEMENT = np.array([3, 2, 1, 0])  # A<->T, C<->G in A, C, G, T order
+
+
+
+@dataclasses.dataclass
+class PlantedSites:
+    """Where `planted_dataset` put each motif site.
+
+    Args:
+        motifs: The planted motifs (`MotifSet`, A, C, G, T), in label order:
+            label `k` of `y` says whether motif `k` was planted.
+        sequence: `(m,)` index of the sequence holding each site.
+        motif: `(m,)` index of each site's motif in `motifs`.
+        start: `(m,)` first position of each site in its sequence.
+        strand: `(m,)` 0 for a site as the motif reads, 1 for its reverse
+            complement.
+
+    Example:
+
+    >>> x, y, info = planted_dataset(["MA0139.2"], 100, 200, 0)
+    >>> info.motifs.alt_names, int(info.start[0]) >= 0
+    (['CTCF'], True)
+    """
+
+    motifs: MotifSet
+    sequence: np.ndarray
+    motif: np.ndarray
+    start: np.ndarray
+    strand: np.ndarray
+
+
+
+def _rng(seed) -> np.random.Generator:
+    if isinstance(seed, np.random.Generator):
+        return seed
+    if seed is None or (
+        isinstance(seed, (int, np.integer)) and not isinstance(seed, bool)
+    ):
+        return np.random.default_rng(seed)
+    raise TypeError(
+        f"rng must be a numpy Generator or an integer seed; received {seed!r}."
+    )
+
+
+
+def _planted_motifs(motif_ids, release) -> MotifSet:
+    if isinstance(motif_ids, MotifSet):
+        return motif_ids
+    return jaspar_motifs(list(motif_ids), release=release)
+
+
+
+def planted_dataset(
+    motif_ids,
+    n: int,
+    length: int,
+    rng=None,
+    *,
+    rate: float = 0.4,
+    release: str | None = PLANTED_RELEASE,
+):
+    """Random DNA with sites of known motifs planted in it.
+
+    Each sequence is uniform random DNA. Each motif is planted in each
+    sequence independently with probability `rate`, at most once, as a site
+    sampled base by base from the motif's probabilities, in either
+    orientation with equal chance. Sites in one sequence never overlap:
+    the free bases are split at random into the gaps between them.
+
+    Args:
+        motif_ids: JASPAR matrix IDs (`["MA0139.2", ...]`, read offline with
+            `keras_motifs.jaspar.jaspar_motifs` from `release`), or a
+            `MotifSet` to plant directly.
+        n: Number of sequences.
+        length: Sequence length; at least the summed widths of the motifs.
+        rng: A `numpy.random.Generator` or an integer seed.
+        rate: Probability in (0, 1] that a motif is planted in a sequence.
+        release: JASPAR release the IDs are read from.
+
+    Returns:
+        `(x, y, info)`: `x` float32 one-hot `(n, length, 4)` in A, C, G, T
+        order; `y` float32 `(n, n_motifs)`, 1 where the motif was planted;
+        `info` a `PlantedSites` with the motifs and every site's position.
+
+    Example:
+
+    >>> x, y, info = planted_dataset(["MA0139.2", "MA0138.3"], 1000, 200, 0)
+    >>> x.shape, y.shape, y.mean(axis=0).round(1).tolist()
+    ((1000, 200, 4), (1000, 2), [0.4, 0.4])
+    """
+    motifs = _planted_motifs(motif_ids, release)
+    n = positive_int(n, "n")
+    length = positive_int(length, "length")
+    rng = _rng(rng)
+    if (
+        isinstance(rate, bool)
+        or not isinstance(rate, (int, float))
+        or not (0 < rate <= 1)
+    ):
+        raise ValueError(f"rate must be a number in (0, 1]; received {rate!r}.")
+    widths = np.diff(motifs.bounds, axis=1)[:, 0]
+    if widths.sum() > length:
+        raise ValueError(
+            f"length {length} is too short to hold one site of each of the "
+            f"{len(motifs)} motifs ({int(widths.sum())} bases in all)."
+        )
+    y = rng.random((n, len(motifs))) < rate
+    sequence, motif = np.nonzero(y)
+    start = _site_starts(y, widths, length, rng)
+    strand = rng.integers(0, 2, size=len(sequence)).astype(np.int8)
+    codes = rng.integers(0, 4, size=(n, length))
+    for k, probabilities in enumerate(motifs.matrices("probabilities")):
+        here = motif == k
+        sites = _sample_sites(probabilities, int(here.sum()), rng)
+        reverse = strand[here] == 1
+        sites[reverse] = _COMPLEMENT[sites[reverse, ::-1]]
+        columns = start[here, None] + np.arange(widths[k])
+        codes[sequence[here, None], columns] = sites
+    x = np.eye(4, dtype="float32")[codes]
+    info = PlantedSites(motifs, sequence, motif, start, strand)
+    return x, y.astype("float32"), info
+
+
+
+def _sample_sites(probabilities, count, rng) -> np.ndarray:
+    """`(count, width)` base codes drawn position by position."""
+    cumulative = np.cumsum(probabilities, axis=1)
+    draws = rng.random((count, len(probabilities), 1))
+    codes = (draws > cumulative[None, :, :3]).sum(axis=-1)
+    return codes
+
+
+
+def _site_starts(y, widths, length, rng) -> np.ndarray:
+    """Start of each planted site, in `np.nonzero(y)` order, without overlaps.
+
+    In each sequence the planted motifs are put in random order and the
+    free bases (length minus their widths) are cut at uniformly drawn
+    points into the gaps before, between and after them.
+    """
+    starts = np.zeros(y.shape, dtype=np.int64)
+    for row, planted in enumerate(y):
+        chosen = rng.permutation(np.flatnonzero(planted))
+        free = length - widths[chosen].sum()
+        gaps = np.diff(
+            np.sort(rng.integers(0, free + 1, size=len(chosen))), prepend=0
+        )
+        starts[row, chosen] = (
+            np.cumsum(gaps) + np.cumsum(widths[chosen]) - widths[chosen]
+        )
+    return starts[np.nonzero(y)]
+
+
+
+def recovered_motifs(
+    planted: MotifSet, comparison, *, q_threshold: float = 0.05
+) -> dict:
+    """Which filters found each planted motif.
+
+    A filter finds a planted motif when its best hit (lowest p-value) in
+    `comparison` has a q-value below `q_threshold` and is the planted
+    matrix in any version (`MA0139.1` for `MA0139.2`) or a matrix of the
+    same transcription factor (the same `alt_name`, ignoring case).
+
+    Args:
+        planted: The planted motifs; `names` are matrix IDs and `alt_names`
+            transcription factors, as `jaspar_motifs` gives them.
+        comparison: A `keras_motifs.compare.Comparison` of the filters.
+        q_threshold: Largest q-value (exclusive) of a recovering hit.
+
+    Returns:
+        `{planted matrix ID: [filter names]}`, an empty list where no
+        filter found the motif.
+
+    Example:
+
+    >>> recovered_motifs(planted, tomtom(motifs, release=DEMO_RELEASE))
+    {'MA0139.2': ['filter4', 'filter15'], ...}
+    """
+    recovered = {}
+    for matrix_id, tf_name in zip(planted.names, planted.alt_names):
+        recovered[matrix_id] = [
+            hit.query_id
+            for hit in comparison.best()
+            if hit.q_value < q_threshold
+            and (
+                _base_id(hit.target_id) == _base_id(matrix_id)
+                or (tf_name and tf_name.upper() == (hit.target_name or "").upper())
+            )
+        ]
+    return recovered
+
+
+
+def _base_id(matrix_id: str) -> str:
+    return matrix_id.split(".")[0].upper()
