@@ -17,10 +17,10 @@ import numpy as np
 from sklearn.metrics import average_precision_score
 from sklearn.metrics import roc_auc_score
 
-from keras_motifs.data.deepsea import DeepSEATarget
-from keras_motifs.data.deepsea import NUM_TARGETS
+from keras_motifs.data.deepsea_targets import DeepSEATarget
+from keras_motifs.data.deepsea_targets import NUM_TARGETS
 from keras_motifs._internal.files import write_atomically
-from keras_motifs.data.deepsea import deepsea_labels
+from keras_motifs.data.deepsea_targets import deepsea_labels
 
 _DEEPSEA_COLUMNS = ("Cell Type", "TF/DNase/HistoneMark", "Treatment")
 _SCORE_COLUMNS = ("ROC AUC", "PR AUC", "Positives", "Negatives")

@@ -14,15 +14,15 @@ import pytest
 import scipy.io
 from conftest import shared_file
 
-from keras_motifs.data.deepsea import DeepSEATrainSequence
-from keras_motifs.data.deepsea import average_strands
-from keras_motifs.data.deepsea import deepsea_labels
-from keras_motifs.data.deepsea import forward_half
-from keras_motifs.data.deepsea import label_indices
-from keras_motifs.data.deepsea import load_deepsea
-from keras_motifs.data.deepsea import load_deepsea_h5
-from keras_motifs.data.deepsea import load_deepsea_mat
-from keras_motifs.data.deepsea import positive_for
+from keras_motifs.data import DeepSEATrainSequence
+from keras_motifs.data import average_strands
+from keras_motifs.data import deepsea_labels
+from keras_motifs.data import forward_half
+from keras_motifs.data import label_indices
+from keras_motifs.data import load_deepsea
+from keras_motifs.data import load_deepsea_h5
+from keras_motifs.data import load_deepsea_mat
+from keras_motifs.data import positive_for
 from keras_motifs.sequences import reverse_complement
 
 COMPLEMENT = {"A": "T", "C": "G", "G": "C", "T": "A"}

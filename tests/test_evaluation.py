@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from conftest import shared_file
 
-from keras_motifs.data.deepsea import deepsea_labels
+from keras_motifs.data import deepsea_labels
 from keras_motifs.evaluation import TargetEvaluation
 from keras_motifs.evaluation import evaluate_targets
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import tempfile
 
+import h5py
+
 
 def write_atomically(path, data: str | bytes) -> str:
     """Writes `data` to `path` through a temporary file and a rename.
@@ -82,9 +84,60 @@ def _new_file_mode(target: str) -> int:
 
 
 def existing_file(path, what: str) -> str:
+    """`path` as a string if it names an existing file, else a clear error.
+
+    Args:
+        path: The file to read.
+        what: What the file is, for the message (`"MODEL"`, `"DeepSEA
+            data"`).
+
+    Returns:
+        `os.fspath(path)`.
+
+    Raises:
+        IsADirectoryError: if `path` is a directory.
+        FileNotFoundError: if nothing exists at `path`.
+
+    Example:
+
+    >>> existing_file("motifs.meme", "MOTIFS")
+    'motifs.meme'
+    """
     path = os.fspath(path)
     if os.path.isdir(path):
         raise IsADirectoryError(f"{what} {path} is a directory, not a file.")
     if not os.path.exists(path):
         raise FileNotFoundError(f"{what} file not found: {path}")
     return path
+
+
+def open_hdf5(path, what: str = "HDF5") -> h5py.File:
+    """Opens an existing HDF5 file for reading, with a clear error otherwise.
+
+    Args:
+        path: The file.
+        what: What the file is, for the messages.
+
+    Returns:
+        An `h5py.File` open for reading.
+
+    Raises:
+        FileNotFoundError, IsADirectoryError: see `existing_file`.
+        ValueError: if the file is not HDF5.
+        OSError: if HDF5 cannot read it (truncated or damaged).
+
+    Example:
+
+    >>> with open_hdf5("example.h5") as handle:
+    ...     list(handle)
+    ['testxdata']
+    """
+    path = existing_file(path, what)
+    if not h5py.is_hdf5(path):
+        raise ValueError(f"{path} is not an HDF5 file.")
+    try:
+        return h5py.File(path, "r")
+    except OSError as error:
+        raise OSError(
+            f"Cannot read {path} as HDF5 (truncated or damaged?): {error}"
+        ) from None

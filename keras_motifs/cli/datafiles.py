@@ -17,7 +17,7 @@ from typing import Callable, Iterator
 import h5py
 import numpy as np
 
-from keras_motifs._internal.files import existing_file
+from keras_motifs._internal.files import existing_file, open_hdf5
 from keras_motifs.data import DeepSEATrainSequence, is_training_layout
 from keras_motifs.data import label_indices, load_deepsea
 from keras_motifs.data import load_deepsea_mat
@@ -144,7 +144,7 @@ def read_labels(path, *, key: str | None = None) -> np.ndarray:
         with _open_npz(path) as archive:
             return archive[_npz_key(archive, key, path, LABEL_DIMS)]
     if lower.endswith(HDF5_SUFFIXES):
-        with _open_hdf5(path) as handle:
+        with open_hdf5(path) as handle:
             return handle[_hdf5_key(handle, key, path, LABEL_DIMS)][()]
     raise ValueError(
         f"Cannot read labels from {path}: expected a .npy, .npz or HDF5 file."
@@ -167,12 +167,6 @@ def _open_npz(path: str):
         raise ValueError(
             f"Cannot read {path} as a .npz archive: {error}"
         ) from None
-
-
-def _open_hdf5(path: str):
-    if not h5py.is_hdf5(path):
-        raise ValueError(f"{path} is not an HDF5 file.")
-    return h5py.File(path, "r")
 
 
 def _describe_dims(dims) -> str:
@@ -232,7 +226,7 @@ def _npz_data(path, key, labels_key) -> SequenceData:
 
 
 def _hdf5_data(path, key, labels_key) -> SequenceData:
-    handle = _open_hdf5(path)
+    handle = open_hdf5(path)
     if key is None and labels_key is None and _is_deepsea(handle):
         handle.close()
         if is_training_layout(path):
