@@ -8,9 +8,15 @@ import warnings
 import keras
 import numpy as np
 
-from keras_motifs.interpreter import Conv1DInterpreter
+from keras_motifs._internal.alphabet import alphabet_of, check_alphabet
+from keras_motifs._internal.alphabet import resolve_alphabet
+from keras_motifs._internal.batching import check_batch, check_rank
+from keras_motifs._internal.batching import fixed_batches, is_one_shot
+from keras_motifs._internal.checks import boolean, integer, positive_int
+from keras_motifs._internal.files import check_writable
+from keras_motifs._internal.messages import print_msg
+from keras_motifs.interpreter import Conv1DInterpreter, check_extract_options
 from keras_motifs.meme import write_meme
-from keras_motifs._internal.batching import check_batch, check_rank, fixed_batches
 
 EXTRACT_OPTIONS = ("threshold", "relative_threshold", "strands", "batch_size")
 
@@ -27,8 +33,11 @@ class MotifExtractor(keras.callbacks.Callback):
     format. With `every_n_epochs`, it also writes snapshots during
     training; put `{epoch}` in `filepath` to keep each one.
 
-    If extraction fails at the end of training, the callback warns and
-    leaves the trained model usable; `strict=True` raises instead.
+    Every option is checked when the callback is made or when training
+    begins, so a mistake fails before the first epoch. If an extraction
+    fails during or at the end of training (a full disk, a path that became
+    a directory), the callback warns and training goes on, the trained
+    model untouched; `strict=True` raises instead.
 
     Args:
         sequences: One-hot DNA `(N, length, 4)` to scan: a numpy array, an
@@ -41,8 +50,8 @@ class MotifExtractor(keras.callbacks.Callback):
             index or the layer itself).
         every_n_epochs: Also extract every this many epochs, or `None` for
             the end of training only.
-        strict: Re-raise extraction errors at the end of training instead
-            of warning.
+        strict: Raise extraction errors (of a snapshot or at the end of
+            training) instead of warning.
         alphabet: Channel order of the sequences (e.g. `"AGCT"` for
             DeepSEA); `None` takes the order the data declare, or `"ACGT"`.
         verbose: 1 prints a line each time motifs are written.
@@ -75,16 +84,10 @@ class MotifExtractor(keras.callbacks.Callback):
                 f"Unknown MotifExtractor option(s) {unknown}; expected any of "
                 f"{list(EXTRACT_OPTIONS)}."
             )
-        if every_n_epochs is not None and (
-            isinstance(every_n_epochs, bool)
-            or not isinstance(every_n_epochs, int)
-            or every_n_epochs < 1
-        ):
-            raise ValueError(
-                "every_n_epochs must be a positive integer or None; "
-                f"received {every_n_epochs!r}."
-            )
-        if every_n_epochs and _is_one_shot(sequences):
+        check_extract_options(**extract_options)
+        if every_n_epochs is not None:
+            positive_int(every_n_epochs, "every_n_epochs")
+        if every_n_epochs and is_one_shot(sequences):
             raise ValueError(
                 "A generator can be scanned only once, so it cannot feed "
                 "every_n_epochs snapshots; pass an array, a tf.data.Dataset "
@@ -94,9 +97,9 @@ class MotifExtractor(keras.callbacks.Callback):
         self.filepath = os.fspath(filepath)
         self.layer = layer
         self.every_n_epochs = every_n_epochs
-        self.strict = strict
-        self.alphabet = alphabet
-        self.verbose = verbose
+        self.strict = boolean(strict, "strict")
+        self.alphabet = None if alphabet is None else check_alphabet(alphabet)
+        self.verbose = integer(verbose, "verbose", minimum=0)
         self.extract_options = extract_options
         self.motifs = None
         self._interpreter = None
@@ -109,29 +112,36 @@ class MotifExtractor(keras.callbacks.Callback):
             self.model, self.layer, alphabet=self.alphabet
         )
         self._check_sequences()
-        self._check_filepath(self._path(0))
+        check_writable(self._path(0))
 
     def on_epoch_end(self, epoch, logs=None):
         self._epoch = epoch + 1
         if self.every_n_epochs and self._epoch % self.every_n_epochs == 0:
-            self._write(self._path(self._epoch))
-            self._written_epoch = self._epoch
+            if self._try_write(f"after epoch {self._epoch}"):
+                self._written_epoch = self._epoch
 
     def on_train_end(self, logs=None):
         if self._written_epoch == self._epoch:
             return  # the last epoch's snapshot is the final result
+        self._try_write("at the end of training")
+
+    def _try_write(self, when: str) -> bool:
+        """Extracts and writes; a failure warns (or raises with `strict`)
+        so that training is never lost to the callback."""
         try:
             self._write(self._path(self._epoch))
         except Exception as error:
             if self.strict:
                 raise
             warnings.warn(
-                f"MotifExtractor could not extract motifs at the end of "
-                f"training ({type(error).__name__}: {error}). The trained "
+                f"MotifExtractor could not extract motifs {when} "
+                f"({type(error).__name__}: {error}). Training goes on and the "
                 "model is unaffected; call Conv1DInterpreter(model)"
                 ".extract(x) to retry, or pass strict=True to raise.",
                 stacklevel=2,
             )
+            return False
+        return True
 
     def _path(self, epoch):
         try:
@@ -149,7 +159,9 @@ class MotifExtractor(keras.callbacks.Callback):
         write_meme(self.motifs, path)
         if self.verbose:
             written = int(np.count_nonzero(self.motifs.nsites))
-            print(f"MotifExtractor: wrote {written} motifs to {path}")
+            print_msg(
+                f"MotifExtractor: wrote {written} motifs to {path}"
+            )
 
     def _check_sequences(self):
         sample = _peek(self.sequences)
@@ -161,30 +173,13 @@ class MotifExtractor(keras.callbacks.Callback):
                 "at least one one-hot sequence of shape (length, 4)."
             )
         check_batch(sample, self._interpreter.input_length)
+        resolve_alphabet(self.alphabet, alphabet_of(self.sequences))
 
-    @staticmethod
-    def _check_filepath(path):
-        directory = os.path.dirname(os.path.abspath(path))
-        if not os.path.isdir(directory):
-            raise ValueError(
-                f"Cannot write motifs to {path!r}: directory {directory!r} "
-                "does not exist. Create it or choose another filepath."
-            )
-        if not os.access(directory, os.W_OK):
-            raise ValueError(
-                f"Cannot write motifs to {path!r}: directory {directory!r} "
-                "is not writable. Choose another filepath."
-            )
-
-
-def _is_one_shot(sequences) -> bool:
-    """True for iterators (generators), which a second scan finds empty."""
-    return not hasattr(sequences, "shape") and hasattr(sequences, "__next__")
 
 
 def _peek(sequences):
     """The first few sequences of a re-readable source, else `None`."""
-    if _is_one_shot(sequences):
+    if is_one_shot(sequences):
         return None
     if hasattr(sequences, "shape") and hasattr(sequences, "__getitem__"):
         check_rank(tuple(sequences.shape))

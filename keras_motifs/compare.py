@@ -22,14 +22,14 @@ for their best alignment among the longer overlaps.
 from __future__ import annotations
 
 import dataclasses
-import numbers
 import os
 from typing import Iterator
 
 import numpy as np
 
-from keras_motifs._internal.files import write_atomically
-from keras_motifs._internal.tsv import read_tsv
+from keras_motifs._internal.checks import number, one_of, positive_int
+from keras_motifs._internal.tsv import read_tsv, write_tsv
+from keras_motifs.jaspar import jaspar_motifs
 from keras_motifs.meme import read_meme
 from keras_motifs.motifs import MotifSet
 
@@ -100,22 +100,22 @@ class Hit:
     orientation: str
     query_index: int
 
-    def tsv_row(self) -> str:
-        """The hit as one line of the TSV table, without newline.
+    def tsv_cells(self) -> list[str]:
+        """The hit as the cells of one row of the TSV table.
 
         Returns:
-            Tab-separated values in the order of `TSV_COLUMNS`.
+            The values in the order of `TSV_COLUMNS`, as text.
 
         Example:
 
-        >>> comparison.best()[0].tsv_row().split("\\t")[:2]
+        >>> comparison.best()[0].tsv_cells()[:2]
         ['filter3', 'MA0139.1']
         """
         values = dataclasses.astuple(self)[: len(TSV_COLUMNS)]
-        return "\t".join(
+        return [
             f"{value:.6g}" if isinstance(value, float) else str(value)
             for value in values
-        )
+        ]
 
 
 class Comparison:
@@ -178,6 +178,21 @@ class Comparison:
             best.setdefault(hit.query_index, hit)
         return [best[index] for index in sorted(best)]
 
+    def best_matches(self) -> dict:
+        """`{query name: (target_id, target_name, q_value)}` of each query's
+        hit with the lowest q-value (see `best_matches`), as
+        `keras_motifs.report.write_report` takes.
+
+        Example:
+
+        >>> comparison.best_matches()["filter3"]
+        ('MA0139.1', 'CTCF', 1.2e-08)
+        """
+        return best_matches(
+            (hit.query_id, hit.target_id, hit.target_name, hit.q_value)
+            for hit in self.hits
+        )
+
     def annotate(self) -> MotifSet:
         """The queries, each named after its best hit.
 
@@ -229,11 +244,12 @@ class Comparison:
         >>> comparison.write_tsv("tomtom.tsv")
         'tomtom.tsv'
         """
-        lines = [f"# {line}" for line in self.settings]
-        lines.append("\t".join(TSV_COLUMNS))
-        lines.extend(hit.tsv_row() for hit in self.hits)
-        write_atomically(path, "\n".join(lines) + "\n")
-        return path
+        return write_tsv(
+            path,
+            TSV_COLUMNS,
+            (hit.tsv_cells() for hit in self.hits),
+            comments=self.settings,
+        )
 
 
 def tomtom(
@@ -389,26 +405,11 @@ def _check_motif_set(motifs, what: str) -> None:
 
 
 def _check_options(distance, threshold, min_information, min_overlap) -> None:
-    if distance not in DISTANCES:
-        raise ValueError(
-            f"distance must be one of {', '.join(map(repr, DISTANCES))}, "
-            f"got {distance!r}"
-        )
-    if not _is_real(threshold) or not threshold > 0:
-        raise ValueError(
-            f"threshold must be a number > 0 (a q-value or E-value), got {threshold!r}"
-        )
-    if not _is_real(min_information) or not np.isfinite(min_information):
-        raise ValueError(
-            f"min_information must be a finite number of bits, got {min_information!r}"
-        )
-    integer = isinstance(min_overlap, (int, np.integer))
-    if not integer or isinstance(min_overlap, bool) or min_overlap < 1:
-        raise ValueError(f"min_overlap must be an integer >= 1, got {min_overlap!r}")
-
-
-def _is_real(value) -> bool:
-    return isinstance(value, numbers.Real) and not isinstance(value, bool)
+    one_of(distance, "distance", DISTANCES)
+    number(threshold, "threshold", minimum=0, open_minimum=True, finite=False,
+           hint="A q-value or E-value (inf keeps every target).")
+    number(min_information, "min_information", hint="A number of bits.")
+    positive_int(min_overlap, "min_overlap")
 
 
 def _queries_with_sites(queries: MotifSet) -> np.ndarray:
@@ -425,8 +426,6 @@ def _queries_with_sites(queries: MotifSet) -> np.ndarray:
 def _load_targets(targets, release, collection, tax_group) -> MotifSet:
     """The target `MotifSet` with nsites > 0, from JASPAR, a file or as given."""
     if targets is None:
-        from keras_motifs.jaspar import jaspar_motifs
-
         targets = jaspar_motifs(
             release=release, collection=collection, tax_group=tax_group
         )
@@ -521,16 +520,39 @@ def read_comparison(path) -> dict:
     ('MA0139.2', 'CTCF', 1.2e-08)
     """
     rows = read_tsv(path, ("Query_ID", "Target_ID", "Target_name", "q-value"))
-    best = {}
-    for number, row in enumerate(rows, start=1):
+    matches = []
+    for row_number, row in enumerate(rows, start=1):
         try:
             q_value = float(row["q-value"])
         except (TypeError, ValueError):
             raise ValueError(
-                f"{path}: row {number} has q-value {row['q-value']!r}, not a "
+                f"{path}: row {row_number} has q-value {row['q-value']!r}, not a "
                 "number."
             ) from None
-        query = row["Query_ID"]
+        matches.append((row["Query_ID"], row["Target_ID"], row["Target_name"], q_value))
+    return best_matches(matches)
+
+
+def best_matches(matches) -> dict:
+    """Each query's match with the lowest q-value.
+
+    The one place where "the best match of a motif" is decided, for
+    `Comparison.best_matches`, `read_comparison` and the report.
+
+    Args:
+        matches: An iterable of `(query, target_id, target_name, q_value)`.
+
+    Returns:
+        `{query: (target_id, target_name, q_value)}`; of equal q-values the
+        first one given is kept.
+
+    Example:
+
+    >>> best_matches([("filter0", "MA1", "A", 0.2), ("filter0", "MA2", "B", 0.01)])
+    {'filter0': ('MA2', 'B', 0.01)}
+    """
+    best = {}
+    for query, target_id, target_name, q_value in matches:
         if query not in best or q_value < best[query][2]:
-            best[query] = (row["Target_ID"], row["Target_name"], q_value)
+            best[query] = (target_id, target_name, q_value)
     return best

@@ -19,7 +19,7 @@ from sklearn.metrics import roc_auc_score
 
 from keras_motifs.data.deepsea_targets import DeepSEATarget
 from keras_motifs.data.deepsea_targets import NUM_TARGETS
-from keras_motifs._internal.files import write_atomically
+from keras_motifs._internal.tsv import write_tsv
 from keras_motifs.data.deepsea_targets import deepsea_labels
 
 _DEEPSEA_COLUMNS = ("Cell Type", "TF/DNase/HistoneMark", "Treatment")
@@ -117,17 +117,17 @@ class TargetEvaluation:
         """
         deepsea = all(isinstance(t, DeepSEATarget) for t in self.targets)
         header = (_DEEPSEA_COLUMNS if deepsea else ("Target",)) + _SCORE_COLUMNS
-        lines = ["\t".join(header)]
-        for row in self:
-            label = (
+        rows = (
+            (
                 [row.target.cell_type, row.target.assay, row.target.treatment]
                 if deepsea
                 else [str(row.target)]
             )
-            scores = [_format(row.roc_auc), _format(row.pr_auc)]
-            counts = [str(row.positives), str(row.negatives)]
-            lines.append("\t".join(label + scores + counts))
-        return write_atomically(path, "\n".join(lines) + "\n")
+            + [_format(row.roc_auc), _format(row.pr_auc)]
+            + [str(row.positives), str(row.negatives)]
+            for row in self
+        )
+        return write_tsv(path, header, rows)
 
 
 def _format(value: float) -> str:

@@ -18,19 +18,18 @@ copies go through the downstream model in one call.
 from __future__ import annotations
 
 import math
-import numbers
 
 import keras
 import numpy as np
 from keras import ops
 
+from keras_motifs._internal.batching import fixed_batches, is_one_shot, prefetch
 from keras_motifs._internal.checks import positive_int
-from keras_motifs._internal.graph import find_conv1d, find_layer, iter_layers
-from keras_motifs._internal.graph import output_model
-from keras_motifs._internal.files import write_atomically
-from keras_motifs._internal.tsv import read_tsv
+from keras_motifs._internal.graph import check_activation_layer, downstream_model
+from keras_motifs._internal.graph import find_conv1d, find_layer, input_dtype
+from keras_motifs._internal.graph import model_input, output_model
 from keras_motifs._internal.scan import compile_for_backend
-from keras_motifs._internal.batching import fixed_batches, prefetch
+from keras_motifs._internal.tsv import read_tsv, write_tsv
 
 # Largest number of values of the substituted activations
 # (filters_per_call, batch, positions, filters) per downstream call: 2**25
@@ -155,11 +154,11 @@ class FilterInfluence:
             header.append("loss_delta")
             columns.insert(0, self.loss_delta[:, None])
         values = np.concatenate(columns, axis=1)
-        lines = ["\t".join(header + target_names)]
-        for index, (name, row) in enumerate(zip(self.names, values)):
-            cells = [str(index), name] + [f"{v:.6g}" for v in row]
-            lines.append("\t".join(cells))
-        return write_atomically(path, "\n".join(lines) + "\n")
+        rows = (
+            [str(index), name] + [f"{v:.6g}" for v in row]
+            for index, (name, row) in enumerate(zip(self.names, values))
+        )
+        return write_tsv(path, header + target_names, rows)
 
 
 def filter_influence(
@@ -224,9 +223,10 @@ def filter_influence(
     split = conv
     if activation_layer is not None:
         split = find_layer(model, activation_layer)
-    _check_split_shape(conv, split)
+    check_activation_layer(conv, split)
+    _check_fixed_length(split)
     batch_size = positive_int(batch_size, "batch_size")
-    if _is_one_shot(sequences):
+    if is_one_shot(sequences):
         raise ValueError(
             "filter_influence reads the sequences twice (the mean activations,"
             " then the scores), so a generator cannot feed it; pass an array,"
@@ -280,81 +280,6 @@ def _score_filters(function, batches, targets, mean, filters_per_call):
         prediction_delta += batch_prediction
         loss_delta += batch_loss_delta
     return loss, prediction_delta, loss_delta
-
-
-def downstream_model(model, layer) -> keras.Model:
-    """A functional model from `layer`'s output to `model`'s output.
-
-    Rebuilds the part of `model` after `layer` on a new `keras.Input` of
-    the layer's output shape, sharing the weights. Nested models are
-    walked: the rest of each enclosing model is appended in turn. Where
-    the outermost model also feeds its input past the layer (parallel
-    branches, skip connections), the downstream model takes the sequences
-    as a second input and recomputes those branches.
-
-    Args:
-        model: A built functional or `Sequential` Keras model with one
-            input and one output.
-        layer: A layer of `model` (possibly inside nested models) with one
-            output, called once.
-
-    Returns:
-        A `keras.Model` mapping `activations (batch, *layer output shape)`,
-        or `[activations, sequences]`, to the model's output.
-
-    Raises:
-        ValueError: if the layer is called more than once, a nested model
-            feeds its input past the layer, or a model on the way is not
-            functional.
-
-    Example:
-
-    >>> head = downstream_model(model, model.get_layer("conv1d"))
-    >>> head(conv_activations).shape      # (batch, n_targets)
-    """
-    inner = layer
-    segments = []
-    for container in reversed(_containers(model, layer)):
-        end = _single_output(container)
-        start = _output_in(container, inner)
-        if not segments:
-            activations = keras.Input(
-                shape=tuple(start.shape[1:]), dtype=start.dtype
-            )
-        if start is not end:
-            segments.append(
-                _segment(model, layer, container, inner, start, end)
-            )
-        inner = container
-    sequences = keras.Input(
-        shape=tuple(model.inputs[0].shape[1:]), dtype=model.inputs[0].dtype
-    )
-    tensor = activations
-    for segment in segments:
-        if len(segment.inputs) == 2:
-            tensor = segment([tensor, sequences])
-        else:
-            tensor = segment(tensor)
-    inputs = activations
-    if any(len(segment.inputs) == 2 for segment in segments):
-        inputs = [activations, sequences]
-    return keras.Model(inputs, tensor, name=f"after_{layer.name}")
-
-
-def _segment(model, layer, container, inner, start, end):
-    """`container` from `start` (the output of `inner`) to `end`; with the
-    container's input as a second input where `end` also depends on it."""
-    try:
-        return keras.Model(start, end)
-    except ValueError as error:
-        if container is not model:
-            raise ValueError(
-                f"Cannot split model {model.name!r} at layer {layer.name!r}: "
-                f"nested model {container.name!r} feeds its input past "
-                f"{inner.name!r} (a skip connection or a parallel branch), "
-                f"which filter_influence does not rebuild. Keras said: {error}"
-            ) from None
-    return keras.Model([start, _single_input(container)], end)
 
 
 class InfluenceFunction:
@@ -532,120 +457,12 @@ def _model_loss(model, loss):
     return "binary_crossentropy" if loss is None else loss
 
 
-def _containers(model, layer) -> list:
-    """The models from `model` down to the one holding `layer` directly."""
-    for candidate, path in iter_layers(model):
-        if candidate is layer:
-            return path
-    raise ValueError(f"Layer {layer.name!r} is not part of {model.name!r}.")
-
-
-def _single_input(container):
-    inputs = getattr(container, "inputs", None)
-    if not inputs or len(inputs) != 1:
-        raise ValueError(
-            f"Model {container.name!r} must have exactly one input (the "
-            f"one-hot sequences); it has {len(inputs or [])}."
-        )
-    return inputs[0]
-
-
-def _single_output(container):
-    outputs = getattr(container, "outputs", None)
-    if not outputs:
-        raise ValueError(
-            f"Model {container.name!r} has no graph of layers (a subclassed "
-            "model, or a Sequential never built): filter_influence needs a "
-            "functional or built Sequential model to split."
-        )
-    if len(outputs) != 1:
-        raise ValueError(
-            f"Model {container.name!r} has {len(outputs)} outputs; "
-            "filter_influence needs a model with a single output."
-        )
-    return outputs[0]
-
-
-def _output_in(container, inner):
-    """The tensor that `inner` (a layer or nested model) outputs in the
-    graph of `container`; Keras keeps a built Sequential's graph in
-    `_functional`."""
-    graph = getattr(container, "_functional", None) or container
-    nodes = [
-        node
-        for depth_nodes in getattr(graph, "_nodes_by_depth", {}).values()
-        for node in depth_nodes
-        if node.operation is inner
-    ]
-    if len(nodes) != 1:
-        raise ValueError(
-            f"Layer {inner.name!r} is called {len(nodes)} times in "
-            f"{container.name!r}; filter_influence splits the model at a "
-            "layer called exactly once (not shared, e.g. between strands)."
-        )
-    tensors = nodes[0].output_tensors
-    if len(tensors) != 1:
-        raise ValueError(
-            f"Layer {inner.name!r} in {container.name!r} has "
-            f"{len(tensors)} outputs; expected one."
-        )
-    return tensors[0]
-
-
-def _check_split_shape(conv, split):
-    conv_shape = tuple(conv.output.shape[1:])
-    split_shape = tuple(split.output.shape[1:])
-    if split is not conv and split_shape != conv_shape:
-        raise ValueError(
-            f"activation_layer {split.name!r} has output shape "
-            f"{split_shape}, which differs from Conv1D {conv.name!r}'s "
-            f"{conv_shape}; pick a layer that keeps (positions, filters), "
-            "such as the BatchNormalization or Activation after the Conv1D."
-        )
-    if any(d is None for d in split_shape):
-        raise ValueError(
-            f"Layer {split.name!r} has output shape {split_shape}; "
-            "filter_influence needs a model with a fixed sequence length, "
-            "e.g. keras.Input((1000, 4))."
-        )
-
-
 def _filters_per_call(filters_per_call, batch_size, function) -> int:
     filters = function.n_filters
     if filters_per_call is None:
         per_copy = batch_size * function.n_positions * filters
         return max(1, min(filters, MAX_SUBSTITUTED_VALUES // per_copy))
-    if (
-        isinstance(filters_per_call, bool)
-        or not isinstance(filters_per_call, numbers.Integral)
-        or filters_per_call < 1
-    ):
-        raise ValueError(
-            "filters_per_call must be a positive integer or None; received "
-            f"{filters_per_call!r}."
-        )
-    return min(int(filters_per_call), filters)
-
-
-def _is_one_shot(sequences) -> bool:
-    return not hasattr(sequences, "shape") and hasattr(sequences, "__next__")
-
-
-def _batch_source(model, sequences, batch_size):
-    """A function returning a fresh stream of `(batch, n_valid)`."""
-    model_input = model.inputs[0]
-    dtype = model_input.dtype
-    if "float" not in str(dtype):
-        dtype = "float32"
-
-    def batches():
-        return prefetch(
-            fixed_batches(
-                sequences, batch_size, length=model_input.shape[1], dtype=dtype
-            )
-        )
-
-    return batches
+    return min(positive_int(filters_per_call, "filters_per_call"), filters)
 
 
 def _check_targets(targets, function):
@@ -717,3 +534,26 @@ def read_influence(path, names: list[str]) -> dict:
         else:
             values[row["name"]] = float(np.mean(np.abs(cells)))
     return {label: np.array([values.get(name, np.nan) for name in names])}
+
+
+def _batch_source(model, sequences, batch_size):
+    """A function returning a fresh stream of `(batch, n_valid)`."""
+    length = model_input(model).shape[1]
+    dtype = input_dtype(model)
+
+    def batches():
+        return prefetch(
+            fixed_batches(sequences, batch_size, length=length, dtype=dtype)
+        )
+
+    return batches
+
+
+def _check_fixed_length(split):
+    shape = tuple(split.output.shape[1:])
+    if any(d is None for d in shape):
+        raise ValueError(
+            f"Layer {split.name!r} has output shape {shape}; "
+            "filter_influence needs a model with a fixed sequence length, "
+            "e.g. keras.Input((1000, 4))."
+        )

@@ -9,16 +9,16 @@ the sequence letter at window position `j`.
 """
 
 import math
-import numbers
 import random
 from typing import NamedTuple
 
 import keras
 import numpy as np
 
+from keras_motifs._internal.alphabet import ALPHABET, check_alphabet
+from keras_motifs._internal.checks import integer, number
 from keras_motifs.jaspar import jaspar_motifs, jaspar_releases
-from keras_motifs.motifs import ALPHABET, Motif, MotifSet
-from keras_motifs.sequences import check_alphabet
+from keras_motifs.motifs import Motif, MotifSet
 
 
 class MotifPlacement(NamedTuple):
@@ -272,11 +272,8 @@ class MotifBiasInitializer(keras.initializers.Initializer):
         maxval: float = 0.0,
         seed: int | None = None,
     ):
-        if seeded is not None and (not _is_integer(seeded) or seeded < 0):
-            raise ValueError(
-                "`seeded` must be a number of filters >= 0 or None. "
-                f"Received: seeded={seeded!r}"
-            )
+        if seeded is not None:
+            integer(seeded, "seeded", minimum=0)
         if not minval <= maxval:
             raise ValueError(
                 "`minval` must not exceed `maxval`. "
@@ -321,30 +318,12 @@ class MotifBiasInitializer(keras.initializers.Initializer):
         }
 
 
-def _is_integer(value):
-    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
-
-
 def _check_seed(seed):
-    if seed is None:
-        return None
-    if not _is_integer(seed):
-        raise TypeError(
-            f"`seed` must be an integer or None. Received: seed={seed!r}"
-        )
-    return int(seed)
+    return None if seed is None else integer(seed, "seed")
 
 
 def _check_fraction(name, value):
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, numbers.Real)
-        or not 0.0 <= value <= 1.0
-    ):
-        raise ValueError(
-            f"`{name}` must be a number in [0, 1]. Received: {name}={value!r}"
-        )
-    return float(value)
+    return number(value, name, minimum=0.0, maximum=1.0)
 
 
 def _check_shape(shape):

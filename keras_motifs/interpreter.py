@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
-import numbers
-
 import numpy as np
 
-from keras_motifs._internal.checks import positive_int
+from keras_motifs._internal.alphabet import ALPHABET, alphabet_of
+from keras_motifs._internal.alphabet import check_alphabet, complement_indices
+from keras_motifs._internal.alphabet import resolve_alphabet
+from keras_motifs._internal.batching import fixed_batches, known_count, prefetch
+from keras_motifs._internal.checks import number, one_of, positive_int
 from keras_motifs._internal.geometry import ConvGeometry
-from keras_motifs._internal.graph import find_conv1d, find_layer, model_input
+from keras_motifs._internal.graph import check_activation_layer, find_conv1d
+from keras_motifs._internal.graph import find_layer, input_dtype, model_input
 from keras_motifs._internal.graph import output_model, reads_model_input
-from keras_motifs.motifs import MotifSet
 from keras_motifs._internal.scan import BINS_PER_OCTAVE, NO_BIN, ScanFunction
-from keras_motifs._internal.scan import relative_bin_count, replica_count, shift_bins
-from keras_motifs.sequences import check_alphabet, complement_indices
-from keras_motifs._internal.batching import alphabet_of, fixed_batches, prefetch
+from keras_motifs._internal.scan import relative_bin_count, replica_count
+from keras_motifs._internal.scan import shift_bins
+from keras_motifs.motifs import MotifSet
 
 STRANDS = ("forward", "both")
 
@@ -66,15 +68,8 @@ class Conv1DInterpreter:
         target = self.layer
         if activation_layer is not None:
             target = find_layer(model, activation_layer)
+        check_activation_layer(self.layer, target)
         self.activation_model = output_model(model, target)
-        if tuple(target.output.shape[1:]) != tuple(self.layer.output.shape[1:]):
-            raise ValueError(
-                f"activation_layer {target.name!r} has output shape "
-                f"{tuple(target.output.shape)}, which differs from Conv1D "
-                f"{self.layer.name!r}'s {tuple(self.layer.output.shape)}; "
-                "pick a layer that keeps (positions, filters), such as the "
-                "BatchNormalization or Activation right after the Conv1D."
-            )
         self._functions = {}
 
     @property
@@ -103,24 +98,13 @@ class Conv1DInterpreter:
                 f"and the layer data_format {self.layer.data_format!r}."
             )
 
-    def _dtype(self):
-        dtype = model_input(self.model).dtype
-        return dtype if "float" in str(dtype) else "float32"
-
     def _resolve_alphabet(self, sequences) -> str:
-        declared = alphabet_of(sequences)
-        if declared is not None:
-            declared = check_alphabet(declared)
-        if self.alphabet and declared and self.alphabet != declared:
-            raise ValueError(
-                f"The sequences declare alphabet {declared!r} but the "
-                f"interpreter was given {self.alphabet!r}; drop one."
-            )
-        return self.alphabet or declared or "ACGT"
+        return resolve_alphabet(self.alphabet, alphabet_of(sequences))
 
     def _scan_function(self, length, alphabet, strands, n_bins=None):
         key = (length, alphabet if strands == "both" else None, n_bins)
         if key not in self._functions:
+            self._check_length(length)
             complement = (
                 complement_indices(alphabet) if strands == "both" else None
             )
@@ -133,8 +117,23 @@ class Conv1DInterpreter:
             )
         return self._functions[key]
 
+    def _check_length(self, length):
+        if self.geometry.output_length(length) < 1:
+            raise ValueError(
+                f"Sequences of length {length} are too short for Conv1D "
+                f"{self.layer.name!r}: its filters span {self.geometry.span} "
+                f"positions (kernel_size {self.geometry.kernel_size}, "
+                f"dilation_rate {self.geometry.dilation_rate}, padding "
+                f"{self.geometry.padding!r}), so no window fits. Give "
+                f"sequences of at least {self.geometry.span} positions."
+            )
+
     def _batches(self, sequences, batch_size, alphabet):
         batch_size = positive_int(batch_size, "batch_size")
+        count = known_count(sequences)
+        if count:
+            # A batch never holds more rows than there are sequences.
+            batch_size = min(batch_size, count)
         # Under a tf.distribute strategy every replica gets a slice.
         replicas = replica_count()
         batch_size = -(-batch_size // replicas) * replicas
@@ -143,7 +142,7 @@ class Conv1DInterpreter:
                 sequences,
                 batch_size,
                 length=self.input_length,
-                dtype=self._dtype(),
+                dtype=input_dtype(self.model),
                 alphabet=alphabet,
             )
         )
@@ -223,10 +222,13 @@ class Conv1DInterpreter:
             A `MotifSet` with counts `(filters, kernel_size, 4)` in A, C, G,
             T order and `nsites` per filter.
         """
-        threshold = _check_threshold(threshold)
-        _check_strands(strands)
-        if relative_threshold is not None:
-            relative_threshold = _check_relative(relative_threshold)
+        options = check_extract_options(
+            threshold=threshold,
+            relative_threshold=relative_threshold,
+            strands=strands,
+            batch_size=batch_size,
+        )
+        threshold, relative_threshold = options["threshold"], options["relative_threshold"]
         alphabet = self._resolve_alphabet(sequences)
         thresholds = np.full(self.n_filters, threshold, dtype="float32")
         if relative_threshold is None:
@@ -238,7 +240,7 @@ class Conv1DInterpreter:
                 sequences, alphabet, strands, batch_size, thresholds,
                 relative_threshold,
             )
-        order = [alphabet.index(base) for base in "ACGT"]
+        order = [alphabet.index(base) for base in ALPHABET]
         counts = counts.reshape(self.n_filters, -1, 4)[..., order]
         return MotifSet(counts, np.rint(nsites).astype(np.int64))
 
@@ -287,34 +289,55 @@ class Conv1DInterpreter:
         return counts, nsites
 
 
+def check_extract_options(
+    *,
+    threshold=0.0,
+    relative_threshold=None,
+    strands="both",
+    batch_size=256,
+) -> dict:
+    """The options of `Conv1DInterpreter.extract`, checked.
+
+    `MotifExtractor` checks its options with this at construction, so a bad
+    option fails before training.
+
+    Returns:
+        The options as a dict, numbers as Python floats and ints.
+
+    Example:
+
+    >>> check_extract_options(threshold=0, strands="forward")["threshold"]
+    0.0
+    """
+    return dict(
+        threshold=_check_threshold(threshold),
+        relative_threshold=(
+            None if relative_threshold is None else _check_relative(relative_threshold)
+        ),
+        strands=_check_strands(strands),
+        batch_size=positive_int(batch_size, "batch_size"),
+    )
+
+
 def _check_threshold(threshold) -> float:
-    if isinstance(threshold, bool) or not isinstance(threshold, numbers.Real):
-        raise TypeError(
-            f"threshold must be a number (an activation value, e.g. 0.0 for "
-            f"ReLU filters); received {threshold!r}."
-        )
-    if not np.isfinite(threshold):
-        raise ValueError(f"threshold must be finite; received {threshold!r}.")
-    return float(threshold)
+    return number(
+        threshold,
+        "threshold",
+        hint="An activation value, e.g. 0.0 for ReLU filters.",
+    )
 
 
 def _check_relative(fraction) -> float:
-    if isinstance(fraction, bool) or not isinstance(fraction, numbers.Real):
-        raise TypeError(
-            "relative_threshold must be a number in (0, 1), the fraction of "
-            f"each filter's maximum activation; received {fraction!r}."
-        )
-    if not 0 < fraction < 1:
-        raise ValueError(
-            "relative_threshold must be in (0, 1), the fraction of each "
-            "filter's maximum activation (windows strictly above it count); "
-            f"received {fraction!r}."
-        )
-    return float(fraction)
+    return number(
+        fraction,
+        "relative_threshold",
+        minimum=0.0,
+        maximum=1.0,
+        open_minimum=True,
+        open_maximum=True,
+        hint="The fraction of each filter's maximum activation.",
+    )
 
 
-def _check_strands(strands):
-    if strands not in STRANDS:
-        raise ValueError(
-            f"strands must be one of {STRANDS}; received {strands!r}."
-        )
+def _check_strands(strands) -> str:
+    return one_of(strands, "strands", STRANDS)

@@ -11,7 +11,8 @@ import warnings
 
 import numpy as np
 
-from keras_motifs.motifs import ALPHABET, Motif, MotifSet
+from keras_motifs._internal.alphabet import ALPHABET
+from keras_motifs.motifs import Motif, MotifSet
 
 
 def jaspar_releases() -> list[str]:

@@ -15,12 +15,12 @@ import re
 
 import numpy as np
 
-from keras_motifs._internal.files import write_atomically
-from keras_motifs.motifs import ALPHABET, Motif, MotifSet, _check_background
+from keras_motifs._internal.alphabet import ALPHABET, check_background
+from keras_motifs._internal.meme_writer import write_meme_file
+from keras_motifs.motifs import Motif, MotifSet
 
 DEFAULT_NSITES = 20
 _FILTER_NAME = re.compile(r"filter(\d+)")
-_DECIMALS = 6
 _ROW_SUM_TOLERANCE = 1e-2
 _PARAMETER = re.compile(r"([A-Za-z]+)\s*=\s*(\S+)")
 _ALPHABET_LINE = re.compile(r"ALPHABET\s*=\s*(\S*)")
@@ -44,7 +44,7 @@ def write_meme(motifs: MotifSet, path, *, keep_empty: bool = False, background=N
             set's background.
 
     Returns:
-        `path`.
+        `path` as a string.
 
     Example:
 
@@ -54,18 +54,9 @@ def write_meme(motifs: MotifSet, path, *, keep_empty: bool = False, background=N
     """
     if not isinstance(motifs, MotifSet):
         raise TypeError(f"motifs must be a MotifSet, got {type(motifs).__name__}")
-    background = _check_background(
-        motifs.background if background is None else background
+    return write_meme_file(
+        motifs, path, keep_empty=keep_empty, background=background
     )
-    if not keep_empty:
-        motifs = motifs.select(nsites_at_least=1)
-    if len(motifs) == 0:
-        raise ValueError(
-            f"no motif to write to {os.fspath(path)!r}: every motif has nsites 0; "
-            "pass keep_empty=True to write them anyway"
-        )
-    write_atomically(path, _format_meme(motifs, background))
-    return path
 
 
 def read_meme(path) -> MotifSet:
@@ -114,53 +105,6 @@ def _filter_indices(names: list[str]) -> list[int] | None:
         return None
     indices = [int(match.group(1)) for match in matches]
     return indices if len(set(indices)) == len(indices) else None
-
-
-def _format_meme(motifs: MotifSet, background: np.ndarray) -> str:
-    letters = " ".join(
-        f"{letter} {value:.{_DECIMALS}g}" for letter, value in zip(ALPHABET, background)
-    )
-    lines = [
-        "MEME version 4", "",
-        f"ALPHABET= {ALPHABET}", "",
-        "strands: + -", "",
-        "Background letter frequencies",
-        letters, "",
-    ]
-    for i, matrix in enumerate(motifs.matrices("probabilities")):
-        lines.extend(_format_motif(motifs, i, matrix))
-    return "\n".join(lines) + "\n"
-
-
-def _format_motif(motifs: MotifSet, i: int, matrix: np.ndarray) -> list[str]:
-    alt_name = motifs.alt_names[i]
-    header = f"MOTIF {motifs.names[i]}" + (f" {alt_name}" if alt_name else "")
-    scale = 10**_DECIMALS
-    rows = [
-        " ".join(f"{value // scale}.{value % scale:0{_DECIMALS}d}" for value in row)
-        for row in _round_rows(matrix).tolist()
-    ]
-    return [
-        header,
-        f"letter-probability matrix: alength= 4 w= {len(matrix)} "
-        f"nsites= {motifs.nsites[i]} E= 0",
-        *rows,
-        "",
-    ]
-
-
-def _round_rows(probabilities: np.ndarray) -> np.ndarray:
-    """Probabilities in units of 1e-6 whose rows sum to exactly 1e6.
-
-    Largest-remainder rounding: each value is rounded down and the units
-    still missing from a row go to its values with the largest remainders, so
-    every value stays within 1e-6 of the exact one.
-    """
-    scaled = probabilities * 10**_DECIMALS
-    floor = np.floor(scaled)
-    missing = 10**_DECIMALS - floor.sum(axis=-1, keepdims=True)
-    rank = np.argsort(np.argsort(floor - scaled, axis=-1, kind="stable"), axis=-1)
-    return (floor + (rank < missing)).astype(np.int64)
 
 
 def _read_lines(path) -> list[str]:
@@ -269,7 +213,7 @@ class _MemeParser:
                     )
                 frequencies[letter] = self.number(row, value)
         try:
-            self.background = _check_background([frequencies[x] for x in ALPHABET])
+            self.background = check_background([frequencies[x] for x in ALPHABET])
         except ValueError as error:
             raise self.error(number, str(error)) from None
 

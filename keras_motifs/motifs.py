@@ -21,8 +21,10 @@ from typing import Iterator, Sequence
 
 import numpy as np
 
-ALPHABET = "ACGT"
-UNIFORM_BACKGROUND = np.full(4, 0.25)
+from keras_motifs._internal.alphabet import ALPHABET, UNIFORM_BACKGROUND
+from keras_motifs._internal.alphabet import check_background
+from keras_motifs._internal.meme_writer import write_meme_file
+
 
 
 def _show(array) -> str:
@@ -39,26 +41,6 @@ def _check_pseudocount(pseudocount) -> float:
     return value
 
 
-def _check_background(background) -> np.ndarray:
-    """A (4,) positive letter distribution in A, C, G, T order, summing to 1."""
-    if background is None:
-        return UNIFORM_BACKGROUND.copy()
-    values = np.asarray(background, dtype=np.float64)
-    if values.shape != (4,):
-        raise ValueError(
-            "background must hold 4 letter frequencies in A, C, G, T order, "
-            f"got shape {values.shape}"
-        )
-    if not np.all(np.isfinite(values)) or np.any(values <= 0):
-        raise ValueError(
-            f"background frequencies must be finite and > 0, got {values.tolist()}"
-        )
-    if abs(values.sum() - 1.0) > 1e-2:
-        raise ValueError(
-            f"background frequencies must sum to 1, got {values.tolist()} "
-            f"(sum {values.sum():.6g})"
-        )
-    return values / values.sum()
 
 
 def _check_identifier(value, what: str) -> str:
@@ -75,7 +57,7 @@ def _check_identifier(value, what: str) -> str:
 def _probabilities(counts, pseudocount, background) -> np.ndarray:
     """Normalise each position of `counts` (..., width, 4) by its row sum."""
     pseudocount = _check_pseudocount(pseudocount)
-    background = _check_background(background)
+    background = check_background(background)
     counts = counts + pseudocount * background
     totals = counts.sum(axis=-1, keepdims=True)
     empty = totals == 0
@@ -83,14 +65,14 @@ def _probabilities(counts, pseudocount, background) -> np.ndarray:
 
 
 def _pwm(counts, pseudocount, background) -> np.ndarray:
-    background = _check_background(background)
+    background = check_background(background)
     probabilities = _probabilities(counts, pseudocount, background)
     with np.errstate(divide="ignore"):
         return np.log2(probabilities / background)
 
 
 def _information_content(counts, pseudocount, background) -> np.ndarray:
-    background = _check_background(background)
+    background = check_background(background)
     probabilities = _probabilities(counts, pseudocount, background)
     with np.errstate(divide="ignore", invalid="ignore"):
         terms = probabilities * np.log2(probabilities / background)
@@ -226,7 +208,7 @@ class MotifSet:
             else self._check_names(names, n)
         )
         self.alt_names = self._check_alt_names(alt_names, n)
-        self.background = _check_background(background)
+        self.background = check_background(background)
         self.bounds = self._check_bounds(bounds, n, width)
         for array in (self.counts, self.nsites, self.filters, self.background,
                       self.bounds):
@@ -644,6 +626,4 @@ class MotifSet:
         >>> MotifSet(np.ones((2, 5, 4))).to_meme("motifs.meme")
         'motifs.meme'
         """
-        from keras_motifs.meme import write_meme
-
-        return write_meme(self, path, **kwargs)
+        return write_meme_file(self, path, **kwargs)

@@ -24,6 +24,7 @@ import warnings
 import numpy as np
 
 from keras_motifs._internal.files import write_atomically
+from keras_motifs._internal.checks import number, one_of, positive_int
 from keras_motifs.motifs import ALPHABET, Motif, MotifSet
 
 LOGO_KINDS = ("information", "probability")
@@ -45,9 +46,7 @@ def _import_plotting():
 
 
 def _check_kind(kind) -> str:
-    if kind not in LOGO_KINDS:
-        raise ValueError(f"kind must be one of {LOGO_KINDS}, got {kind!r}")
-    return kind
+    return one_of(kind, "kind", LOGO_KINDS)
 
 
 def _check_motif(motif) -> Motif:
@@ -242,8 +241,7 @@ def plot_logo_grid(
     motifs = _check_motifs(motifs)
     _check_kind(kind)
     dpi = _check_dpi(dpi)
-    if isinstance(columns, bool) or not isinstance(columns, (int, np.integer)) or columns < 1:
-        raise ValueError(f"columns must be an integer >= 1, got {columns!r}")
+    columns = positive_int(columns, "columns")
     drawn = motifs.select(nsites_at_least=1)
     if len(drawn) == 0:
         raise ValueError(
@@ -293,9 +291,7 @@ def _logo_title(motif: Motif) -> str:
 
 
 def _check_dpi(dpi) -> float:
-    if isinstance(dpi, bool) or not isinstance(dpi, (int, float, np.number)) or not dpi > 0:
-        raise ValueError(f"dpi must be a number > 0, got {dpi!r}")
-    return float(dpi)
+    return number(dpi, "dpi", minimum=0, open_minimum=True)
 
 
 def _png_bytes(figure, dpi: float) -> bytes:

@@ -96,13 +96,12 @@ def write_report(
     Args:
         motifs: A non-empty `MotifSet`.
         path: Output HTML file.
-        comparison: Best matches of the motifs, or `None`: either an object
-            with a `best()` method returning rows with attributes `query_id`
-            (or `query`: the motif name), `target_id`, `target_name` and
-            `q_value` (such as `keras_motifs.compare.Comparison`), or a mapping
-            `{motif name: (target_id, target_name, q_value)}`. Motifs without
-            a match get empty cells; where a motif has several rows, the one
-            with the lowest q-value is shown.
+        comparison: Best matches of the motifs, or `None`: a
+            `keras_motifs.compare.Comparison` (each motif's hit with the
+            lowest q-value is shown, see `Comparison.best_matches`) or a
+            mapping `{motif name: (target_id, target_name, q_value)}` (as
+            `keras_motifs.compare.read_comparison` returns). Motifs without
+            a match get empty cells.
         influence: One value per filter of the layer, or `None`: a 1-D
             array-like indexed by the motifs' `filters` (so a subset of a
             layer's motifs takes the whole layer's array; e.g. a
@@ -147,49 +146,25 @@ def write_report(
 
 
 def _best_matches(comparison, names: list[str]) -> dict:
-    """`{motif name: (target_id, target_name, q_value)}` with the lowest q-values."""
-    if hasattr(comparison, "best"):
-        items = [(_query_of(row), _match_of(row)) for row in comparison.best()]
+    """`{motif name: (target_id, target_name, q_value)}`, one match a motif."""
+    if hasattr(comparison, "best_matches"):
+        matches = comparison.best_matches()
     elif isinstance(comparison, Mapping):
-        items = list(comparison.items())
+        matches = {
+            query: _check_match(query, match) for query, match in comparison.items()
+        }
     else:
         raise TypeError(
-            "comparison must have a best() method (e.g. a compare.Comparison) or be "
-            "a mapping {motif name: (target_id, target_name, q_value)}, got "
+            "comparison must be a keras_motifs.compare.Comparison or a mapping "
+            "{motif name: (target_id, target_name, q_value)}, got "
             f"{type(comparison).__name__}"
         )
-    matches = {}
-    for query, match in items:
-        match = _check_match(query, match)
-        if query not in matches or match[2] < matches[query][2]:
-            matches[query] = match
     if matches and not set(matches) & set(names):
         raise ValueError(
             "comparison names none of the motifs: its queries start "
             f"{sorted(matches)[:5]}, the motif names start {names[:5]}"
         )
     return matches
-
-
-def _query_of(row) -> str:
-    """The motif name of a `best()` row: `query_id` (compare.Hit) or `query`."""
-    for attribute in ("query_id", "query"):
-        if hasattr(row, attribute):
-            return getattr(row, attribute)
-    raise TypeError(
-        "comparison.best() must return rows with a query_id (or query) "
-        f"attribute, got {type(row).__name__}"
-    )
-
-
-def _match_of(row) -> tuple:
-    try:
-        return row.target_id, row.target_name, row.q_value
-    except AttributeError as error:
-        raise TypeError(
-            "comparison.best() must return rows with attributes target_id, "
-            f"target_name and q_value ({error})"
-        ) from None
 
 
 def _check_match(query, match) -> tuple[str, str, float]:

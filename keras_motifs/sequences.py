@@ -1,6 +1,6 @@
-"""DNA alphabets, one-hot encoding, reverse complements and FASTA reading.
+"""ALPHABET alphabets, one-hot encoding, reverse complements and FASTA reading.
 
-Genomic models read DNA as one-hot arrays of shape `(N, length, 4)`, but
+Genomic models read ALPHABET as one-hot arrays of shape `(N, length, 4)`, but
 their channel order differs: most use A, C, G, T while DeepSEA's files use
 A, G, C, T. The helpers here encode strings in any of these orders, carry the
 order along with the data (`OneHotArray`), and stream FASTA files in batches
@@ -19,7 +19,9 @@ from collections.abc import Iterable, Iterator
 
 import numpy as np
 
-DNA = "ACGT"
+from keras_motifs._internal.alphabet import ALPHABET, check_alphabet
+from keras_motifs._internal.alphabet import complement_indices, resolve_alphabet
+from keras_motifs._internal.checks import one_of, positive_int
 
 IUPAC_BASES = {
     "A": "A",
@@ -70,66 +72,8 @@ _VALID_CHARACTERS = (
 _GZIP_MAGIC = b"\x1f\x8b"
 
 
-def check_alphabet(alphabet: str) -> str:
-    """Check a DNA channel order and return it in upper case.
-
-    A one-hot array's alphabet names the base of each of its 4 channels, in
-    order: `"ACGT"` for most models, `"AGCT"` for DeepSEA's data files.
-
-    Args:
-        alphabet: A string holding each of A, C, G and T exactly once, in any
-            case.
-
-    Returns:
-        The alphabet in upper case.
-
-    Example:
-
-    >>> check_alphabet("agct")
-    'AGCT'
-    """
-    if not isinstance(alphabet, str):
-        raise TypeError(
-            f"alphabet must be a str such as 'ACGT' or 'AGCT', "
-            f"got {type(alphabet).__name__} {alphabet!r}"
-        )
-    upper = alphabet.upper()
-    if len(upper) != 4 or sorted(upper) != sorted(DNA):
-        raise ValueError(
-            f"alphabet must hold each of A, C, G and T exactly once "
-            f"(e.g. 'ACGT' or 'AGCT'), got {alphabet!r}"
-        )
-    return upper
-
-
-def complement_indices(alphabet: str = DNA) -> np.ndarray:
-    """Channel of each channel's complementary base.
-
-    Indexing the last axis of a one-hot array with these indices swaps A with
-    T and C with G, whatever the channel order.
-
-    Args:
-        alphabet: The channel order, a permutation of `"ACGT"`.
-
-    Returns:
-        An int array of shape `(4,)`: entry `i` is the channel of the
-        complement of the base in channel `i`.
-
-    Example:
-
-    >>> complement_indices("ACGT")
-    array([3, 2, 1, 0])
-    >>> complement_indices("ACTG")
-    array([2, 3, 0, 1])
-    """
-    alphabet = check_alphabet(alphabet)
-    return np.array(
-        [alphabet.index(IUPAC_COMPLEMENT[base]) for base in alphabet]
-    )
-
-
 class OneHotArray(np.ndarray):
-    """A NumPy array of one-hot DNA that knows its channel order.
+    """A NumPy array of one-hot ALPHABET that knows its channel order.
 
     A thin `np.ndarray` subclass whose `alphabet` attribute names the base of
     each channel of the last axis, so loaders can hand out data that says how
@@ -139,7 +83,7 @@ class OneHotArray(np.ndarray):
     Indexing, slicing, `reshape`, `copy`, `astype` and pickling keep the
     alphabet. Ufuncs (arithmetic, comparisons, `np.exp`, ...) and their
     reductions (`sum`, `max`, `mean`, ...) return plain arrays, since their
-    results are in general no longer one-hot DNA; in-place ufuncs and
+    results are in general no longer one-hot ALPHABET; in-place ufuncs and
     `out=` arguments write into the `OneHotArray` and return it.
     `np.asarray(x)` gives a plain array.
 
@@ -158,7 +102,7 @@ class OneHotArray(np.ndarray):
     ('AGCT', 'AGCT')
     """
 
-    def __new__(cls, x, alphabet: str = DNA):
+    def __new__(cls, x, alphabet: str = ALPHABET):
         alphabet = check_alphabet(alphabet)
         array = np.asarray(x)
         if array.ndim == 0 or array.shape[-1] != 4:
@@ -171,7 +115,7 @@ class OneHotArray(np.ndarray):
         return view
 
     def __array_finalize__(self, obj):
-        self.alphabet = getattr(obj, "alphabet", DNA)
+        self.alphabet = getattr(obj, "alphabet", ALPHABET)
 
     def __array_ufunc__(self, ufunc, method, *inputs, out=None, **kwargs):
         inputs = tuple(_plain(x) for x in inputs)
@@ -198,12 +142,12 @@ def _plain(x):
 def one_hot(
     sequences: str | Iterable[str],
     *,
-    alphabet: str = DNA,
+    alphabet: str = ALPHABET,
     dtype="float32",
     ambiguous: str = "uniform",
     length: int | None = None,
 ) -> OneHotArray:
-    """One-hot encode DNA strings.
+    """One-hot encode ALPHABET strings.
 
     Encoding is vectorised: the strings are joined into one byte buffer and
     looked up in a 256-row table. Case is ignored. IUPAC ambiguity codes and
@@ -271,24 +215,11 @@ def _check_sequences(sequences) -> list:
 
 
 def _check_ambiguous(ambiguous: str) -> str:
-    if ambiguous not in AMBIGUOUS_MODES:
-        raise ValueError(
-            f"ambiguous must be one of {AMBIGUOUS_MODES}, got {ambiguous!r}"
-        )
-    return ambiguous
+    return one_of(ambiguous, "ambiguous", AMBIGUOUS_MODES)
 
 
 def _check_length(length):
-    if length is None:
-        return None
-    if isinstance(length, bool) or not isinstance(length, (int, np.integer)):
-        raise TypeError(
-            f"length must be a positive int or None, "
-            f"got {type(length).__name__} {length!r}"
-        )
-    if length < 1:
-        raise ValueError(f"length must be a positive int or None, got {length}")
-    return int(length)
+    return None if length is None else positive_int(length, "length")
 
 
 def _lookup_table(alphabet: str, ambiguous: str):
@@ -381,7 +312,7 @@ def _check_integer_dtype(codes, table, dtype, describe):
 
 
 def reverse_complement(x, alphabet: str | None = None):
-    """Reverse complement a DNA string or a one-hot array.
+    """Reverse complement a ALPHABET string or a one-hot array.
 
     For a string, bases are complemented (IUPAC aware: R<->Y, K<->M, B<->V,
     D<->H; S, W, N and gaps stay) and the order reversed; case is preserved.
@@ -408,7 +339,7 @@ def reverse_complement(x, alphabet: str | None = None):
     if isinstance(x, str):
         return _reverse_complement_string(x)
     array = x if isinstance(x, np.ndarray) else np.asarray(x)
-    alphabet = _array_alphabet(array, alphabet)
+    alphabet = resolve_alphabet(alphabet, getattr(array, "alphabet", None))
     if array.ndim < 2 or array.shape[-1] != 4:
         raise ValueError(
             f"reverse_complement expects a str or a one-hot array of shape "
@@ -436,18 +367,6 @@ def _reverse_complement_string(sequence: str) -> str:
         )
     return sequence.translate(_COMPLEMENT_TABLE)[::-1]
 
-
-def _array_alphabet(array, alphabet):
-    own = getattr(array, "alphabet", None)
-    if alphabet is None:
-        return own or DNA
-    alphabet = check_alphabet(alphabet)
-    if own is not None and own != alphabet:
-        raise ValueError(
-            f"alphabet={alphabet!r} contradicts the array's own alphabet "
-            f"{own!r}; leave alphabet=None to use the array's"
-        )
-    return alphabet
 
 
 def read_fasta(path: str | os.PathLike) -> Iterator[tuple[str, str]]:
@@ -525,7 +444,7 @@ def fasta_batches(
     path: str | os.PathLike,
     *,
     batch_size: int = 256,
-    alphabet: str = DNA,
+    alphabet: str = ALPHABET,
     length: int | None = None,
     dtype="float32",
     ambiguous: str = "uniform",
@@ -556,15 +475,7 @@ def fasta_batches(
     >>> for batch in fasta_batches("peaks.fa", batch_size=128):
     ...     predictions = model.predict(batch)
     """
-    if isinstance(batch_size, bool) or not isinstance(
-        batch_size, (int, np.integer)
-    ):
-        raise TypeError(
-            f"batch_size must be a positive int, "
-            f"got {type(batch_size).__name__}"
-        )
-    if batch_size < 1:
-        raise ValueError(f"batch_size must be a positive int, got {batch_size}")
+    batch_size = positive_int(batch_size, "batch_size")
     records = read_fasta(path)
     options = dict(
         alphabet=check_alphabet(alphabet),
@@ -572,7 +483,7 @@ def fasta_batches(
         ambiguous=_check_ambiguous(ambiguous),
         length=_check_length(length),
     )
-    return _batches(records, os.fspath(path), int(batch_size), options)
+    return _batches(records, os.fspath(path), batch_size, options)
 
 
 def _batches(records, path, batch_size, options):

@@ -113,7 +113,7 @@ def test_mistakes_fail_before_training(data, tmp_path):
     with pytest.raises(ValueError, match="No layer named 'nope'.*'conv'"):
         model.fit(x, y, epochs=1, verbose=0,
                   callbacks=[MotifExtractor(x, tmp_path / "a.meme", layer="nope")])
-    with pytest.raises(ValueError, match="does not exist"):
+    with pytest.raises(FileNotFoundError, match="does not exist"):
         model.fit(x, y, epochs=1, verbose=0,
                   callbacks=[MotifExtractor(x, tmp_path / "no" / "a.meme")])
     with pytest.raises(TypeError, match="Unknown MotifExtractor option"):

@@ -722,7 +722,7 @@ def test_planted_dataset_bad_input():
         planted_dataset(motifs, 5, 19, 0)
     with pytest.raises(ValueError, match="rate"):
         planted_dataset(motifs, 5, 40, 0, rate=0)
-    with pytest.raises(ValueError, match="n must"):
+    with pytest.raises(ValueError, match="`n` must"):
         planted_dataset(motifs, 0, 40, 0)
     with pytest.raises(TypeError, match="rng"):
         planted_dataset(motifs, 5, 40, "seed")

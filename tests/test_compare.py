@@ -267,7 +267,7 @@ def test_tsv_is_written_and_parses_back(rng, jaspar, ctcf, tmp_path):
     comparison = tomtom(queries, jaspar, release=RELEASE)
     assert isinstance(comparison, Comparison) and len(comparison) > 2
     path = tmp_path / "tomtom.tsv"
-    assert comparison.write_tsv(path) == path
+    assert comparison.write_tsv(path) == str(path)
     comments, header, rows = read_tsv(path)
     assert comments[0].startswith("# keras-motifs tomtom")
     assert tuple(header) == TSV_COLUMNS
@@ -329,18 +329,18 @@ def test_bad_targets_raise(rng, jaspar, tmp_path):
 
 
 @pytest.mark.parametrize(
-    "options, message",
+    "options, error, message",
     [
-        (dict(distance="cosine"), "distance must be one of"),
-        (dict(threshold=0), "threshold must be a number > 0"),
-        (dict(threshold="0.5"), "threshold must be a number > 0"),
-        (dict(min_overlap=0), "min_overlap must be an integer >= 1"),
-        (dict(min_overlap=2.5), "min_overlap must be an integer >= 1"),
-        (dict(min_information=float("nan")), "min_information must be a finite"),
+        (dict(distance="cosine"), ValueError, "`distance` must be one of"),
+        (dict(threshold=0), ValueError, "`threshold` must be a number > 0"),
+        (dict(threshold="0.5"), TypeError, "`threshold` must be a number > 0"),
+        (dict(min_overlap=0), ValueError, "`min_overlap` must be a positive integer"),
+        (dict(min_overlap=2.5), TypeError, "`min_overlap` must be a positive integer"),
+        (dict(min_information=float("nan")), ValueError, "`min_information` must be a finite"),
     ],
 )
-def test_bad_options_raise(rng, jaspar, options, message):
-    with pytest.raises(ValueError, match=message):
+def test_bad_options_raise(rng, jaspar, options, error, message):
+    with pytest.raises(error, match=message):
         tomtom(random_motifs(rng, 2, 8), jaspar, **options)
 
 
@@ -377,3 +377,18 @@ def test_danq_agrees_with_meme_tomtom(jaspar):
     )
     assert same_tf >= 0.75 * len(both)
     assert sum(ours[q] in reference[q] for q in both) >= 0.9 * len(both)
+
+
+def test_best_matches_keeps_each_querys_lowest_q_value():
+    from keras_motifs.compare import best_matches
+
+    matches = [
+        ("z", "MA0001.1", "AGL3", 0.2),
+        ("a", "MA0139.1", "CTCF", 1e-3),
+        ("z", "MA0002.1", "RUNX1", 0.05),
+        ("z", "MA0003.1", "TFAP2A", 0.05),
+    ]
+    assert best_matches(matches) == {
+        "z": ("MA0002.1", "RUNX1", 0.05),
+        "a": ("MA0139.1", "CTCF", 1e-3),
+    }

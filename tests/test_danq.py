@@ -122,18 +122,18 @@ def test_shortest_valid_sequence_builds():
 
 
 @pytest.mark.parametrize(
-    "kwargs, match",
+    "kwargs, match, error",
     [
-        (dict(sequence_length=37), "too short.*at least 38"),
-        (dict(sequence_length=1000.0), "sequence_length"),
-        (dict(filters=0), "filters"),
-        (dict(n_tasks=True), "n_tasks"),
-        (dict(conv_dropout=1.0), "conv_dropout"),
-        (dict(lstm_dropout=-0.1), "lstm_dropout"),
+        (dict(sequence_length=37), "too short.*at least 38", ValueError),
+        (dict(sequence_length=1000.0), "sequence_length", TypeError),
+        (dict(filters=0), "filters", ValueError),
+        (dict(n_tasks=True), "n_tasks", TypeError),
+        (dict(conv_dropout=1.0), "conv_dropout", ValueError),
+        (dict(lstm_dropout=-0.1), "lstm_dropout", ValueError),
     ],
 )
-def test_bad_arguments(kwargs, match):
-    with pytest.raises(ValueError, match=match):
+def test_bad_arguments(kwargs, match, error):
+    with pytest.raises(error, match=match):
         build_danq(**kwargs, compile=False)
 
 

@@ -82,7 +82,7 @@ def test_alphabet_not_permutation(model):
 
 
 def test_threshold_not_a_number(interpreter, rng):
-    with pytest.raises(TypeError, match="threshold must be a number"):
+    with pytest.raises(TypeError, match="`threshold` must be a finite number"):
         interpreter.extract(random_one_hot(rng, 2, 20), threshold="0.5")
 
 
@@ -92,7 +92,7 @@ def test_relative_threshold_out_of_range(interpreter, rng):
 
 
 def test_strands_unknown(interpreter, rng):
-    with pytest.raises(ValueError, match="strands must be one of"):
+    with pytest.raises(ValueError, match="`strands` must be one of"):
         interpreter.extract(random_one_hot(rng, 2, 20), strands="reverse")
 
 
@@ -140,13 +140,13 @@ def test_batches_declaring_another_alphabet(interpreter, rng):
     def batches():
         yield OneHotArray(random_one_hot(rng, 4, 20), alphabet="AGCT")
 
-    with pytest.raises(ValueError, match="declares channel order 'AGCT'"):
+    with pytest.raises(ValueError, match="declare channel order 'AGCT'"):
         interpreter.extract(batches())
 
 
 def test_batch_size(interpreter, rng):
     x = random_one_hot(rng, 5, 20)
     assert interpreter.extract(x, batch_size=np.int64(2)).nsites.max() <= 5
-    for bad in (0, 2.0, True):
-        with pytest.raises(ValueError, match="batch_size must be a positive integer"):
+    for bad, error in ((0, ValueError), (2.0, TypeError), (True, TypeError)):
+        with pytest.raises(error, match="`batch_size` must be a positive integer"):
             interpreter.extract(x, batch_size=bad)

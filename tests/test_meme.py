@@ -3,6 +3,8 @@
 import os
 import re
 
+import pathlib
+
 import numpy as np
 import pytest
 from conftest import shared_file
@@ -46,8 +48,9 @@ def printed_rows(text):
 
 def test_round_trip(rng, tmp_path):
     motifs = random_motifs(rng)
-    path = write_meme(motifs, tmp_path / "motifs.meme")
-    assert path == tmp_path / "motifs.meme"
+    written = write_meme(motifs, tmp_path / "motifs.meme")
+    assert written == str(tmp_path / "motifs.meme")
+    path = pathlib.Path(written)
     back = read_meme(path)
     assert back.names == motifs.names
     assert back.alt_names == motifs.alt_names
@@ -57,13 +60,13 @@ def test_round_trip(rng, tmp_path):
     for ours, theirs in zip(motifs.matrices(), back.matrices()):
         np.testing.assert_allclose(theirs, ours, atol=1e-6)
     # Writing what was read gives the same file: exact to 6 decimals.
-    again = write_meme(back, tmp_path / "again.meme")
+    again = pathlib.Path(write_meme(back, tmp_path / "again.meme"))
     assert again.read_text() == path.read_text()
 
 
 def test_printed_rows_sum_to_one_and_stay_within_1e6(rng, tmp_path):
     motifs = random_motifs(rng, n=20)
-    text = write_meme(motifs, tmp_path / "m.meme").read_text()
+    text = pathlib.Path(write_meme(motifs, tmp_path / "m.meme")).read_text()
     rows = printed_rows(text)
     expected = np.concatenate(motifs.matrices())
     assert len(rows) == len(expected)
@@ -75,7 +78,7 @@ def test_printed_rows_sum_to_one_and_stay_within_1e6(rng, tmp_path):
 
 def test_header_and_motif_lines(rng, tmp_path):
     motifs = random_motifs(rng, n=2)
-    text = write_meme(motifs, tmp_path / "m.meme").read_text()
+    text = pathlib.Path(write_meme(motifs, tmp_path / "m.meme")).read_text()
     assert text.startswith(HEADER)
     lines = text.splitlines()
     motif_lines = [line for line in lines if line.startswith("MOTIF")]
@@ -90,7 +93,7 @@ def test_header_and_motif_lines(rng, tmp_path):
 def test_biopython_reads_our_output(rng, tmp_path):
     motifs_module = pytest.importorskip("Bio.motifs")
     motifs = random_motifs(rng)
-    path = write_meme(motifs, tmp_path / "m.meme")
+    path = pathlib.Path(write_meme(motifs, tmp_path / "m.meme"))
     with open(path) as handle:
         record = motifs_module.parse(handle, "minimal")
     assert [m.name for m in record] == motifs.names
@@ -105,7 +108,7 @@ def test_biopython_reads_our_output(rng, tmp_path):
 def test_memelite_reads_our_output(rng, tmp_path):
     memelite_io = pytest.importorskip("memelite.io")
     motifs = random_motifs(rng)
-    path = write_meme(motifs, tmp_path / "m.meme")
+    path = pathlib.Path(write_meme(motifs, tmp_path / "m.meme"))
     parsed = memelite_io.read_meme(str(path))
     keys = [f"{n} {a}" if a else n for n, a in zip(motifs.names, motifs.alt_names)]
     assert list(parsed) == keys
@@ -132,7 +135,7 @@ def test_empty_motifs_skipped_unless_kept(rng, tmp_path):
 def test_background_is_written_and_read(rng, tmp_path):
     background = [0.3, 0.2, 0.2, 0.3]
     motifs = MotifSet(rng.integers(1, 9, size=(2, 4, 4)), background=background)
-    path = write_meme(motifs, tmp_path / "m.meme")
+    path = pathlib.Path(write_meme(motifs, tmp_path / "m.meme"))
     assert "\nA 0.3 C 0.2 G 0.2 T 0.3\n" in path.read_text()
     np.testing.assert_allclose(read_meme(path).background, background)
     write_meme(motifs, path, background=[0.25] * 4)
@@ -290,7 +293,7 @@ class FailingFile:
 
 def test_no_partial_file_after_failed_write(rng, tmp_path, monkeypatch):
     motifs = random_motifs(rng)
-    old = write_meme(motifs[:1], tmp_path / "old.meme").read_text()
+    old = pathlib.Path(write_meme(motifs[:1], tmp_path / "old.meme")).read_text()
     fdopen = os.fdopen
     monkeypatch.setattr(meme.os, "fdopen", lambda *a, **k: FailingFile(fdopen(*a, **k)))
     with pytest.raises(OSError, match="No space left"):
@@ -316,7 +319,7 @@ def test_no_temporary_file_after_failed_rename(rng, tmp_path, monkeypatch):
 def test_new_file_mode_follows_umask(rng, tmp_path):
     umask = os.umask(0o027)
     try:
-        path = write_meme(random_motifs(rng, n=2), tmp_path / "m.meme")
+        path = pathlib.Path(write_meme(random_motifs(rng, n=2), tmp_path / "m.meme"))
     finally:
         os.umask(umask)
     assert os.stat(path).st_mode & 0o777 == 0o640
@@ -325,7 +328,7 @@ def test_new_file_mode_follows_umask(rng, tmp_path):
 def test_filter_indices_survive_left_out_empty_filters(tmp_path):
     counts = np.ones((4, 5, 4))
     motifs = MotifSet(counts, nsites=[3, 0, 2, 1])
-    path = write_meme(motifs, tmp_path / "m.meme")
+    path = pathlib.Path(write_meme(motifs, tmp_path / "m.meme"))
     back = read_meme(path)
     assert back.names == ["filter0", "filter2", "filter3"]
     np.testing.assert_array_equal(back.filters, [0, 2, 3])

@@ -17,13 +17,12 @@ from typing import Iterator
 import keras
 import numpy as np
 
+from keras_motifs._internal.alphabet import alphabet_of, resolve_alphabet
+from keras_motifs.sequences import fasta_batches
+
 FASTA_SUFFIXES = (".fa", ".fasta", ".fna", ".fa.gz", ".fasta.gz", ".fna.gz")
 
 
-def alphabet_of(sequences) -> str | None:
-    """The channel order that `sequences` declare, if any (`.alphabet`)."""
-    alphabet = getattr(sequences, "alphabet", None)
-    return alphabet if isinstance(alphabet, str) else None
 
 
 def _first_array(item):
@@ -52,8 +51,6 @@ def _iter_raw(sequences, read_size: int) -> Iterator[np.ndarray]:
                 f"({', '.join(FASTA_SUFFIXES)}) are read from a path here. "
                 "Load other files into an array first."
             )
-        from keras_motifs.sequences import fasta_batches
-
         yield from fasta_batches(path, batch_size=read_size)
         return
     if hasattr(sequences, "shape") and hasattr(sequences, "__getitem__"):
@@ -92,6 +89,14 @@ def _is_tf_dataset(obj) -> bool:
     return module.startswith("tensorflow") and hasattr(
         obj, "as_numpy_iterator"
     )
+
+
+def known_count(sequences) -> int | None:
+    """The number of sequences of an array-like source, `None` if unknown."""
+    shape = getattr(sequences, "shape", None)
+    if shape is None or len(shape) == 0 or shape[0] is None:
+        return None
+    return int(shape[0])
 
 
 def check_rank(shape):
@@ -204,17 +209,13 @@ def fixed_batches(
                 "yield batches (n, length, 4), e.g. dataset.batch(256)."
             )
         check_batch(raw, length)
-        declared = alphabet_of(raw)
-        if alphabet and declared and declared.upper() != alphabet:
-            raise ValueError(
-                f"A batch declares channel order {declared!r} but the "
-                f"sequences are read as {alphabet!r}; pass "
-                f"alphabet={declared!r} to the interpreter or callback."
-            )
+        if alphabet:
+            resolve_alphabet(alphabet, alphabet_of(raw))
         if raw.shape[0] == 0:
             continue
         if buffer is None:
             length = raw.shape[1]
+            _check_batch_bytes(batch_size, length, dtype)
             buffer = np.zeros((batch_size, length, 4), dtype=dtype)
         seen += raw.shape[0]
         start = 0
@@ -234,6 +235,21 @@ def fixed_batches(
         )
     if filled:
         yield buffer, filled
+
+
+# One batch buffer may take at most this many bytes (4 GiB).
+MAX_BATCH_BYTES = 2**32
+
+
+def _check_batch_bytes(batch_size: int, length: int, dtype) -> None:
+    needed = batch_size * length * 4 * np.dtype(dtype).itemsize
+    if needed > MAX_BATCH_BYTES:
+        fits = max(1, MAX_BATCH_BYTES // (length * 4 * np.dtype(dtype).itemsize))
+        raise ValueError(
+            f"batch_size={batch_size} would need {needed / 2**30:,.1f} GiB for "
+            f"one batch of sequences of length {length}; use a batch_size of "
+            f"at most {fits} (256 is the default)."
+        )
 
 
 def prefetch(iterator: Iterator, depth: int = 2) -> Iterator:
@@ -284,3 +300,8 @@ def prefetch(iterator: Iterator, depth: int = 2) -> Iterator:
             yield item
     finally:
         stop.set()
+
+
+def is_one_shot(sequences) -> bool:
+    """True for iterators (generators), which a second read finds empty."""
+    return not hasattr(sequences, "shape") and hasattr(sequences, "__next__")

@@ -33,23 +33,9 @@ def write_atomically(path, data: str | bytes) -> str:
     >>> write_atomically("motifs.tsv", "filter\\tnsites\\n")
     'motifs.tsv'
     """
-    shown = os.fspath(path)
+    shown = check_writable(path)
     target = os.path.abspath(shown)
     directory = os.path.dirname(target)
-    if os.path.isdir(target):
-        raise IsADirectoryError(
-            f"cannot write {shown!r}: it is a directory; give a file name"
-        )
-    if os.path.exists(directory) and not os.path.isdir(directory):
-        raise NotADirectoryError(
-            f"cannot write {shown!r}: {directory!r} is not a directory "
-            "but a file; choose a path inside a directory"
-        )
-    if not os.path.isdir(directory):
-        raise FileNotFoundError(
-            f"cannot write {shown!r}: directory {directory!r} does not "
-            "exist; create it first (e.g. os.makedirs) or choose another path"
-        )
     try:
         handle, temporary = tempfile.mkstemp(
             dir=directory, prefix=f".{os.path.basename(target)}.", suffix=".tmp"
@@ -71,6 +57,54 @@ def write_atomically(path, data: str | bytes) -> str:
     except BaseException:
         os.unlink(temporary)
         raise
+    return shown
+
+
+def check_writable(path) -> str:
+    """`path` as a string if a file can be written there, else a clear error.
+
+    Called before long work starts (training, a scan), so that a bad output
+    path fails at once rather than after hours.
+
+    Args:
+        path: The file to write.
+
+    Returns:
+        `os.fspath(path)`.
+
+    Raises:
+        IsADirectoryError: if `path` is a directory.
+        NotADirectoryError: if its directory is a file.
+        FileNotFoundError: if its directory does not exist.
+        PermissionError: if its directory is not writable.
+
+    Example:
+
+    >>> check_writable("motifs.meme")
+    'motifs.meme'
+    """
+    shown = os.fspath(path)
+    target = os.path.abspath(shown)
+    directory = os.path.dirname(target)
+    if os.path.isdir(target):
+        raise IsADirectoryError(
+            f"cannot write {shown!r}: it is a directory; give a file name"
+        )
+    if os.path.exists(directory) and not os.path.isdir(directory):
+        raise NotADirectoryError(
+            f"cannot write {shown!r}: {directory!r} is not a directory "
+            "but a file; choose a path inside a directory"
+        )
+    if not os.path.isdir(directory):
+        raise FileNotFoundError(
+            f"cannot write {shown!r}: directory {directory!r} does not "
+            "exist; create it first (e.g. os.makedirs) or choose another path"
+        )
+    if not os.access(directory, os.W_OK):
+        raise PermissionError(
+            f"cannot write {shown!r}: directory {directory!r} is not "
+            "writable; choose a writable directory"
+        )
     return shown
 
 

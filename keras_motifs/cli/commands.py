@@ -4,12 +4,13 @@ library and writes its outputs."""
 from __future__ import annotations
 
 import contextlib
-import os
 import sys
 
 import numpy as np
 
-from keras_motifs._internal.files import existing_file
+from keras_motifs._internal.alphabet import resolve_alphabet
+from keras_motifs._internal.files import check_writable, existing_file
+from keras_motifs._internal.messages import print_msg
 from keras_motifs.cli.datafiles import SequenceData, check_data
 from keras_motifs.cli.datafiles import read_labels, read_sequences
 from keras_motifs.cli.datafiles import selected_batches, with_labels
@@ -22,20 +23,7 @@ from keras_motifs.interpreter import Conv1DInterpreter
 from keras_motifs.meme import read_meme, write_meme
 from keras_motifs.plots import write_logos
 from keras_motifs.report import write_report
-from keras_motifs.sequences import check_alphabet
 
-
-def _check_output(path) -> str:
-    """`path` if its directory exists, so a long run cannot fail at the end."""
-    path = os.fspath(path)
-    directory = os.path.dirname(os.path.abspath(path))
-    if not os.path.isdir(directory):
-        raise FileNotFoundError(
-            f"Cannot write {path}: directory {directory} does not exist."
-        )
-    if os.path.isdir(path):
-        raise IsADirectoryError(f"Cannot write {path}: it is a directory.")
-    return path
 
 
 def _layer(value: str | None):
@@ -45,27 +33,15 @@ def _layer(value: str | None):
     return value
 
 
-def _alphabet(given: str | None, declared: str | None) -> str:
-    if given is not None and declared is not None:
-        if check_alphabet(given) != check_alphabet(declared):
-            raise ValueError(
-                f"DATA declares alphabet {declared} but --alphabet {given} was "
-                "given; drop --alphabet."
-            )
-    return check_alphabet(given or declared or "ACGT")
-
-
-def _say(message: str) -> None:
-    print(message, flush=True)
 
 
 def run_extract(args) -> int:
     """`keras-motifs extract`: motifs of a Conv1D's filters to MEME."""
-    output = _check_output(args.output)
+    output = check_writable(args.output)
     model = load_model(args.model)
     data = _open_data(args, _input_length(model), args.labels_key)
     check_data(data, _input_length(model), args.targets)
-    alphabet = _alphabet(args.alphabet, data.alphabet)
+    alphabet = resolve_alphabet(args.alphabet, data.alphabet, name="--alphabet")
     interpreter = Conv1DInterpreter(
         model, _layer(args.layer), alphabet=alphabet
     )
@@ -89,7 +65,7 @@ def run_extract(args) -> int:
         )
     write_meme(motifs, output)
     with_sites = int(np.count_nonzero(motifs.nsites))
-    _say(
+    print_msg(
         f"Wrote {with_sites} of {len(motifs)} filter motifs of layer "
         f"{interpreter.layer.name!r} ({progress.seen} sequences) to {output}"
     )
@@ -112,7 +88,7 @@ def _input_length(model) -> int | None:
 
 def run_compare(args) -> int:
     """`keras-motifs compare`: Tomtom against JASPAR or a MEME file."""
-    output = _check_output(args.output)
+    output = check_writable(args.output)
     motifs = read_meme(existing_file(args.motifs, "MOTIFS"))
     if args.db is not None:
         targets = existing_file(args.db, "--db")
@@ -138,7 +114,7 @@ def run_compare(args) -> int:
     )
     comparison.write_tsv(output)
     significance = "E-value" if args.evalue else "q-value"
-    _say(
+    print_msg(
         f"{len(comparison.best())} of {len(motifs)} motifs match {database} "
         f"at {significance} < {args.threshold:g} ({len(comparison)} hits); "
         f"wrote {output}"
@@ -158,13 +134,13 @@ def run_logos(args) -> int:
     paths, overview = write_logos(
         motifs, args.output, kind=args.kind, columns=args.columns, dpi=args.dpi
     )
-    _say(f"Wrote {len(paths)} logos and {overview}")
+    print_msg(f"Wrote {len(paths)} logos and {overview}")
     return 0
 
 
 def run_report(args) -> int:
     """`keras-motifs report`: one HTML page for a MEME file."""
-    output = _check_output(args.output)
+    output = check_writable(args.output)
     motifs = read_meme(existing_file(args.motifs, "MOTIFS"))
     comparison = None
     if args.comparison is not None:
@@ -180,13 +156,13 @@ def run_report(args) -> int:
         title=args.title,
         logo_kind=args.kind,
     )
-    _say(f"Wrote a report of {len(motifs)} motifs to {output}")
+    print_msg(f"Wrote a report of {len(motifs)} motifs to {output}")
     return 0
 
 
 def run_influence(args) -> int:
     """`keras-motifs influence`: each filter's effect on loss and outputs."""
-    output = _check_output(args.output)
+    output = check_writable(args.output)
     model = load_model(args.model)
     if args.labels is None:
         data = _open_data(args, _input_length(model), args.labels_key)
@@ -194,7 +170,7 @@ def run_influence(args) -> int:
         data = _open_data(args, _input_length(model), None)
         data = with_labels(data, read_labels(args.labels, key=args.labels_key))
     check_data(data, _input_length(model), args.targets)
-    _alphabet(args.alphabet, data.alphabet)
+    resolve_alphabet(args.alphabet, data.alphabet, name="--alphabet")
     parts = list(
         selected_batches(
             data,
@@ -210,7 +186,7 @@ def run_influence(args) -> int:
     )
     influence.write_tsv(output)
     what = "loss and outputs" if y is not None else "outputs (no labels given)"
-    _say(
+    print_msg(
         f"Scored {len(influence)} filters on {len(x)} sequences by their "
         f"effect on the {what}; wrote {output}"
     )
@@ -226,7 +202,7 @@ def run_demo(args) -> int:
             quick=args.quick,
             verbose=int(not args.quiet),
         )
-    _say(result.summary())
+    print_msg(result.summary())
     return 0
 
 

@@ -21,7 +21,8 @@ from keras_motifs._internal.files import existing_file, open_hdf5
 from keras_motifs.data import DeepSEATrainSequence, is_training_layout
 from keras_motifs.data import label_indices, load_deepsea
 from keras_motifs.data import load_deepsea_mat
-from keras_motifs.sequences import check_alphabet, fasta_batches
+from keras_motifs._internal.alphabet import ALPHABET, check_alphabet
+from keras_motifs.sequences import fasta_batches
 from keras_motifs._internal.batching import FASTA_SUFFIXES, check_batch, check_rank
 
 HDF5_SUFFIXES = (".h5", ".hdf5", ".hdf")
@@ -96,7 +97,7 @@ def read_sequences(
             raise ValueError(
                 "--key and --labels-key do not apply to FASTA files."
             )
-        return _fasta_data(path, alphabet or "ACGT", length)
+        return _fasta_data(path, alphabet or ALPHABET, length)
     if lower.endswith(".npy"):
         if key is not None or labels_key is not None:
             raise ValueError(

@@ -24,6 +24,8 @@ import keras
 import numpy as np
 
 from keras_motifs.callbacks import MotifExtractor
+from keras_motifs._internal.checks import boolean, integer, number
+from keras_motifs._internal.messages import print_msg
 from keras_motifs.compare import tomtom
 from keras_motifs.data.planted import PLANTED_RELEASE, planted_dataset, recovered_motifs
 from keras_motifs.motifs import MotifSet
@@ -191,6 +193,9 @@ def run_demo(
     >>> print(result.summary())
     """
     started = time.perf_counter()
+    seed = integer(seed, "seed", minimum=0)
+    boolean(quick, "quick")
+    number(q_threshold, "q_threshold", minimum=0, maximum=1, open_minimum=True)
     out_dir = os.fspath(out_dir)
     if os.path.exists(out_dir) and not os.path.isdir(out_dir):
         raise NotADirectoryError(
@@ -276,4 +281,4 @@ def _labels(motifs: MotifSet) -> list[str]:
 
 def _say(verbose: int, message: str) -> None:
     if verbose:
-        print(message, flush=True)
+        print_msg(message)

@@ -63,9 +63,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
+        from keras_motifs.cli import commands  # after parsing: --help is quick
+
+        run = getattr(commands, f"run_{args.command_name}")
         with warnings.catch_warnings():
             warnings.showwarning = _show_warning
-            return args.run(args)
+            return run(args)
     except SystemExit as exit_:  # --help and --version
         return exit_.code if isinstance(exit_.code, int) else 0
     except (UsageError, *USER_ERRORS) as error:

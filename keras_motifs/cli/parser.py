@@ -6,8 +6,6 @@ import argparse
 import math
 
 import keras_motifs
-from keras_motifs.cli.commands import run_compare, run_demo, run_extract
-from keras_motifs.cli.commands import run_influence, run_logos, run_report
 from keras_motifs.cli.datafiles import DATA_FORMATS
 from keras_motifs.cli.demo import DEMO_FOLDER
 from keras_motifs.plots import OVERVIEW
@@ -19,13 +17,11 @@ class UsageError(Exception):
     """A bad command line, reported as one line with exit status 2."""
 
 
-
 class _Parser(argparse.ArgumentParser):
     """An `ArgumentParser` whose errors are one line, raised not printed."""
 
     def error(self, message):
         raise UsageError(f"{message} (see '{self.prog} --help')")
-
 
 
 def _positive_int(text: str) -> int:
@@ -42,7 +38,6 @@ def _positive_int(text: str) -> int:
     return value
 
 
-
 def _number(text: str) -> float:
     try:
         value = float(text)
@@ -55,7 +50,6 @@ def _number(text: str) -> float:
             f"expected a finite number, got {text!r}"
         )
     return value
-
 
 
 def _add_data_options(parser) -> None:
@@ -109,12 +103,12 @@ def _add_data_options(parser) -> None:
     )
 
 
-
 def build_parser() -> argparse.ArgumentParser:
     """The `keras-motifs` argument parser with its six commands.
 
     Returns:
-        An `argparse.ArgumentParser`; each command sets `args.run`.
+        An `argparse.ArgumentParser`; each command sets `args.command_name`,
+        the handler `keras_motifs.cli.commands.run_<name>` to call.
 
     Example:
 
@@ -142,8 +136,17 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(
         dest="command", metavar="COMMAND", required=True, parser_class=_Parser
     )
+    for add_command in (
+        _add_extract, _add_compare, _add_logos, _add_report, _add_influence,
+        _add_demo,
+    ):
+        add_command(commands, common)
+    return parser
 
-    extract = commands.add_parser(
+
+def _add_extract(commands, common) -> None:
+    """`keras-motifs extract`: filter motifs of a saved model to MEME."""
+    parser = commands.add_parser(
         "extract",
         parents=[common],
         help="filter motifs of a saved model to a MEME file",
@@ -151,32 +154,35 @@ def build_parser() -> argparse.ArgumentParser:
         "filter, the window under the maximum activation is counted when the "
         "maximum is above the threshold. Writes MEME minimal format.",
     )
-    _add_data_options(extract)
-    extract.add_argument(
+    _add_data_options(parser)
+    parser.add_argument(
         "-o",
         "--output",
         default="motifs.meme",
         help="MEME file to write (motifs.meme)",
     )
-    extract.add_argument(
+    parser.add_argument(
         "--threshold", type=_number, default=0.0, help="activation cutoff (0.0)"
     )
-    extract.add_argument(
+    parser.add_argument(
         "--relative-threshold",
         type=_number,
         metavar="FRACTION",
         help="also require this fraction of each filter's largest activation (0, 1)",
     )
-    extract.add_argument(
+    parser.add_argument(
         "--strands",
         choices=("forward", "both"),
         default="both",
         help="both: also scan the reverse complement, keep the stronger "
         "strand (default); forward: the classic one-strand scan",
     )
-    extract.set_defaults(run=run_extract)
+    parser.set_defaults(command_name="extract")
 
-    compare = commands.add_parser(
+
+def _add_compare(commands, common) -> None:
+    """`keras-motifs compare`: Tomtom against JASPAR or a MEME file."""
+    parser = commands.add_parser(
         "compare",
         parents=[common],
         help="compare motifs with JASPAR or a MEME file (Tomtom)",
@@ -184,95 +190,101 @@ def build_parser() -> argparse.ArgumentParser:
         "write a Tomtom-like TSV table of the significant hits. JASPAR is read "
         "offline from pyjaspar.",
     )
-    compare.add_argument(
+    parser.add_argument(
         "motifs", metavar="MOTIFS", help="MEME file of query motifs"
     )
-    compare.add_argument(
+    parser.add_argument(
         "-o",
         "--output",
         default="tomtom.tsv",
         help="TSV table to write (tomtom.tsv)",
     )
-    compare.add_argument(
+    parser.add_argument(
         "--db", metavar="MEME", help="compare with this MEME file, not JASPAR"
     )
-    compare.add_argument(
+    parser.add_argument(
         "--release", help="JASPAR release, e.g. JASPAR2024 (newest)"
     )
-    compare.add_argument(
+    parser.add_argument(
         "--collection",
         default="CORE",
         help="JASPAR collection, or 'all' (CORE)",
     )
-    compare.add_argument(
+    parser.add_argument(
         "--tax-group",
         default="vertebrates",
         help="JASPAR taxonomic group, or 'all' (vertebrates)",
     )
-    compare.add_argument(
+    parser.add_argument(
         "--threshold",
         type=_number,
         default=0.5,
         help="a hit's q-value (E-value with --evalue) must be below this (0.5)",
     )
-    compare.add_argument(
+    parser.add_argument(
         "--evalue", action="store_true", help="apply --threshold to E-values"
     )
-    compare.add_argument(
+    parser.add_argument(
         "--distance",
         choices=("pearson", "euclidean"),
         default="pearson",
         help="column distance (pearson)",
     )
-    compare.add_argument(
+    parser.add_argument(
         "--min-overlap",
         type=_positive_int,
         default=1,
         help="smallest alignment (1)",
     )
-    compare.add_argument(
+    parser.add_argument(
         "--min-information",
         type=_number,
         default=0.2,
         help="trim query edges below this many bits (0.2)",
     )
-    compare.add_argument(
+    parser.add_argument(
         "--no-trim", action="store_true", help="compare the queries untrimmed"
     )
-    compare.set_defaults(run=run_compare)
+    parser.set_defaults(command_name="compare")
 
-    logos = commands.add_parser(
+
+def _add_logos(commands, common) -> None:
+    """`keras-motifs logos`: a PNG logo per motif."""
+    parser = commands.add_parser(
         "logos",
         parents=[common],
         help="draw a PNG logo per motif and an overview",
         description=f"Write one PNG logo per motif (nsites > 0) and {OVERVIEW}, "
         "all logos in a grid, into a folder.",
     )
-    logos.add_argument("motifs", metavar="MOTIFS", help="MEME file")
-    logos.add_argument(
+    parser.add_argument("motifs", metavar="MOTIFS", help="MEME file")
+    parser.add_argument(
         "-o", "--output", default="logos", help="folder to write (logos)"
     )
-    logos.add_argument(
+    parser.add_argument(
         "--kind",
         choices=("information", "probability"),
         default="information",
         help="letter heights (information)",
     )
-    logos.add_argument(
+    parser.add_argument(
         "--trim",
         type=_number,
         metavar="BITS",
         help="cut each motif to positions with at least BITS of information",
     )
-    logos.add_argument(
+    parser.add_argument(
         "--columns", type=_positive_int, default=4, help="logos per row (4)"
     )
-    logos.add_argument(
+    parser.add_argument(
         "--dpi", type=_positive_int, default=100, help="resolution (100)"
     )
-    logos.set_defaults(run=run_logos)
+    parser.set_defaults(command_name="logos")
 
-    report = commands.add_parser(
+
+def _add_report(commands, common) -> None:
+    """`keras-motifs report`: the HTML report."""
+    parser = commands.add_parser(
         "report",
         parents=[common],
         help="write an HTML report of motifs",
@@ -280,35 +292,38 @@ def build_parser() -> argparse.ArgumentParser:
         "logo, nsites, information, consensus, and optionally its best match "
         "and filter influence.",
     )
-    report.add_argument("motifs", metavar="MOTIFS", help="MEME file")
-    report.add_argument(
+    parser.add_argument("motifs", metavar="MOTIFS", help="MEME file")
+    parser.add_argument(
         "-o",
         "--output",
         default="report.html",
         help="HTML file to write (report.html)",
     )
-    report.add_argument(
+    parser.add_argument(
         "--comparison",
         metavar="TSV",
         help="table written by 'keras-motifs compare'",
     )
-    report.add_argument(
+    parser.add_argument(
         "--influence",
         metavar="TSV",
         help="table written by 'keras-motifs influence'",
     )
-    report.add_argument(
+    parser.add_argument(
         "--title", default="keras-motifs report", help="page title"
     )
-    report.add_argument(
+    parser.add_argument(
         "--kind",
         choices=("information", "probability"),
         default="information",
         help="logo letter heights (information)",
     )
-    report.set_defaults(run=run_report)
+    parser.set_defaults(command_name="report")
 
-    influence = commands.add_parser(
+
+def _add_influence(commands, common) -> None:
+    """`keras-motifs influence`: filter influence."""
+    parser = commands.add_parser(
         "influence",
         parents=[common],
         help="score each filter by nullifying it",
@@ -316,22 +331,25 @@ def build_parser() -> argparse.ArgumentParser:
         "(as Basset does) and write how the loss (with labels) and each output "
         "change, one row per filter.",
     )
-    _add_data_options(influence)
-    influence.add_argument(
+    _add_data_options(parser)
+    parser.add_argument(
         "labels",
         metavar="LABELS",
         nargs="?",
         help="labels (N, targets), .npy, .npz or HDF5 (default: DATA's own)",
     )
-    influence.add_argument(
+    parser.add_argument(
         "-o",
         "--output",
         default="influence.tsv",
         help="TSV to write (influence.tsv)",
     )
-    influence.set_defaults(run=run_influence)
+    parser.set_defaults(command_name="influence")
 
-    demo = commands.add_parser(
+
+def _add_demo(commands, common) -> None:
+    """`keras-motifs demo`: the built-in demo."""
+    parser = commands.add_parser(
         "demo",
         parents=[common],
         help="plant JASPAR motifs, train a small CNN and recover them",
@@ -340,17 +358,16 @@ def build_parser() -> argparse.ArgumentParser:
         "compare the filters with JASPAR and write MEME, TSV, logos and an HTML "
         "report into one folder. Prints which planted motifs were recovered.",
     )
-    demo.add_argument(
+    parser.add_argument(
         "--out",
         default=DEMO_FOLDER,
         metavar="DIR",
         help=f"output folder ({DEMO_FOLDER})",
     )
-    demo.add_argument("--seed", type=int, default=0, help="random seed (0)")
-    demo.add_argument(
+    parser.add_argument("--seed", type=int, default=0, help="random seed (0)")
+    parser.add_argument(
         "--quick",
         action="store_true",
         help="a few seconds of training, for testing",
     )
-    demo.set_defaults(run=run_demo)
-    return parser
+    parser.set_defaults(command_name="demo")

@@ -9,6 +9,7 @@ import keras
 import numpy as np
 
 from keras_motifs._internal.files import existing_file, open_hdf5
+from keras_motifs._internal.checks import integer, positive_int
 from keras_motifs.data.deepsea_layout import DEEPSEA_ALPHABET, deepsea_keys
 from keras_motifs.data.deepsea_layout import describe_shapes, file_format
 from keras_motifs.data.deepsea_layout import forward_count
@@ -70,19 +71,12 @@ class DeepSEATrainSequence(keras.utils.PyDataset):
         **kwargs,
     ):
         super().__init__(**kwargs)
-        if not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
-            raise ValueError(
-                f"`batch_size` must be a positive int, got {batch_size!r}."
-            )
-        chunk_size = 100 * batch_size if chunk_size is None else chunk_size
-        if (
-            not isinstance(chunk_size, (int, np.integer))
-            or chunk_size < batch_size
-        ):
-            raise ValueError(
-                f"`chunk_size` must be an int >= batch_size ({batch_size}), "
-                f"got {chunk_size!r}."
-            )
+        batch_size = positive_int(batch_size, "batch_size")
+        chunk_size = integer(
+            100 * batch_size if chunk_size is None else chunk_size,
+            "chunk_size",
+            minimum=batch_size,
+        )
         self.path = existing_file(path, "DeepSEA data")
         self.batch_size = int(batch_size)
         self.chunk_size = int(chunk_size)
@@ -183,8 +177,15 @@ class DeepSEATrainSequence(keras.utils.PyDataset):
             self._file = open_hdf5(self.path)
         start = chunk * self.chunk_size
         columns = slice(start, min(start + self.chunk_size, self.num_samples))
-        x = self._file[self._xkey][:, :, columns].transpose(2, 0, 1)
-        y = self._file[self._ykey][:, columns].T
+        try:
+            x = self._file[self._xkey][:, :, columns].transpose(2, 0, 1)
+            y = self._file[self._ykey][:, columns].T
+        except OSError as error:
+            raise OSError(
+                f"Cannot read windows {columns.start} to {columns.stop - 1} "
+                f"({self._xkey}, {self._ykey}) from {self.path}: the file is "
+                f"damaged there ({error})."
+            ) from None
         rows = np.arange(len(x))
         if self.shuffle:
             rows = np.random.default_rng(

@@ -13,14 +13,14 @@ import dataclasses
 
 import numpy as np
 
-from keras_motifs._internal.checks import positive_int
+from keras_motifs._internal.alphabet import ALPHABET, complement_indices
+from keras_motifs._internal.checks import integer, number, positive_int
 from keras_motifs.jaspar import jaspar_motifs
 from keras_motifs.motifs import MotifSet
 
 PLANTED_RELEASE = "JASPAR2024"
 
 
-_COMPLEMENT = np.array([3, 2, 1, 0])  # A<->T, C<->G in A, C, G, T order
 
 
 
@@ -55,13 +55,15 @@ class PlantedSites:
 def _rng(seed) -> np.random.Generator:
     if isinstance(seed, np.random.Generator):
         return seed
-    if seed is None or (
-        isinstance(seed, (int, np.integer)) and not isinstance(seed, bool)
-    ):
-        return np.random.default_rng(seed)
-    raise TypeError(
-        f"rng must be a numpy Generator or an integer seed; received {seed!r}."
-    )
+    if seed is None:
+        return np.random.default_rng()
+    try:
+        return np.random.default_rng(integer(seed, "rng", minimum=0))
+    except TypeError:
+        raise TypeError(
+            "`rng` must be a numpy Generator or an integer seed. "
+            f"Received: rng={seed!r}"
+        ) from None
 
 
 
@@ -114,12 +116,7 @@ def planted_dataset(
     n = positive_int(n, "n")
     length = positive_int(length, "length")
     rng = _rng(rng)
-    if (
-        isinstance(rate, bool)
-        or not isinstance(rate, (int, float))
-        or not (0 < rate <= 1)
-    ):
-        raise ValueError(f"rate must be a number in (0, 1]; received {rate!r}.")
+    rate = number(rate, "rate", minimum=0, maximum=1, open_minimum=True)
     widths = np.diff(motifs.bounds, axis=1)[:, 0]
     if widths.sum() > length:
         raise ValueError(
@@ -135,7 +132,7 @@ def planted_dataset(
         here = motif == k
         sites = _sample_sites(probabilities, int(here.sum()), rng)
         reverse = strand[here] == 1
-        sites[reverse] = _COMPLEMENT[sites[reverse, ::-1]]
+        sites[reverse] = complement_indices(ALPHABET)[sites[reverse, ::-1]]
         columns = start[here, None] + np.arange(widths[k])
         codes[sequence[here, None], columns] = sites
     x = np.eye(4, dtype="float32")[codes]

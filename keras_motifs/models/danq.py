@@ -7,11 +7,10 @@ dense layer and one sigmoid output per target. DanQ-JASPAR is the larger
 variant whose first layer is partly seeded with JASPAR motifs.
 """
 
-import numbers
 
 import keras
 
-from keras_motifs._internal.checks import positive_int
+from keras_motifs._internal.checks import number, positive_int
 from keras_motifs.initializers import MotifBiasInitializer, MotifInitializer
 from keras_motifs.jaspar import jaspar_motifs
 
@@ -217,15 +216,8 @@ def build_danq_jaspar(
     )
 
 def _check_rate(argument, value):
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, numbers.Real)
-        or not 0.0 <= value < 1.0
-    ):
-        raise ValueError(
-            f"`{argument}` must be a dropout rate in [0, 1). "
-            f"Received: {argument}={value!r}"
-        )
+    number(value, argument, minimum=0.0, maximum=1.0, open_maximum=True,
+           hint="A dropout rate.")
 
 
 def _check_length(sequence_length, kernel_size, pool_size):

@@ -1,0 +1,82 @@
+"""Writing MEME minimal motif format (version 4).
+
+The one writer behind `keras_motifs.meme.write_meme` and
+`MotifSet.to_meme`; it reads a `MotifSet` through its attributes only, so
+the motif model does not depend on the format module.
+"""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+
+from keras_motifs._internal.alphabet import ALPHABET, check_background
+from keras_motifs._internal.files import write_atomically
+
+
+def write_meme_file(motifs, path, *, keep_empty: bool = False, background=None):
+    """Writes `motifs` (a `MotifSet`) to `path`; see `meme.write_meme`."""
+    background = check_background(
+        motifs.background if background is None else background
+    )
+    if not keep_empty:
+        motifs = motifs.select(nsites_at_least=1)
+    if len(motifs) == 0:
+        raise ValueError(
+            f"no motif to write to {os.fspath(path)!r}: every motif has nsites 0; "
+            "pass keep_empty=True to write them anyway"
+        )
+    return write_atomically(path, _format_meme(motifs, background))
+
+_DECIMALS = 6
+
+
+
+def _format_meme(motifs, background: np.ndarray) -> str:
+    letters = " ".join(
+        f"{letter} {value:.{_DECIMALS}g}" for letter, value in zip(ALPHABET, background)
+    )
+    lines = [
+        "MEME version 4", "",
+        f"ALPHABET= {ALPHABET}", "",
+        "strands: + -", "",
+        "Background letter frequencies",
+        letters, "",
+    ]
+    for i, matrix in enumerate(motifs.matrices("probabilities")):
+        lines.extend(_format_motif(motifs, i, matrix))
+    return "\n".join(lines) + "\n"
+
+
+
+def _format_motif(motifs, i: int, matrix: np.ndarray) -> list[str]:
+    alt_name = motifs.alt_names[i]
+    header = f"MOTIF {motifs.names[i]}" + (f" {alt_name}" if alt_name else "")
+    scale = 10**_DECIMALS
+    rows = [
+        " ".join(f"{value // scale}.{value % scale:0{_DECIMALS}d}" for value in row)
+        for row in _round_rows(matrix).tolist()
+    ]
+    return [
+        header,
+        f"letter-probability matrix: alength= 4 w= {len(matrix)} "
+        f"nsites= {motifs.nsites[i]} E= 0",
+        *rows,
+        "",
+    ]
+
+
+
+def _round_rows(probabilities: np.ndarray) -> np.ndarray:
+    """Probabilities in units of 1e-6 whose rows sum to exactly 1e6.
+
+    Largest-remainder rounding: each value is rounded down and the units
+    still missing from a row go to its values with the largest remainders, so
+    every value stays within 1e-6 of the exact one.
+    """
+    scaled = probabilities * 10**_DECIMALS
+    floor = np.floor(scaled)
+    missing = 10**_DECIMALS - floor.sum(axis=-1, keepdims=True)
+    rank = np.argsort(np.argsort(floor - scaled, axis=-1, kind="stable"), axis=-1)
+    return (floor + (rank < missing)).astype(np.int64)

@@ -1,0 +1,31 @@
+"""Status lines, printed the way Keras' own callbacks print theirs.
+
+Keras routes its messages through `io_utils.print_msg`, which writes to
+stdout or to absl logging as `keras.config.disable_interactive_logging()`
+chooses. That function is not part of Keras' public API, so it is reached
+here, in one place, with plain `print` as the fallback.
+"""
+
+from __future__ import annotations
+
+try:
+    from keras.src.utils.io_utils import print_msg as _print_msg
+except ImportError:  # pragma: no cover - a Keras without the private module
+    _print_msg = None
+
+
+def print_msg(message: str) -> None:
+    """Prints one status line as Keras does.
+
+    Args:
+        message: The line, without a trailing newline.
+
+    Example:
+
+    >>> print_msg("MotifExtractor: wrote 12 motifs to motifs.meme")
+    MotifExtractor: wrote 12 motifs to motifs.meme
+    """
+    if _print_msg is None:
+        print(message, flush=True)
+    else:
+        _print_msg(message)
