@@ -712,14 +712,14 @@ def read_fasta(path: str | os.PathLike) -> Iterator[tuple[str, str]]:
 
 
 def _read_records(path, compressed):
+    # Undecodable bytes come through as lone surrogates so that the line they
+    # are on can be named; a byte-order mark at the start is skipped.
     opener = gzip.open if compressed else open
-    with opener(path, "rt", encoding="utf-8", newline=None) as handle:
+    with opener(
+        path, "rt", encoding="utf-8-sig", errors="surrogateescape", newline=None
+    ) as handle:
         try:
             yield from _parse_fasta(handle, path)
-        except UnicodeDecodeError as error:
-            raise ValueError(
-                f"{os.fspath(path)} is not a FASTA text file: {error}"
-            ) from error
         except (EOFError, gzip.BadGzipFile, zlib.error) as error:
             raise OSError(
                 f"{os.fspath(path)} is a corrupt or truncated gzip file: "
@@ -730,6 +730,8 @@ def _read_records(path, compressed):
 def _parse_fasta(lines, path):
     name, chunks = None, []
     for line_number, line in enumerate(lines, start=1):
+        if not line.isascii():
+            _check_decoded(line, line_number, path)
         line = line.strip()
         if not line or line.startswith(";"):
             continue
@@ -748,6 +750,17 @@ def _parse_fasta(lines, path):
     if name is None:
         raise ValueError(f"{os.fspath(path)} holds no FASTA records")
     yield name, "".join(chunks)
+
+
+def _check_decoded(line, line_number, path):
+    """Raise if `line` holds bytes that were not UTF-8 (lone surrogates)."""
+    for column, character in enumerate(line, start=1):
+        if "\udc80" <= character <= "\udcff":
+            raise ValueError(
+                f"{os.fspath(path)} is not a FASTA text file: line "
+                f"{line_number}, column {column} holds the byte "
+                f"0x{ord(character) - 0xDC00:02x}, which is not UTF-8 text"
+            )
 
 
 def fasta_batches(

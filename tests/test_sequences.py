@@ -383,8 +383,8 @@ def test_read_fasta_is_lazy(tmp_path):
     path.write_bytes(good + b">c\nAC\xff\xfeGT\n")
     records = read_fasta(path)
     assert next(records) == ("a", "ACGT")
-    with pytest.raises(ValueError, match="late_garbage.fa"):
-        next(records)
+    with pytest.raises(ValueError, match="late_garbage.fa.*line 100005"):
+        list(records)
 
 
 def test_read_fasta_rejects_files_that_are_not_fasta(tmp_path):
@@ -630,3 +630,30 @@ def test_one_hot_array_numpy_function_out_argument_is_returned(rng):
     result = np.concatenate([x, x], out=out)
     assert result is out and out.alphabet == "AGCT"
     np.testing.assert_array_equal(np.asarray(out), np.concatenate([np.asarray(x)] * 2))
+
+
+@pytest.mark.parametrize("compress", [False, True], ids=["plain", "gzip"])
+def test_read_fasta_skips_a_byte_order_mark(tmp_path, compress):
+    data = "\ufeff>a\nACGT\n>b\nTT\n".encode("utf-8")
+    path = tmp_path / "bom.fa"
+    path.write_bytes(gzip.compress(data) if compress else data)
+    assert list(read_fasta(path)) == [("a", "ACGT"), ("b", "TT")]
+
+
+@pytest.mark.parametrize("compress", [False, True], ids=["plain", "gzip"])
+def test_read_fasta_names_the_line_of_bytes_that_are_not_utf8(tmp_path, compress):
+    # 20,000 lines first: the decoder reads in blocks, so an offset within a
+    # block would not say where the byte is.
+    data = b">a\n" + b"ACGT\n" * 20000 + b">b \xe9\nAC\xffGT\n"
+    path = tmp_path / "latin1.fa"
+    path.write_bytes(gzip.compress(data) if compress else data)
+    with pytest.raises(ValueError, match=r"line 20002, column 4 holds the byte 0xe9"):
+        list(read_fasta(path))
+
+
+@pytest.mark.parametrize("breaker", ["\f", "\v", "\x1c", "\x85", "\u2028"])
+def test_read_fasta_line_numbers_count_only_newlines(tmp_path, breaker):
+    path = tmp_path / "x.fa"
+    path.write_text(f"{breaker}\n;{breaker}note\nACGT\n>a\nAC\n", encoding="utf-8")
+    with pytest.raises(ValueError, match=r"line 3 starts with 'ACGT'"):
+        list(read_fasta(path))
