@@ -35,6 +35,7 @@ def write_meme(motifs: MotifSet, path, *, keep_empty: bool = False, background=N
     exactly 1, as `MOTIF <name> [<alt_name>]`. Positions without counts are
     written as the background. The file is written to a temporary file in the
     same directory and then renamed, so a failure never leaves a partial file.
+    Motif names must be unique, as `read_meme` and the MEME suite read them.
 
     Args:
         motifs: A `MotifSet`.
@@ -60,6 +61,7 @@ def write_meme(motifs: MotifSet, path, *, keep_empty: bool = False, background=N
     )
     if not keep_empty:
         motifs = motifs.select(nsites_at_least=1)
+    _check_unique_names(motifs.names)
     if len(motifs) == 0:
         raise ValueError(
             f"no motif to write to {os.fspath(path)!r}: every motif has nsites 0; "
@@ -114,6 +116,19 @@ def read_meme(path) -> MotifSet:
         for motif, index in zip(motifs, indices):
             motif.filter = index
     return MotifSet.from_motifs(motifs, background=background)
+
+
+def _check_unique_names(names: list[str]) -> None:
+    """ValueError if a name is used twice: `read_meme` and the MEME suite need unique ones."""
+    first = {}
+    for i, name in enumerate(names):
+        if name in first:
+            raise ValueError(
+                "motif names must be unique in a MEME file (MEME suite tools "
+                "use them as keys); rename the motifs first. Received: "
+                f"names[{first[name]}] == names[{i}] == {name!r}"
+            )
+        first[name] = i
 
 
 def _filter_indices(names: list[str]) -> list[int] | None:

@@ -440,3 +440,10 @@ def test_empty_file_names_line_1(tmp_path):
     path.write_text("")
     with pytest.raises(ValueError, match=re.escape(f"{path}, line 1: no motifs found")):
         read_meme(path)
+
+
+def test_write_meme_refuses_duplicate_names_before_writing(tmp_path):
+    motifs = MotifSet(np.ones((3, 2, 4)), names=["a", "b", "a"])
+    with pytest.raises(ValueError, match=r"Received: names\[0\] == names\[2\] == 'a'"):
+        write_meme(motifs, tmp_path / "m.meme")
+    assert os.listdir(tmp_path) == []
