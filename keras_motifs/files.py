@@ -27,7 +27,9 @@ def write_atomically(path, data: str | bytes) -> str:
     temporary behind. The file is flushed to disk (`fsync`) before the
     rename and the directory after it, so after a crash or power loss the
     target is also the old file or the new one. An existing file keeps its
-    permissions; a new one gets the umask's, as with a plain `open`.
+    permissions; a new one gets the umask's, as with a plain `open`. A
+    symbolic link is followed: the file it points to is replaced and the link
+    kept, as with a plain `open`.
 
     A writer killed outright (`SIGKILL`, power loss) cannot remove its
     temporary `.NAME.HOST-PID.RANDOM.tmp`; the next write of the same target
@@ -58,7 +60,9 @@ def write_atomically(path, data: str | bytes) -> str:
             f"Received: data of type {type(data).__name__}"
         )
     shown = os.fspath(path)
-    target = os.path.abspath(shown)
+    # Through a symbolic link, the file it points to is replaced (beside
+    # it), not the link by a regular file.
+    target = os.path.realpath(shown)
     directory = os.path.dirname(target)
     if os.path.isdir(target):
         raise IsADirectoryError(

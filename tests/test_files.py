@@ -221,3 +221,17 @@ def test_killed_writers_leave_old_or_new_file_and_next_write_cleans_up(tmp_path)
     write_atomically(target, b"final")
     assert target.read_bytes() == b"final"
     assert temporaries(tmp_path, "big.bin") == []
+
+
+@pytest.mark.skipif(not hasattr(os, "symlink"), reason="needs symbolic links")
+def test_symbolic_link_is_followed_and_kept(tmp_path):
+    (tmp_path / "runs").mkdir()
+    real = tmp_path / "runs" / "motifs.meme"
+    real.write_text("old")
+    link = tmp_path / "latest.meme"
+    link.symlink_to(real)
+    write_atomically(link, "new")
+    assert link.is_symlink()
+    assert real.read_text() == "new"
+    assert temporaries(tmp_path, "latest.meme") == []
+    assert temporaries(tmp_path / "runs", "motifs.meme") == []
