@@ -137,7 +137,8 @@ class OneHotArray(np.ndarray):
     reorders to A, C, G, T itself). Creating one is a view, not a copy.
 
     Indexing, slicing, `reshape`, `copy`, `astype` and pickling keep the
-    alphabet. Ufuncs (arithmetic, comparisons, `np.exp`, ...) and their
+    alphabet; `transpose`, `swapaxes`, `T` and `mT` keep it when the last
+    axis stays last. Ufuncs (arithmetic, comparisons, `np.exp`, ...) and their
     reductions (`sum`, `max`, `mean`, ...) return plain arrays, since their
     results are in general no longer one-hot DNA; in-place ufuncs and
     `out=` arguments write into the `OneHotArray` and return it.
@@ -208,6 +209,22 @@ class OneHotArray(np.ndarray):
             return result
         return out[0] if len(out) == 1 else out
 
+    def transpose(self, *axes):
+        return _unless_channels_moved(super().transpose(*axes), self.ndim,
+                                      lambda x: x.transpose(*axes))
+
+    def swapaxes(self, axis1, axis2):
+        return _unless_channels_moved(super().swapaxes(axis1, axis2), self.ndim,
+                                      lambda x: x.swapaxes(axis1, axis2))
+
+    @property
+    def T(self):
+        return self.transpose()
+
+    @property
+    def mT(self):
+        return self.swapaxes(-1, -2)
+
     def __array_function__(self, func, types, args, kwargs):
         if not all(issubclass(kind, np.ndarray) for kind in types):
             return NotImplemented
@@ -233,6 +250,15 @@ class OneHotArray(np.ndarray):
 
 def _plain(x):
     return x.view(np.ndarray) if isinstance(x, OneHotArray) else x
+
+
+def _unless_channels_moved(result, ndim: int, permute):
+    """`result` of permuting axes, made plain if the last axis moved."""
+    stand_in = np.broadcast_to(np.int8(0), tuple(range(2, ndim + 2)))
+    moved = permute(stand_in)
+    if moved.ndim and moved.shape[-1] == ndim + 1:
+        return result
+    return result.view(np.ndarray)
 
 
 def _unwrap(value):

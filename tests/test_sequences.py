@@ -657,3 +657,29 @@ def test_read_fasta_line_numbers_count_only_newlines(tmp_path, breaker):
     path.write_text(f"{breaker}\n;{breaker}note\nACGT\n>a\nAC\n", encoding="utf-8")
     with pytest.raises(ValueError, match=r"line 3 starts with 'ACGT'"):
         list(read_fasta(path))
+
+
+@pytest.mark.parametrize(
+    "method, expected",
+    [
+        (lambda x: x.T, PLAIN),
+        (lambda x: x.transpose(), PLAIN),
+        (lambda x: x.transpose(1, 0, 2), KEEP),
+        (lambda x: x.transpose((2, 1, 0)), PLAIN),
+        (lambda x: x.swapaxes(0, 1), KEEP),
+        (lambda x: x.swapaxes(-1, 0), PLAIN),
+        (lambda x: x.mT, PLAIN),
+        (lambda x: x[0, 0].T, KEEP),
+    ],
+    ids=["T", "transpose", "transpose_kept", "transpose_tuple", "swapaxes_kept",
+         "swapaxes", "mT", "T_1d"],
+)
+def test_one_hot_array_axis_methods_keep_the_alphabet_only_with_the_channels(
+    rng, method, expected
+):
+    x = agct_batch(rng)
+    result = method(x)
+    np.testing.assert_array_equal(np.asarray(result), method(np.asarray(x)))
+    assert isinstance(result, OneHotArray) == (expected == KEEP)
+    if expected == KEEP:
+        assert result.alphabet == "AGCT"
