@@ -34,9 +34,10 @@ def write_atomically(path, data: str | bytes) -> str:
     A writer killed outright (`SIGKILL`, power loss) cannot remove its
     temporary `.NAME.HOST-PID.RANDOM.tmp`; the next write of the same target
     removes it when the process that wrote it is gone: made on this host by
-    a process id that no longer runs, or, from another host (a shared file
-    system), not modified for an hour. Temporaries of live writers and every
-    other file are left alone.
+    a process id that no longer runs, or not modified for an hour (written
+    on another host of a shared file system, or by a process id since
+    reused). Temporaries of live writers and every other file are left
+    alone.
 
     Args:
         path: The file to write.
