@@ -119,7 +119,7 @@ def read_meme(path) -> MotifSet:
 
 
 def _check_unique_names(names: list[str]) -> None:
-    """ValueError if a name is used twice: `read_meme` and the MEME suite need unique ones."""
+    """ValueError if a name is used twice ; MEME readers need unique names."""
     first = {}
     for i, name in enumerate(names):
         if name in first:

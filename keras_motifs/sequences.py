@@ -285,7 +285,7 @@ def _one_hot_arrays(value):
 
 
 def _common_alphabet(name: str, value) -> str:
-    """The alphabet all `OneHotArray`s in `value` share; ValueError if none is shared."""
+    """The alphabet of every `OneHotArray` in `value`; ValueError if they differ."""
     alphabets = sorted({x.alphabet for x in _one_hot_arrays(value)})
     if len(alphabets) > 1:
         raise ValueError(
@@ -298,7 +298,10 @@ def _common_alphabet(name: str, value) -> str:
 
 
 def _rewrap(result, alphabet: str):
-    """`result` (an array, or a list or tuple of them) as `OneHotArray`s where 4 channels remain."""
+    """`result` (an array, or a list or tuple of arrays) as `OneHotArray`s.
+
+    Only arrays whose last axis still has 4 channels are wrapped.
+    """
     if isinstance(result, (list, tuple)):
         return type(result)(_rewrap(item, alphabet) for item in result)
     if isinstance(result, np.ndarray) and result.ndim and result.shape[-1] == 4:
@@ -375,7 +378,7 @@ def _rot90_keeps(args, kwargs):
 
 
 def _permutation_keeps(func):
-    """Predicate for axis permutations: run `func` on a stand-in with distinct axis lengths."""
+    """Predicate for axis permutations: `func` on a stand-in with distinct axis lengths."""
 
     def keeps(args, kwargs):
         if not args:

@@ -23,6 +23,7 @@ from keras_motifs.sequences import fasta_batches, read_fasta
 FUZZ = settings(
     max_examples=200,
     derandomize=True,
+    database=None,
     deadline=2000,
     suppress_health_check=[HealthCheck.too_slow],
 )
