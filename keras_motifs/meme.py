@@ -20,7 +20,8 @@ from keras_motifs._internal.meme_writer import write_meme_file
 from keras_motifs.motifs import Motif, MotifSet
 
 DEFAULT_NSITES = 20
-_FILTER_NAME = re.compile(r"filter(\d+)")
+_FILTER_NAME = re.compile(r"filter([0-9]+)")
+_INT64_MAX = np.iinfo(np.int64).max
 _ROW_SUM_TOLERANCE = 1e-2
 _PARAMETER = re.compile(r"([A-Za-z]+)\s*=\s*(\S+)")
 _ALPHABET_LINE = re.compile(r"ALPHABET\s*=\s*(\S*)")
@@ -34,6 +35,7 @@ def write_meme(motifs: MotifSet, path, *, keep_empty: bool = False, background=N
     exactly 1, as `MOTIF <name> [<alt_name>]`. Positions without counts are
     written as the background. The file is written to a temporary file in the
     same directory and then renamed, so a failure never leaves a partial file.
+    Motif names must be unique, as `read_meme` and the MEME suite read them.
 
     Args:
         motifs: A `MotifSet`.
@@ -70,14 +72,26 @@ def read_meme(path) -> MotifSet:
     accepted. Motifs narrower than the widest are padded with zero counts on
     the right and get bounds `(0, w)`.
 
+    The file is read as UTF-8 (a leading byte-order mark is skipped) with
+    `\n`, `\r\n` or `\r` line ends, so line numbers in errors are the ones
+    an editor shows. Motif names must be unique, as the MEME suite uses them
+    as keys: a name given twice raises a ValueError naming both lines,
+    rather than loading two motifs that later steps (Tomtom hits, reports)
+    could not tell apart.
+
     Args:
         path: A MEME file (str or path-like).
 
     Returns:
         A `MotifSet` with `counts = probabilities * nsites` (`nsites` 20 where
         the file gives none). Filters are numbered by their `filter<i>` names
-        when every motif has one (as `write_meme` writes them, with empty
-        filters left out), otherwise in file order.
+        when every motif has one, the indices are distinct and each fits in
+        a 64-bit integer (as `write_meme` writes them, with empty filters
+        left out), otherwise in file order.
+
+    Raises:
+        ValueError: naming the file and the line, for malformed input.
+        FileNotFoundError: when `path` does not exist.
 
     Example:
 
@@ -104,22 +118,41 @@ def _filter_indices(names: list[str]) -> list[int] | None:
     if not all(matches):
         return None
     indices = [int(match.group(1)) for match in matches]
-    return indices if len(set(indices)) == len(indices) else None
+    if len(set(indices)) != len(indices) or max(indices) > _INT64_MAX:
+        return None
+    return indices
 
 
 def _read_lines(path) -> list[str]:
+    """The lines of a UTF-8 file, split at `\n`, `\r\n` and `\r` only.
+
+    `str.splitlines` would also split at form feeds, `\x1c`-`\x1e`, `\x85`,
+    `\u2028`, ... and so shift every line number after them.
+    """
     try:
-        with open(path, encoding="utf-8") as file:
-            return file.read().splitlines()
-    except UnicodeDecodeError as error:
-        raise ValueError(
-            f"{os.fspath(path)}: not a text file ({error.reason} at byte "
-            f"{error.start}); expected a MEME motif file"
-        ) from None
+        with open(path, "rb") as file:
+            data = file.read()
     except FileNotFoundError:
         raise FileNotFoundError(
             f"MEME file {os.fspath(path)!r} does not exist"
         ) from None
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = len(_split_lines(data[: error.start].decode("utf-8", "replace")))
+        raise ValueError(
+            f"{os.fspath(path)}, line {max(line, 1)}: not a text file "
+            f"({error.reason} at byte {error.start}); expected a MEME motif "
+            "file in UTF-8"
+        ) from None
+    lines = _split_lines(text)
+    if lines and lines[-1] == "":
+        lines.pop()  # The end of the last line, not a line.
+    return lines
+
+
+def _split_lines(text: str) -> list[str]:
+    return text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
 
 
 def _is_number(token: str) -> bool:
@@ -140,6 +173,7 @@ class _MemeParser:
         self.background = None
         self.motifs = []
         self.motif = None  # (line number, name, alt_name, matrix, nsites)
+        self.name_lines = {}  # Motif name: line of its MOTIF line.
 
     def error(self, number: int, message: str) -> ValueError:
         return ValueError(f"{self.name}, line {number}: {message}")
@@ -175,7 +209,7 @@ class _MemeParser:
         self.finish_motif()
         if not self.motifs:
             raise self.error(
-                len(self.lines),
+                max(len(self.lines), 1),
                 "no motifs found (end of file); expected 'MOTIF' lines each "
                 "followed by a 'letter-probability matrix:' (MEME minimal format)",
             )
@@ -231,8 +265,16 @@ class _MemeParser:
         tokens = text.split()
         if len(tokens) < 2:
             raise self.error(number, "MOTIF line without a motif name")
-        alt_name = tokens[2] if len(tokens) > 2 else None
-        self.motif = [number, tokens[1], alt_name, None, DEFAULT_NSITES]
+        name, alt_name = tokens[1], (tokens[2] if len(tokens) > 2 else None)
+        if name in self.name_lines:
+            raise self.error(
+                number,
+                f"motif name {name!r} is already used by the MOTIF at line "
+                f"{self.name_lines[name]}; expected unique motif names (MEME "
+                "suite tools use them as keys)",
+            )
+        self.name_lines[name] = number
+        self.motif = [number, name, alt_name, None, DEFAULT_NSITES]
 
     def finish_motif(self):
         if self.motif is None:
@@ -272,12 +314,21 @@ class _MemeParser:
     def integer(self, number: int, parameters: dict, key: str, default):
         if key not in parameters:
             return default
-        value = self.number(number, parameters[key])
+        token = parameters[key]
+        value = int(token) if re.fullmatch(r"[0-9]+", token) else self.number(
+            number, token
+        )
         if value < 0 or (key != "nsites" and value != int(value)) or (
             key == "w" and value < 1
         ):
             raise self.error(
                 number, f"{key}= {parameters[key]} is not a valid count"
+            )
+        if value > _INT64_MAX:
+            raise self.error(
+                number,
+                f"{key}= {parameters[key]} is too large; expected a count up "
+                f"to {_INT64_MAX} (2**63 - 1)",
             )
         return int(round(value))
 

@@ -338,3 +338,115 @@ def test_other_names_are_numbered_in_file_order(tmp_path):
     motifs = MotifSet(np.ones((2, 5, 4)), nsites=[3, 2], names=["M7", "filter1"])
     back = read_meme(write_meme(motifs, tmp_path / "m.meme"))
     np.testing.assert_array_equal(back.filters, [0, 1])
+
+
+def meme_motif(name, nsites="5", row="0.25 0.25 0.25 0.25"):
+    return (f"MOTIF {name}\nletter-probability matrix: alength= 4 w= 1 "
+            f"nsites= {nsites} E= 0\n{row}\n\n")
+
+
+def read_text(tmp_path, text, encoding="utf-8"):
+    path = tmp_path / "m.meme"
+    path.write_bytes(text.encode(encoding))
+    return path, read_meme(path)
+
+
+def test_filter_indices_beyond_int64_fall_back_to_file_order(tmp_path):
+    # Read as int64 this would wrap around to -9223372036854775808.
+    text = HEADER + meme_motif("filter9223372036854775808") + meme_motif("filter3")
+    _, motifs = read_text(tmp_path, text)
+    assert motifs.names == ["filter9223372036854775808", "filter3"]
+    np.testing.assert_array_equal(motifs.filters, [0, 1])
+    _, motifs = read_text(tmp_path, HEADER + meme_motif("filter99999999999999999999"))
+    np.testing.assert_array_equal(motifs.filters, [0])
+    # The largest int64 still numbers its filter.
+    _, motifs = read_text(tmp_path, HEADER + meme_motif("filter9223372036854775807"))
+    np.testing.assert_array_equal(motifs.filters, [2**63 - 1])
+
+
+def test_filter_names_need_ascii_digits(tmp_path):
+    _, motifs = read_text(tmp_path, HEADER + meme_motif("filter\u0663") + meme_motif("filter5"))
+    np.testing.assert_array_equal(motifs.filters, [0, 1])
+
+
+@pytest.mark.parametrize("nsites", ["1e30", "9223372036854775808", "1e300"])
+def test_huge_nsites_names_the_line(tmp_path, nsites):
+    path = tmp_path / "m.meme"
+    path.write_text(HEADER + meme_motif("a") + meme_motif("b", nsites=nsites))
+    with pytest.raises(ValueError, match=re.escape(f"{path}, line 15: nsites= {nsites} "
+                                                   "is too large")):
+        read_meme(path)
+
+
+def test_largest_nsites_is_read_exactly(tmp_path):
+    _, motifs = read_text(tmp_path, HEADER + meme_motif("a", nsites="9223372036854775807"))
+    assert motifs.nsites.tolist() == [2**63 - 1]
+
+
+def test_duplicate_motif_names_are_refused_with_both_lines(tmp_path):
+    path = tmp_path / "m.meme"
+    path.write_text(HEADER + meme_motif("a") + meme_motif("b") + meme_motif("a"))
+    with pytest.raises(ValueError) as error:
+        read_meme(path)
+    message = str(error.value)
+    assert message.startswith(f"{path}, line 18: motif name 'a' is already used by "
+                              "the MOTIF at line 10")
+
+
+def test_alternate_names_may_repeat(tmp_path):
+    _, motifs = read_text(tmp_path, HEADER + meme_motif("a CTCF") + meme_motif("b CTCF"))
+    assert motifs.alt_names == ["CTCF", "CTCF"]
+
+
+@pytest.mark.parametrize("text", [HEADER + meme_motif("a"), meme_motif("a")],
+                         ids=["before MEME version", "before MOTIF"])
+def test_byte_order_mark_is_skipped(tmp_path, text):
+    _, motifs = read_text(tmp_path, text, encoding="utf-8-sig")
+    assert motifs.names == ["a"]
+
+
+@pytest.mark.parametrize("breaker", ["\f", "\v", "\x1c", "\x1d", "\x1e", "\x85",
+                                     "\u2028", "\u2029"])
+def test_line_numbers_count_only_newlines(tmp_path, breaker):
+    # Characters str.splitlines() breaks at, inside and between lines.
+    text = (HEADER + breaker + "\n" + f"MOTIF a{breaker}\n"
+            + "letter-probability matrix: alength= 4 w= 1\n0.25 0.25 0.25 0.25\n\n"
+            + f"#{breaker}comment{breaker}\nMOTIF b\nletter-probability matrix: w= 1\n"
+            + "0.3 0.3 0.3 0.3\n")
+    path = tmp_path / "m.meme"
+    path.write_text(text)
+    with pytest.raises(ValueError) as error:
+        read_meme(path)
+    assert f"{path}, line 18:" in str(error.value)
+    assert text.split("\n")[17] == "0.3 0.3 0.3 0.3"
+
+
+@pytest.mark.parametrize("newline", ["\n", "\r\n", "\r"])
+def test_line_numbers_with_every_line_end(tmp_path, newline):
+    text = (HEADER + meme_motif("a") + "MOTIF b\nletter-probability matrix: w= 1\n"
+            "0.3 0.3 0.3 0.3\n").replace("\n", newline)
+    path = tmp_path / "m.meme"
+    path.write_bytes(text.encode())
+    with pytest.raises(ValueError, match=re.escape(f"{path}, line 16:")):
+        read_meme(path)
+
+
+def test_not_utf8_names_the_line(tmp_path):
+    path = tmp_path / "m.meme"
+    path.write_bytes((HEADER + meme_motif("a")).encode() + b"MOTIF \xff\n")
+    with pytest.raises(ValueError, match=re.escape(f"{path}, line 14: not a text file")):
+        read_meme(path)
+
+
+def test_empty_file_names_line_1(tmp_path):
+    path = tmp_path / "m.meme"
+    path.write_text("")
+    with pytest.raises(ValueError, match=re.escape(f"{path}, line 1: no motifs found")):
+        read_meme(path)
+
+
+def test_write_meme_refuses_duplicate_names_before_writing(tmp_path):
+    motifs = MotifSet(np.ones((3, 2, 4)), names=["a", "b", "a"])
+    with pytest.raises(ValueError, match=r"Received: names\[0\] == names\[2\] == 'a'"):
+        write_meme(motifs, tmp_path / "m.meme")
+    assert os.listdir(tmp_path) == []

@@ -1,11 +1,23 @@
-"""Atomic file writing: a file is either written whole or not at all."""
+"""Files: atomic writes, the output-path and input-file checks, HDF5 opening."""
 
 from __future__ import annotations
 
+import errno
+import hashlib
 import os
+import re
+import socket
 import tempfile
+import time
 
 import h5py
+
+
+# A temporary file is `.NAME.HOST-PID.RANDOM.tmp`: HOST is a short hash of
+# the host name and PID the writer's process id, so that a later write can
+# tell a temporary left by a killed writer from one being written now.
+_STALE_SECONDS = 3600.0
+_TEMPORARY = r"\.{name}\.([0-9a-f]{{8}})-([0-9]+)\.[a-z0-9_]+\.tmp"
 
 
 def write_atomically(path, data: str | bytes) -> str:
@@ -14,8 +26,20 @@ def write_atomically(path, data: str | bytes) -> str:
     The temporary file lives in the target's directory, so the final
     `os.replace` is atomic: readers see the old file or the new one, never
     half of it, and a failure leaves neither a partial file nor the
-    temporary behind. An existing file keeps its permissions; a new one
-    gets the umask's, as with a plain `open`.
+    temporary behind. The file is flushed to disk (`fsync`) before the
+    rename and the directory after it, so after a crash or power loss the
+    target is also the old file or the new one. An existing file keeps its
+    permissions; a new one gets the umask's, as with a plain `open`. A
+    symbolic link is followed: the file it points to is replaced and the link
+    kept, as with a plain `open`.
+
+    A writer killed outright (`SIGKILL`, power loss) cannot remove its
+    temporary `.NAME.HOST-PID.RANDOM.tmp`; the next write of the same target
+    removes it when the process that wrote it is gone: made on this host by
+    a process id that no longer runs, or not modified for an hour (written
+    on another host of a shared file system, or by a process id since
+    reused). Temporaries of live writers and every other file are left
+    alone.
 
     Args:
         path: The file to write.
@@ -33,30 +57,39 @@ def write_atomically(path, data: str | bytes) -> str:
     >>> write_atomically("motifs.tsv", "filter\\tnsites\\n")
     'motifs.tsv'
     """
-    shown = check_writable(path)
-    target = os.path.abspath(shown)
-    directory = os.path.dirname(target)
-    try:
-        handle, temporary = tempfile.mkstemp(
-            dir=directory, prefix=f".{os.path.basename(target)}.", suffix=".tmp"
+    if not isinstance(data, (str, bytes, bytearray)):
+        raise TypeError(
+            "data must be str or bytes. "
+            f"Received: data of type {type(data).__name__}"
         )
+    shown = check_writable(path)
+    # Through a symbolic link, the file it points to is replaced (beside
+    # it), not the link by a regular file.
+    target = os.path.realpath(shown)
+    directory = os.path.dirname(target)
+    mode = _new_file_mode(target)
+    try:
+        handle, temporary = _create_temporary(target)
     except OSError as error:
         raise PermissionError(
             f"cannot write {shown!r}: directory {directory!r} is not "
             f"writable ({error.strerror}); choose a writable directory"
         ) from error
     try:
-        if isinstance(data, bytes):
-            with os.fdopen(handle, "wb") as file:
-                file.write(data)
-        else:
-            with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as file:
-                file.write(data)
-        os.chmod(temporary, _new_file_mode(target))
+        _remove_stale_temporaries(target, keep=temporary)
+        with os.fdopen(handle, "wb") as file:
+            file.write(data.encode("utf-8") if isinstance(data, str) else data)
+            file.flush()
+            os.fsync(file.fileno())
+        os.chmod(temporary, mode)
         os.replace(temporary, target)
     except BaseException:
-        os.unlink(temporary)
+        try:
+            os.unlink(temporary)
+        except FileNotFoundError:
+            pass
         raise
+    _fsync_directory(directory)
     return shown
 
 
@@ -106,6 +139,84 @@ def check_writable(path) -> str:
             "writable; choose a writable directory"
         )
     return shown
+
+
+def _remove_stale_temporaries(path, *, keep: str | None = None) -> list[str]:
+    """Removes the temporaries that killed writers of `path` left behind.
+
+    Only files named as `write_atomically` names the temporaries of this
+    very target are considered, and only those whose writer is gone (see
+    `write_atomically`). Files that cannot be removed are left as they are.
+    Returns the paths removed.
+    """
+    target = os.path.abspath(os.fspath(path))
+    directory, name = os.path.split(target)
+    pattern = re.compile(_TEMPORARY.format(name=re.escape(name)))
+    host, now, removed = _host_tag(), time.time(), []
+    try:
+        entries = list(os.scandir(directory))
+    except OSError:
+        return removed
+    for entry in entries:
+        match = pattern.fullmatch(entry.name)
+        if match is None or entry.path == keep:
+            continue
+        try:
+            if not entry.is_file(follow_symlinks=False):
+                continue
+            stale = match.group(1) == host and not _process_exists(
+                int(match.group(2))
+            )
+            if not stale:
+                age = now - entry.stat(follow_symlinks=False).st_mtime
+                stale = age > _STALE_SECONDS
+            if stale:
+                os.unlink(entry.path)
+                removed.append(entry.path)
+        except OSError:
+            continue
+    return removed
+
+
+def _create_temporary(target: str) -> tuple[int, str]:
+    """A new file `.NAME.HOST-PID.RANDOM.tmp` beside `target`, open for writing."""
+    directory, name = os.path.split(target)
+    return tempfile.mkstemp(
+        dir=directory, prefix=f".{name}.{_host_tag()}-{os.getpid()}.", suffix=".tmp"
+    )
+
+
+def _host_tag() -> str:
+    return hashlib.sha1(socket.gethostname().encode("utf-8", "replace")).hexdigest()[:8]
+
+
+def _process_exists(pid: int) -> bool:
+    if pid <= 0:
+        return True  # Not a process id this host hands out: keep the file.
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError, OSError):
+        return True  # Someone else's process, or no way to tell: keep it.
+    return True
+
+
+def _fsync_directory(directory: str) -> None:
+    """Makes a rename in `directory` durable, where the platform allows it."""
+    if os.name != "posix":
+        return
+    try:
+        handle = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(handle)
+    except OSError as error:
+        if error.errno not in (errno.EINVAL, errno.ENOTSUP, errno.EBADF):
+            raise
+    finally:
+        os.close(handle)
 
 
 def _new_file_mode(target: str) -> int:

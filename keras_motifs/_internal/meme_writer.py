@@ -22,6 +22,7 @@ def write_meme_file(motifs, path, *, keep_empty: bool = False, background=None):
     )
     if not keep_empty:
         motifs = motifs.select(nsites_at_least=1)
+    _check_unique_names(motifs.names)
     if len(motifs) == 0:
         raise ValueError(
             f"no motif to write to {os.fspath(path)!r}: every motif has nsites 0; "
@@ -80,3 +81,16 @@ def _round_rows(probabilities: np.ndarray) -> np.ndarray:
     missing = 10**_DECIMALS - floor.sum(axis=-1, keepdims=True)
     rank = np.argsort(np.argsort(floor - scaled, axis=-1, kind="stable"), axis=-1)
     return (floor + (rank < missing)).astype(np.int64)
+
+
+def _check_unique_names(names: list[str]) -> None:
+    """ValueError if a name is used twice ; MEME readers need unique names."""
+    first = {}
+    for i, name in enumerate(names):
+        if name in first:
+            raise ValueError(
+                "motif names must be unique in a MEME file (MEME suite tools "
+                "use them as keys); rename the motifs first. Received: "
+                f"names[{first[name]}] == names[{i}] == {name!r}"
+            )
+        first[name] = i
