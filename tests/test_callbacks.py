@@ -138,3 +138,74 @@ def test_failure_at_end_warns_and_strict_raises(data, tmp_path, monkeypatch):
     with pytest.raises(RuntimeError, match="disk full"):
         model.fit(x, y, epochs=1, verbose=0, callbacks=[strict])
     assert not (tmp_path / "a.meme").exists()
+
+
+class EpochCounter(keras.callbacks.Callback):
+    def __init__(self):
+        super().__init__()
+        self.epochs = 0
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.epochs += 1
+
+
+@pytest.mark.parametrize(
+    "options, error, message",
+    [
+        (dict(threshold="0"), TypeError, "`threshold`"),
+        (dict(threshold=float("nan")), ValueError, "`threshold`"),
+        (dict(strands="reverse"), ValueError, "`strands`"),
+        (dict(batch_size=0), ValueError, "`batch_size`"),
+        (dict(batch_size=True), TypeError, "`batch_size`"),
+        (dict(relative_threshold=1.5), ValueError, "`relative_threshold`"),
+        (dict(every_n_epochs=0), ValueError, "`every_n_epochs`"),
+        (dict(strict="yes"), TypeError, "`strict`"),
+        (dict(alphabet="ACGN"), ValueError, "alphabet"),
+    ],
+)
+def test_bad_options_fail_when_the_callback_is_made(data, tmp_path, options, error, message):
+    x, _ = data
+    with pytest.raises(error, match=message):
+        MotifExtractor(x, tmp_path / "a.meme", **options)
+
+
+def test_output_and_alphabet_mistakes_fail_before_the_first_epoch(data, tmp_path):
+    from keras_motifs import OneHotArray
+
+    x, y = data
+    (tmp_path / "folder.meme").mkdir()
+    agct = OneHotArray(x, alphabet="AGCT")
+    cases = [
+        (MotifExtractor(x, tmp_path / "folder.meme"), IsADirectoryError, "directory"),
+        (MotifExtractor(agct, tmp_path / "a.meme", alphabet="ACGT"), ValueError,
+         "declare channel order 'AGCT'"),
+    ]
+    for callback, error, message in cases:
+        counter = EpochCounter()
+        with pytest.raises(error, match=message):
+            small_model().fit(x, y, epochs=2, verbose=0, callbacks=[counter, callback])
+        assert counter.epochs == 0
+
+
+def test_failed_snapshot_warns_and_training_goes_on(data, tmp_path):
+    x, y = data
+    (tmp_path / "motifs_2.meme").mkdir()  # the epoch-2 snapshot cannot be written
+    counter = EpochCounter()
+    callback = MotifExtractor(x, tmp_path / "motifs_{epoch}.meme", every_n_epochs=2)
+    with pytest.warns(UserWarning, match="after epoch 2.*Training goes on"):
+        small_model().fit(x, y, epochs=4, verbose=0, callbacks=[counter, callback])
+    assert counter.epochs == 4
+    assert (tmp_path / "motifs_4.meme").is_file()
+    assert len(read_meme(tmp_path / "motifs_4.meme")) > 0
+
+
+def test_failed_snapshot_raises_with_strict(data, tmp_path):
+    x, y = data
+    (tmp_path / "motifs_2.meme").mkdir()
+    counter = EpochCounter()
+    callback = MotifExtractor(
+        x, tmp_path / "motifs_{epoch}.meme", every_n_epochs=2, strict=True
+    )
+    with pytest.raises(IsADirectoryError):
+        small_model().fit(x, y, epochs=4, verbose=0, callbacks=[counter, callback])
+    assert counter.epochs == 2  # training stopped at the epoch-2 snapshot

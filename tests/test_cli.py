@@ -815,3 +815,24 @@ def test_targets_with_no_positive_sequence(capsys, tmp_path, files, command):
     argv = [command, files["keras"], data, "--labels-key", "y", "--targets", "2",
             "-o", tmp_path / "out.tsv"]
     assert "No sequence is positive for --targets 2" in one_line_error(capsys, *argv)
+
+
+def test_report_of_a_binary_comparison_names_the_file(capsys, tmp_path):
+    motifs = tmp_path / "m.meme"
+    MotifSet(np.eye(4)[None].repeat(2, 0) * 5).to_meme(motifs)
+    binary = tmp_path / "tomtom.tsv"
+    binary.write_bytes(bytes(range(256)) * 4)
+    status, _, err = run(
+        capsys, "report", motifs, "--comparison", binary, "-o", tmp_path / "r.html"
+    )
+    assert status == 2
+    assert "tomtom.tsv is not a text table" in err
+    assert not (tmp_path / "r.html").exists()
+
+
+def test_demo_with_a_negative_seed_leaves_nothing_behind(capsys, tmp_path):
+    out = tmp_path / "demo"
+    status, _, err = run(capsys, "demo", "--quick", "--seed", "-1", "--out", out)
+    assert status == 2
+    assert "`seed` must be an integer >= 0. Received: seed=-1" in err
+    assert not out.exists()

@@ -524,3 +524,29 @@ def test_not_a_data_file(tmp_path):
         load_deepsea(text)
     with pytest.raises(ValueError, match="neither HDF5"):
         DeepSEATrainSequence(text)
+
+
+def test_a_damaged_chunk_names_the_file_and_windows(tmp_path, rng):
+    path = tmp_path / "train.mat"
+    sequences = random_dna(rng, 40, 20)
+    with h5py.File(path, "w") as handle:
+        handle.create_dataset(
+            "trainxdata", data=deepsea_n4l(sequences).transpose(2, 1, 0),
+            chunks=(20, 4, 10), compression="gzip",
+        )
+        handle["traindata"] = random_labels(rng, 40).T
+        offset = handle["trainxdata"].id.get_chunk_info(2).byte_offset
+    with open(path, "r+b") as handle:  # garble the third chunk (windows 20-29)
+        handle.seek(offset)
+        handle.write(b"\xff" * 64)
+    stream = DeepSEATrainSequence(path, batch_size=10, chunk_size=10, shuffle=False)
+    stream[0]  # an intact chunk reads
+    with pytest.raises(OSError, match=r"windows 20 to 29.*train\.mat.*damaged"):
+        stream[2]
+
+
+@pytest.mark.parametrize("batch_size, error", [(True, TypeError), (0, ValueError), (2.5, TypeError)])
+def test_booleans_and_fractions_are_not_batch_sizes(tmp_path, rng, batch_size, error):
+    path = write_v73(tmp_path / "train.mat", random_dna(rng, 4, 20), random_labels(rng, 4))
+    with pytest.raises(error, match="`batch_size` must be a positive integer"):
+        DeepSEATrainSequence(path, batch_size=batch_size)

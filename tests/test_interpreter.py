@@ -348,3 +348,74 @@ def test_low_precision_model_counts_exactly(rng):
     assert nsites.max() > 256  # beyond what bfloat16 counts exactly
     np.testing.assert_array_equal(motifs.nsites, nsites)
     np.testing.assert_allclose(motifs.counts, counts)
+
+
+def test_sequences_shorter_than_the_filters_span_fail_clearly(rng):
+    inputs = keras.Input((None, 4))
+    outputs = keras.layers.Conv1D(3, 7, dilation_rate=2, name="c")(inputs)
+    interpreter = Conv1DInterpreter(keras.Model(inputs, outputs))
+    for length in (12, 0):
+        with pytest.raises(ValueError, match=r"too short.*span 13 positions.*at least 13"):
+            interpreter.extract(random_one_hot(rng, 4, length))
+    assert interpreter.extract(random_one_hot(rng, 4, 13)).nsites.sum() > 0
+
+
+def test_header_only_fasta_record_fails_clearly(tmp_path):
+    inputs = keras.Input((None, 4))
+    outputs = keras.layers.Conv1D(3, 5)(inputs)
+    path = tmp_path / "empty.fa"
+    path.write_text(">only_a_header\n")
+    with pytest.raises(ValueError, match="too short"):
+        Conv1DInterpreter(keras.Model(inputs, outputs)).extract(str(path))
+
+
+def test_absurd_batch_sizes_are_capped_or_refused(rng):
+    model = conv_model(length=40)
+    x = random_one_hot(rng, 5, 40)
+    interpreter = Conv1DInterpreter(model)
+    expected = interpreter.extract(x)
+    capped = interpreter.extract(x, batch_size=10**12)  # capped at 5 sequences
+    np.testing.assert_array_equal(capped.counts, expected.counts)
+    with pytest.raises(ValueError, match=r"GiB.*batch_size of at most"):
+        interpreter.extract(iter([x]), batch_size=10**12)
+
+
+@pytest.mark.parametrize("model", ["model.keras", None, 3])
+def test_not_a_model_says_what_is_expected(model):
+    with pytest.raises(TypeError, match="Expected a Keras model") as error:
+        Conv1DInterpreter(model)
+    if model == "model.keras":
+        assert "load_model(path" in str(error.value)
+
+
+def two_branch_model(length=30):
+    inputs = keras.Input((length, 4))
+    a = keras.layers.Conv1D(4, 5, name="conv_a")(inputs)
+    b = keras.layers.Conv1D(4, 5, name="conv_b")(inputs)
+    relu_a = keras.layers.ReLU(name="relu_a")(keras.layers.BatchNormalization(name="bn_a")(a))
+    relu_b = keras.layers.Activation("relu", name="relu_b")(b)
+    soft = keras.layers.Activation("softmax", name="softmax_a")(a)
+    mixed = keras.layers.Add(name="mixed")([a, b])
+    merged = keras.layers.Concatenate()(
+        [keras.layers.GlobalMaxPooling1D()(t) for t in (relu_a, relu_b, soft, mixed)]
+    )
+    return keras.Model(inputs, keras.layers.Dense(1)(merged))
+
+
+@pytest.mark.parametrize(
+    "activation_layer, culprit",
+    [
+        ("relu_b", "'conv_b'"),        # same shape, another branch
+        ("softmax_a", "softmax"),      # mixes the filters
+        ("mixed", "'mixed'"),          # adds another branch
+    ],
+)
+def test_activation_layer_must_come_from_the_conv1d(activation_layer, culprit):
+    with pytest.raises(ValueError, match=f"not computed from Conv1D 'conv_a'.*{culprit}"):
+        Conv1DInterpreter(two_branch_model(), "conv_a", activation_layer=activation_layer)
+
+
+def test_activation_layer_through_per_position_layers_is_accepted(rng):
+    model = two_branch_model()
+    interpreter = Conv1DInterpreter(model, "conv_a", activation_layer="relu_a")
+    assert interpreter.extract(random_one_hot(rng, 8, 30)).counts.shape == (4, 5, 4)
