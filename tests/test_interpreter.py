@@ -421,23 +421,24 @@ def signal_model(length=24, channels=6, padding="same"):
     return keras.Model(inputs, conv(inputs)), conv
 
 
-def signal_reference(model, x, dna, strands, alphabet="ACGT", pad_left=2):
-    """Plain loop: windows of the chosen channels, signal means by hand."""
-    from keras_motifs._internal.alphabet import channel_complement
-
+def signal_reference(model, x, dna, strands, pad_left=2):
+    """Plain loop: windows of the chosen channels (A, C, G, T), signal means
+    by hand; the reverse strand complements the DNA, not the signal."""
     n, length, channels = x.shape
     width = 5
     extra = [c for c in range(channels) if c not in dna]
     strands_x = [x]
     if strands == "both":
-        strands_x.append(x[:, ::-1][..., channel_complement(alphabet, dna, channels)])
+        reverse = x[:, ::-1].copy()
+        for base in range(4):
+            reverse[..., dna[base]] = x[:, ::-1, dna[3 - base]]
+        strands_x.append(reverse)
     activations = [np.asarray(model(s)) for s in strands_x]
     filters = activations[0].shape[-1]
     counts = np.zeros((filters, width, 4))
     sums = np.zeros((filters, len(extra)))
     positions = np.zeros(filters)
     nsites = np.zeros(filters, dtype=int)
-    order = [alphabet.index(base) for base in "ACGT"]
     for f in range(filters):
         for s in range(n):
             best = [a[s, :, f].max() for a in activations]
@@ -450,7 +451,7 @@ def signal_reference(model, x, dna, strands, alphabet="ACGT", pad_left=2):
                 p = j - pad_left + i
                 if 0 <= p < length:
                     row = strands_x[strand][s, p]
-                    counts[f, i] += row[list(dna)][order]
+                    counts[f, i] += row[list(dna)]
                     sums[f] += row[extra]
                     positions[f] += 1
     return counts, nsites, sums / positions[:, None]
