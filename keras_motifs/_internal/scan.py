@@ -278,7 +278,7 @@ def shift_bins(counts, sites, shift, top):
     this costs nothing.
 
     Args:
-        counts: (filters, bins, kernel_size * 4) binned window sums.
+        counts: (filters, bins, kernel_size * channels) binned window sums.
         sites: (filters, bins) binned window counts.
         shift: (filters,) how many bins each filter's top moved up.
         top: (filters,) the top bins the arrays were binned against;
