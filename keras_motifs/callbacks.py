@@ -14,6 +14,7 @@ from keras_motifs._internal.batching import check_batch, check_rank
 from keras_motifs._internal.batching import fixed_batches, is_one_shot
 from keras_motifs._internal.checks import boolean, integer, positive_int
 from keras_motifs._internal.files import check_writable
+from keras_motifs._internal.fit_data import fit_sample
 from keras_motifs._internal.messages import print_msg
 from keras_motifs.interpreter import Conv1DInterpreter, check_extract_options
 from keras_motifs.meme import write_meme
@@ -33,6 +34,19 @@ class MotifExtractor(keras.callbacks.Callback):
     format. With `every_n_epochs`, it also writes snapshots during
     training; put `{epoch}` in `filepath` to keep each one.
 
+    Without `sequences`, `MotifExtractor()` scans the data `model.fit` was
+    given: the validation inputs when there are any (`validation_data`, or
+    the `validation_split` part), else the training inputs; for a model with
+    several inputs, the input the Conv1D reads. At most `max_sequences` are
+    taken: of an array with more rows, a random subset drawn with seed 0
+    (the same at every snapshot), in the array's order; of a dataset, a
+    `PyDataset` or another iterable, the first ones it yields. Keras does
+    not hand callbacks the data, so the callback reads the arguments of the
+    `Model.fit` call that runs it (on any backend); a generator, which `fit`
+    consumes, cannot be read again and fails at `on_train_begin`, before
+    the first epoch: pass `sequences=` then. `callback.source` says what
+    was scanned.
+
     Every option is checked when the callback is made or when training
     begins, so a mistake fails before the first epoch. If an extraction
     fails during or at the end of training (a full disk, a path that became
@@ -43,11 +57,18 @@ class MotifExtractor(keras.callbacks.Callback):
         sequences: One-hot DNA `(N, length, 4)` to scan: a numpy array, an
             h5py dataset, a `tf.data.Dataset`, a `keras.utils.PyDataset`
             or a FASTA path. A generator is read once, so it cannot feed
-            `every_n_epochs` snapshots.
+            `every_n_epochs` snapshots. `None` (the default): a sample of
+            the data given to `model.fit`, see above.
         filepath: Where to write the MEME file; may contain `{epoch}`
             (formatted with the 1-based epoch, as `ModelCheckpoint` does).
         layer: The Conv1D to interpret (`None`: the first one; a name, an
             index or the layer itself).
+        input: For a model with several inputs, the one the Conv1D reads
+            (see `Conv1DInterpreter`).
+        dna_channels: For inputs with signal channels, the four DNA
+            channels (see `Conv1DInterpreter`).
+        max_sequences: Without `sequences`, the most sequences of the
+            training or validation data to scan.
         every_n_epochs: Also extract every this many epochs, or `None` for
             the end of training only.
         strict: Raise extraction errors (of a snapshot or at the end of
@@ -63,14 +84,19 @@ class MotifExtractor(keras.callbacks.Callback):
     >>> callback = MotifExtractor(x_valid[:2000], "motifs.meme")
     >>> model.fit(x_train, y_train, epochs=10, callbacks=[callback])
     >>> callback.motifs      # the MotifSet also written to motifs.meme
+    >>> model.fit(x_train, y_train, validation_data=(x_valid, y_valid),
+    ...           callbacks=[MotifExtractor()])      # writes motifs.meme
     """
 
     def __init__(
         self,
-        sequences,
+        sequences=None,
         filepath="motifs.meme",
         layer=None,
         *,
+        input=None,
+        dna_channels=None,
+        max_sequences: int = 10_000,
         every_n_epochs: int | None = None,
         strict: bool = False,
         alphabet: str | None = None,
@@ -96,6 +122,10 @@ class MotifExtractor(keras.callbacks.Callback):
         self.sequences = sequences
         self.filepath = os.fspath(filepath)
         self.layer = layer
+        self.input = input
+        self.dna_channels = dna_channels
+        self.max_sequences = positive_int(max_sequences, "max_sequences")
+        self.source = None
         self.every_n_epochs = every_n_epochs
         self.strict = boolean(strict, "strict")
         self.alphabet = None if alphabet is None else check_alphabet(alphabet)
@@ -109,8 +139,19 @@ class MotifExtractor(keras.callbacks.Callback):
     def on_train_begin(self, logs=None):
         self._written_epoch = None
         self._interpreter = Conv1DInterpreter(
-            self.model, self.layer, alphabet=self.alphabet
+            self.model,
+            self.layer,
+            input=self.input,
+            dna_channels=self.dna_channels,
+            alphabet=self.alphabet,
         )
+        self.source = self.sequences
+        if self.sequences is None:
+            self.source, description = fit_sample(
+                self.model, self._interpreter.input_index, self.max_sequences
+            )
+            if self.verbose:
+                print_msg(f"MotifExtractor: will scan {description}")
         self._check_sequences()
         check_writable(self._path(0))
 
@@ -154,7 +195,7 @@ class MotifExtractor(keras.callbacks.Callback):
 
     def _write(self, path):
         self.motifs = self._interpreter.extract(
-            self.sequences, **self.extract_options
+            self.source, **self.extract_options
         )
         write_meme(self.motifs, path)
         if self.verbose:
@@ -164,7 +205,10 @@ class MotifExtractor(keras.callbacks.Callback):
             )
 
     def _check_sequences(self):
-        sample = _peek(self.sequences)
+        interpreter = self._interpreter
+        sample = _peek(
+            self.source, interpreter.n_channels, interpreter.dna_channels
+        )
         if sample is None:
             return
         if len(sample) == 0:
@@ -172,18 +216,26 @@ class MotifExtractor(keras.callbacks.Callback):
                 "MotifExtractor received no sequences (an empty array); pass "
                 "at least one one-hot sequence of shape (length, 4)."
             )
-        check_batch(sample, self._interpreter.input_length)
-        resolve_alphabet(self.alphabet, alphabet_of(self.sequences))
+        check_batch(
+            sample,
+            interpreter.input_length,
+            interpreter.n_channels,
+            interpreter.dna_channels,
+        )
+        resolve_alphabet(self.alphabet, alphabet_of(self.source))
 
 
 
-def _peek(sequences):
+def _peek(sequences, channels=4, dna_channels=None):
     """The first few sequences of a re-readable source, else `None`."""
     if is_one_shot(sequences):
         return None
     if hasattr(sequences, "shape") and hasattr(sequences, "__getitem__"):
         check_rank(tuple(sequences.shape))
         return np.asarray(sequences[:8])
-    for batch, n_valid in fixed_batches(sequences, 8):
+    batches = fixed_batches(
+        sequences, 8, channels=channels, dna_channels=dna_channels
+    )
+    for batch, n_valid in batches:
         return batch[:n_valid]
     return None

@@ -23,10 +23,13 @@ import keras
 import numpy as np
 from keras import ops
 
+from keras_motifs._internal.aligned import check_other_inputs, padded_rows
+from keras_motifs._internal.alphabet import dna_channels_of
 from keras_motifs._internal.batching import fixed_batches, is_one_shot, prefetch
 from keras_motifs._internal.checks import positive_int
-from keras_motifs._internal.graph import check_activation_layer, downstream_model
-from keras_motifs._internal.graph import find_conv1d, find_layer, input_dtype
+from keras_motifs._internal.graph import check_activation_layer, conv_input
+from keras_motifs._internal.graph import downstream_model, find_conv1d
+from keras_motifs._internal.graph import find_layer, input_dtype, input_name
 from keras_motifs._internal.graph import model_input, output_model
 from keras_motifs._internal.scan import compile_for_backend
 from keras_motifs._internal.tsv import read_tsv, write_tsv
@@ -166,6 +169,9 @@ def filter_influence(
     sequences,
     targets=None,
     *,
+    other_inputs=None,
+    input=None,
+    dna_channels=None,
     layer=None,
     activation_layer=None,
     batch_size: int = 256,
@@ -182,10 +188,11 @@ def filter_influence(
     scores), in fixed batches like `Conv1DInterpreter.extract`.
 
     The model must be a functional or `Sequential` model (nested ones too)
-    with one input and one output, calling the layer once. Other branches
-    from the input to the output (say a second Conv1D of another width)
-    are run as they are; a nested model feeding its input past the layer
-    is refused.
+    with one output, calling the layer once. Other branches from the input
+    to the output (say a second Conv1D of another width) are run as they
+    are; a nested model feeding its input past the layer is refused. A
+    model with several inputs takes the others as data (`other_inputs`),
+    row for row with `sequences`.
 
     Args:
         model: A built Keras model whose input is one-hot DNA.
@@ -196,6 +203,15 @@ def filter_influence(
         targets: Optional labels, an array-like `(N, ...)` in the order of
             `sequences` with one row per sequence, each row holding as many
             values as one model output (e.g. `(N, n_targets)`).
+        other_inputs: For a model with several inputs, the inputs other
+            than the sequences that the model reads: `{input name: array
+            (N, ...)}`, one row per sequence in the order of `sequences`.
+            The error names the ones missing.
+        input: The input holding the sequences (`None`: the one the Conv1D
+            reads; a name or an index), as for `Conv1DInterpreter`.
+        dna_channels: For an input with signal channels, the four DNA
+            channels, as for `Conv1DInterpreter`; `sequences` then hold all
+            the channels.
         layer: The Conv1D (`None`: the first; a name, an index or the layer).
         activation_layer: Optionally a later layer with the same output
             shape, e.g. the `Activation` after a `BatchNormalization`,
@@ -225,6 +241,9 @@ def filter_influence(
         split = find_layer(model, activation_layer)
     check_activation_layer(conv, split)
     _check_fixed_length(split)
+    index = conv_input(model, conv, input)
+    channels = int(model_input(model, index).shape[-1])
+    dna_channels = dna_channels_of(dna_channels, channels)
     batch_size = positive_int(batch_size, "batch_size")
     if is_one_shot(sequences):
         raise ValueError(
@@ -234,14 +253,16 @@ def filter_influence(
         )
     function = InfluenceFunction(
         model,
-        output_model(model, split),
+        output_model(model, split, index),
         downstream_model(model, split),
         None if targets is None else per_sample_loss(_model_loss(model, loss)),
+        sequence_input=input_name(model_input(model, index)),
     )
     per_call = _filters_per_call(filters_per_call, batch_size, function)
     if targets is not None:
         targets = _check_targets(targets, function)
-    batches = _batch_source(model, sequences, batch_size)
+    others = check_other_inputs(other_inputs, function, model)
+    batches = _batch_source(model, sequences, batch_size, index, dna_channels)
     mean, n_sequences = function.mean_activations(batches())
     if targets is not None and len(targets) != n_sequences:
         raise ValueError(
@@ -249,8 +270,15 @@ def filter_influence(
             f"{n_sequences} sequences; pass one row of labels per sequence, "
             "in the same order."
         )
+    for name, array in zip(function.other_names, others):
+        if len(array) != n_sequences:
+            raise ValueError(
+                f"other_inputs[{name!r}] holds {len(array)} rows but the "
+                f"source holds {n_sequences} sequences; pass one row per "
+                "sequence, in the same order."
+            )
     loss, prediction_delta, loss_delta = _score_filters(
-        function, batches(), targets, mean, per_call
+        function, batches(), targets, others, mean, per_call
     )
     return FilterInfluence(
         None if targets is None else loss_delta / n_sequences,
@@ -261,7 +289,7 @@ def filter_influence(
     )
 
 
-def _score_filters(function, batches, targets, mean, filters_per_call):
+def _score_filters(function, batches, targets, others, mean, filters_per_call):
     """The second pass: loss, prediction deltas and loss deltas, summed
     over all sequences."""
     loss = 0.0
@@ -272,9 +300,15 @@ def _score_filters(function, batches, targets, mean, filters_per_call):
         y = None
         if targets is not None:
             y = _target_batch(targets, offset, n_valid, len(x), function)
+        other = tuple(
+            padded_rows(array, offset, n_valid, len(x), name, dtype)
+            for array, name, dtype in zip(
+                others, function.other_names, function.other_dtypes
+            )
+        )
         offset += n_valid
         batch_loss, batch_prediction, batch_loss_delta = function.score(
-            x, y, n_valid, mean, filters_per_call
+            x, other, y, n_valid, mean, filters_per_call
         )
         loss += batch_loss
         prediction_delta += batch_prediction
@@ -289,17 +323,25 @@ class InfluenceFunction:
         model: The whole model (its weights, for compilation).
         upstream: Model from the sequences to the activations
             `(batch, positions, filters)`.
-        downstream: Model from the activations (and, if it has two
-            inputs, the sequences) to the output.
+        downstream: Model from the activations (and, if it has more
+            inputs, the model inputs they stand for, by name) to the output.
         loss: Per-sequence loss `loss(y_true, y_pred) -> (batch,)`, or
             `None` without targets.
+        sequence_input: The name of the input holding the sequences.
     """
 
-    def __init__(self, model, upstream, downstream, loss=None):
+    def __init__(self, model, upstream, downstream, loss=None, *, sequence_input=""):
         self.upstream = upstream
         self.downstream = downstream
         self.loss = loss
-        self.reads_sequences = len(downstream.inputs) == 2
+        self.input_names = [input_name(t) for t in downstream.inputs[1:]]
+        self.sequence_input = sequence_input
+        self.other_names = [n for n in self.input_names if n != sequence_input]
+        others = [
+            t for t in downstream.inputs[1:] if input_name(t) != sequence_input
+        ]
+        self.other_shapes = [tuple(t.shape[1:]) for t in others]
+        self.other_dtypes = [str(t.dtype) for t in others]
         self.n_positions = int(upstream.output.shape[1])
         self.n_filters = int(upstream.output.shape[2])
         self.output_shape = tuple(
@@ -317,18 +359,21 @@ class InfluenceFunction:
         weights = ops.cast(valid, activations.dtype)
         return ops.einsum("b,bpf->pf", weights, activations)
 
-    def _rest(self, activations, x):
-        inputs = [activations, x] if self.reads_sequences else activations
-        return self.downstream(inputs, training=False)
+    def _rest(self, activations, x, others):
+        if not self.input_names:
+            return self.downstream(activations, training=False)
+        given = dict(zip(self.other_names, others))
+        inputs = [x if n == self.sequence_input else given[n] for n in self.input_names]
+        return self.downstream([activations, *inputs], training=False)
 
     def _per_sequence_loss(self, y, predictions):
         values = self.loss(y, predictions)
         values = ops.reshape(values, (ops.shape(predictions)[0], -1))
         return ops.mean(ops.cast(values, "float32"), axis=1)
 
-    def _run_baseline(self, x, y, valid):
+    def _run_baseline(self, x, others, y, valid):
         activations = self.upstream(x, training=False)
-        predictions = self._rest(activations, x)
+        predictions = self._rest(activations, x, others)
         losses = (
             ops.zeros(ops.shape(x)[:1])
             if y is None
@@ -338,7 +383,8 @@ class InfluenceFunction:
         return activations, predictions, losses, ops.sum(losses * weights)
 
     def _run_chunk(
-        self, x, activations, predictions, losses, y, valid, mean, filters
+        self, x, others, activations, predictions, losses, y, valid, mean,
+        filters,
     ):
         """Prediction and loss deltas summed over the batch, per filter.
 
@@ -357,9 +403,12 @@ class InfluenceFunction:
             replaced, (chunk * batch,) + tuple(activations.shape[1:])
         )
         sequences = None
-        if self.reads_sequences:
+        if self.sequence_input in self.input_names:
             sequences = ops.tile(x, (chunk, 1, 1))
-        outputs = self._rest(replaced, sequences)
+        others = [
+            ops.tile(o, (chunk,) + (1,) * (len(o.shape) - 1)) for o in others
+        ]
+        outputs = self._rest(replaced, sequences, others)
         weights = ops.cast(valid, "float32")
         change = ops.reshape(outputs, (chunk, batch, -1)) - ops.reshape(
             predictions, (1, batch, -1)
@@ -386,18 +435,21 @@ class InfluenceFunction:
         mean = ops.convert_to_tensor((total / n_sequences).astype(np.float32))
         return mean, n_sequences
 
-    def score(self, x, y, n_valid, mean, filters_per_call):
+    def score(self, x, others, y, n_valid, mean, filters_per_call):
         """Loss sum `()`, prediction deltas `(filters, outputs)` and loss
         deltas `(filters,)` of one batch, summed over its valid rows."""
         valid = np.arange(len(x)) < n_valid
-        activations, predictions, losses, loss_sum = self._baseline(x, y, valid)
+        activations, predictions, losses, loss_sum = self._baseline(
+            x, others, y, valid
+        )
         prediction_delta = np.zeros((self.n_filters, self.n_outputs))
         loss_delta = np.zeros(self.n_filters)
         for start in range(0, self.n_filters, filters_per_call):
             filters = np.arange(start, start + filters_per_call, dtype=np.int32)
             filters[filters >= self.n_filters] = -1
             chunk_prediction, chunk_loss = self._chunk(
-                x, activations, predictions, losses, y, valid, mean, filters
+                x, others, activations, predictions, losses, y, valid, mean,
+                filters,
             )
             kept = filters >= 0
             chunk_prediction = ops.convert_to_numpy(chunk_prediction)
@@ -536,14 +588,21 @@ def read_influence(path, names: list[str]) -> dict:
     return {label: np.array([values.get(name, np.nan) for name in names])}
 
 
-def _batch_source(model, sequences, batch_size):
+def _batch_source(model, sequences, batch_size, index=0, dna_channels=None):
     """A function returning a fresh stream of `(batch, n_valid)`."""
-    length = model_input(model).shape[1]
-    dtype = input_dtype(model)
+    shape = model_input(model, index).shape
+    dtype = input_dtype(model, index)
 
     def batches():
         return prefetch(
-            fixed_batches(sequences, batch_size, length=length, dtype=dtype)
+            fixed_batches(
+                sequences,
+                batch_size,
+                length=shape[1],
+                dtype=dtype,
+                channels=int(shape[-1]),
+                dna_channels=dna_channels,
+            )
         )
 
     return batches

@@ -5,14 +5,14 @@ from __future__ import annotations
 import numpy as np
 
 from keras_motifs._internal.alphabet import ALPHABET, alphabet_of
-from keras_motifs._internal.alphabet import check_alphabet, complement_indices
-from keras_motifs._internal.alphabet import resolve_alphabet
+from keras_motifs._internal.alphabet import channel_complement, check_alphabet
+from keras_motifs._internal.alphabet import dna_channels_of, resolve_alphabet
 from keras_motifs._internal.batching import fixed_batches, known_count, prefetch
 from keras_motifs._internal.checks import number, one_of, positive_int
 from keras_motifs._internal.geometry import ConvGeometry
-from keras_motifs._internal.graph import check_activation_layer, find_conv1d
-from keras_motifs._internal.graph import find_layer, input_dtype, model_input
-from keras_motifs._internal.graph import output_model, reads_model_input
+from keras_motifs._internal.graph import check_activation_layer, conv_input
+from keras_motifs._internal.graph import find_conv1d, find_layer, input_dtype
+from keras_motifs._internal.graph import model_input, output_model
 from keras_motifs._internal.scan import BINS_PER_OCTAVE, NO_BIN, ScanFunction
 from keras_motifs._internal.scan import relative_bin_count, replica_count
 from keras_motifs._internal.scan import shift_bins
@@ -38,11 +38,24 @@ class Conv1DInterpreter:
     `nsites`; `MotifSet.probabilities` normalises each row by its own sum.
 
     Args:
-        model: A built Keras model whose input is one-hot DNA
-            `(batch, length, 4)`.
+        model: A built Keras model whose input (or one of whose inputs) is
+            one-hot DNA `(batch, length, 4)`, possibly with signal channels.
         layer: The Conv1D to interpret: `None` for the first one in
             topological order (nested models included), its name, its index
             among the model's Conv1D layers, or the layer itself.
+        input: For a model with several inputs, the one whose windows are
+            read: `None` for the one input the Conv1D is applied to (the
+            error lists them when it reads several, as a Conv1D shared by
+            a forward and a reverse-complement input does), or an input
+            name or index. Only this input is needed; the others are not.
+        dna_channels: For an input of more than 4 channels (DNA plus signal
+            tracks), the four channels holding the DNA, in the alphabet's
+            order, e.g. `range(4)`. Windows and motifs come from these; the
+            other channels come from the data when it has them (data of
+            exactly 4 channels get zeros there), and their mean over the
+            positions of each filter's kept windows is kept as
+            `MotifSet.signal` (read along the strand, not complemented, on
+            the reverse strand).
         alphabet: Channel order of the input, e.g. `"AGCT"` for DeepSEA
             data. `None` takes the order the sequences declare (an
             `.alphabet` attribute, as the DeepSEA loaders set) or `"ACGT"`.
@@ -59,17 +72,32 @@ class Conv1DInterpreter:
     >>> motifs.to_meme("motifs.meme")
     """
 
-    def __init__(self, model, layer=None, *, alphabet=None, activation_layer=None):
+    def __init__(
+        self,
+        model,
+        layer=None,
+        *,
+        input=None,
+        dna_channels=None,
+        alphabet=None,
+        activation_layer=None,
+    ):
         self.model = model
         self.layer = find_conv1d(model, layer)
         self.alphabet = None if alphabet is None else check_alphabet(alphabet)
         self.geometry = ConvGeometry.from_layer(self.layer)
-        self._check_reads_input()
+        self.input_index = conv_input(model, self.layer, input)
+        self._check_channels_last()
+        self.n_channels = int(model_input(model, self.input_index).shape[-1])
+        self.dna_channels = dna_channels_of(dna_channels, self.n_channels)
+        self.signal_channels = tuple(
+            c for c in range(self.n_channels) if c not in self.dna_channels
+        )
         target = self.layer
         if activation_layer is not None:
             target = find_layer(model, activation_layer)
         check_activation_layer(self.layer, target)
-        self.activation_model = output_model(model, target)
+        self.activation_model = output_model(model, target, self.input_index)
         self._functions = {}
 
     @property
@@ -80,22 +108,21 @@ class Conv1DInterpreter:
     @property
     def input_length(self):
         """Sequence length the model expects, or `None` if any."""
-        return model_input(self.model).shape[1]
+        return model_input(self.model, self.input_index).shape[1]
 
-    def _check_reads_input(self):
-        shape = tuple(model_input(self.model).shape)
-        if not reads_model_input(self.model, self.layer):
-            raise ValueError(
-                f"Conv1D {self.layer.name!r} does not read the model's input "
-                f"(the one-hot sequences, shape {shape}) directly, so its "
-                "windows cannot be mapped back to DNA. Interpret the first "
-                "Conv1D, the one applied to the input."
-            )
-        if shape[-1] != 4 or self.layer.data_format != "channels_last":
+    def _check_channels_last(self):
+        shape = tuple(model_input(self.model, self.input_index).shape)
+        if (
+            shape[-1] is None
+            or shape[-1] < 4
+            or self.layer.data_format != "channels_last"
+        ):
             raise ValueError(
                 f"Conv1D {self.layer.name!r} must scan channels-last one-hot "
-                f"DNA (batch, length, 4); the model input has shape {shape} "
-                f"and the layer data_format {self.layer.data_format!r}."
+                f"DNA (batch, length, 4), optionally with signal channels "
+                f"after or between the four; the model input has shape "
+                f"{shape} and the layer data_format "
+                f"{self.layer.data_format!r}."
             )
 
     def _resolve_alphabet(self, sequences) -> str:
@@ -106,7 +133,9 @@ class Conv1DInterpreter:
         if key not in self._functions:
             self._check_length(length)
             complement = (
-                complement_indices(alphabet) if strands == "both" else None
+                channel_complement(alphabet, self.dna_channels, self.n_channels)
+                if strands == "both"
+                else None
             )
             self._functions[key] = ScanFunction(
                 self.activation_model,
@@ -114,6 +143,7 @@ class Conv1DInterpreter:
                 length,
                 complement=complement,
                 n_bins=n_bins,
+                count_inside=bool(self.signal_channels),
             )
         return self._functions[key]
 
@@ -142,8 +172,10 @@ class Conv1DInterpreter:
                 sequences,
                 batch_size,
                 length=self.input_length,
-                dtype=input_dtype(self.model),
+                dtype=input_dtype(self.model, self.input_index),
                 alphabet=alphabet,
+                channels=self.n_channels,
+                dna_channels=self.dna_channels,
             )
         )
 
@@ -220,7 +252,8 @@ class Conv1DInterpreter:
 
         Returns:
             A `MotifSet` with counts `(filters, kernel_size, 4)` in A, C, G,
-            T order and `nsites` per filter.
+            T order and `nsites` per filter; with signal channels, also
+            their mean under each filter's sites (`MotifSet.signal`).
         """
         options = check_extract_options(
             threshold=threshold,
@@ -240,9 +273,25 @@ class Conv1DInterpreter:
                 sequences, alphabet, strands, batch_size, thresholds,
                 relative_threshold,
             )
+        return self._motif_set(counts, nsites, alphabet)
+
+    def _motif_set(self, counts, nsites, alphabet) -> MotifSet:
+        """The `MotifSet` of summed windows `(filters, width * channels)`:
+        DNA columns in A, C, G, T order, signal channels as sums."""
         order = [alphabet.index(base) for base in ALPHABET]
-        counts = counts.reshape(self.n_filters, -1, 4)[..., order]
-        return MotifSet(counts, np.rint(nsites).astype(np.int64))
+        counts = counts.reshape(self.n_filters, self.geometry.kernel_size, -1)
+        dna = counts[..., list(self.dna_channels)][..., order]
+        nsites = np.rint(nsites).astype(np.int64)
+        if not self.signal_channels:
+            return MotifSet(dna, nsites)
+        return MotifSet(
+            dna,
+            nsites,
+            signal_sums=counts[..., list(self.signal_channels)].sum(axis=1),
+            # The last channel is the ones appended by the scan.
+            signal_positions=np.rint(counts[..., -1].sum(axis=1)),
+            signal_names=[f"channel{c}" for c in self.signal_channels],
+        )
 
     def _count(self, sequences, alphabet, strands, batch_size, thresholds):
         counts = 0.0

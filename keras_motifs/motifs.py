@@ -24,7 +24,8 @@ import numpy as np
 from keras_motifs._internal.alphabet import ALPHABET, UNIFORM_BACKGROUND
 from keras_motifs._internal.alphabet import check_background
 from keras_motifs._internal.meme_writer import write_meme_file
-
+from keras_motifs._internal.signal import added_signal, check_signal
+from keras_motifs._internal.signal import signal_at, signal_means
 
 
 def _show(array) -> str:
@@ -39,8 +40,6 @@ def _check_pseudocount(pseudocount) -> float:
             f"pseudocount must be a finite number >= 0, got {pseudocount!r}"
         )
     return value
-
-
 
 
 def _check_identifier(value, what: str) -> str:
@@ -164,6 +163,13 @@ class MotifSet:
         background: Letter frequencies `(4,)`, A, C, G, T. Defaults to uniform.
         bounds: Integers `(n, 2)`, `[start, end)` of each motif's informative
             span. Defaults to the full width.
+        signal_sums: Optionally `(n, channels)`, each signal channel (tracks
+            read next to the DNA) summed over the positions of each motif's
+            sites; `signal` gives the means. Kept through indexing and `+`.
+        signal_positions: `(n,)` how many positions were summed. Defaults
+            to `nsites * width`.
+        signal_names: One name per signal channel; defaults to
+            `"signal<i>"`.
 
     Example:
 
@@ -187,6 +193,9 @@ class MotifSet:
         filters=None,
         background=None,
         bounds=None,
+        signal_sums=None,
+        signal_positions=None,
+        signal_names: Sequence[str] | None = None,
     ):
         self.counts = self._check_counts(counts)
         n, width = self.counts.shape[:2]
@@ -210,6 +219,9 @@ class MotifSet:
         self.alt_names = self._check_alt_names(alt_names, n)
         self.background = check_background(background)
         self.bounds = self._check_bounds(bounds, n, width)
+        self.signal_sums, self.signal_positions, self.signal_names = check_signal(
+            signal_sums, signal_positions, signal_names, n, self.nsites, width
+        )
         for array in (self.counts, self.nsites, self.filters, self.background,
                       self.bounds):
             array.flags.writeable = False
@@ -345,6 +357,12 @@ class MotifSet:
         """Number of positions of every motif's counts."""
         return self.counts.shape[1]
 
+    @property
+    def signal(self) -> np.ndarray | None:
+        """Mean of each signal channel under each motif's sites, `(n,
+        channels)` (NaN without sites), or `None` without signal channels."""
+        return signal_means(self.signal_sums, self.signal_positions)
+
     def __len__(self) -> int:
         return self.counts.shape[0]
 
@@ -362,6 +380,7 @@ class MotifSet:
             filters=self.filters[index],
             background=self.background,
             bounds=self.bounds[index],
+            **signal_at(self, index),
         )
         kwargs.update(changes)
         return MotifSet(kwargs.pop("counts"), kwargs.pop("nsites"), **kwargs)
@@ -427,6 +446,7 @@ class MotifSet:
             counts=self.counts + other.counts,
             nsites=self.nsites + other.nsites,
             bounds=bounds,
+            **added_signal(self, other),
         )
 
     def __radd__(self, other) -> "MotifSet":

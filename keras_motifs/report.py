@@ -17,6 +17,7 @@ from collections.abc import Mapping
 import numpy as np
 
 from keras_motifs._internal.files import write_atomically
+from keras_motifs._internal.tsv import write_tsv
 from keras_motifs.motifs import MotifSet
 from keras_motifs.plots import render_logo
 
@@ -86,9 +87,10 @@ def write_report(
 
     Each row shows a motif trimmed with `MotifSet.trim(min_information)`:
     its logo, filter index, name, alternate name (when any motif has one),
-    nsites, total information content in bits and consensus; with
-    `comparison`, the best database match and its q-value; with `influence`,
-    one column per influence array.
+    nsites, total information content in bits and consensus; for motifs of
+    a model with signal channels, the mean of each channel under the sites
+    (`MotifSet.signal`); with `comparison`, the best database match and its
+    q-value; with `influence`, one column per influence array.
     Every column but the logo sorts by clicking its header. Motifs built from
     no sites (nsites 0) keep their row, with a blank logo. All text is
     HTML-escaped and the file is written atomically.
@@ -143,6 +145,46 @@ def write_report(
         f"{float(min_information):g} bits. Click a column header to sort."
     )
     return write_atomically(path, _page(title, summary, columns))
+
+
+def write_signal_tsv(motifs: MotifSet, path) -> str:
+    """Writes the signal under each motif's sites as a TSV, atomically.
+
+    One row per motif: `filter`, `name`, `nsites`, `positions` (the window
+    positions summed), then the mean of each signal channel over them
+    (`MotifSet.signal`; empty without sites).
+
+    Args:
+        motifs: A `MotifSet` with signal channels, e.g. extracted with
+            `Conv1DInterpreter(model, dna_channels=range(4))` from a model
+            reading DNA plus signal tracks.
+        path: Output file; its directory must exist.
+
+    Returns:
+        `path`, as a str.
+
+    Example:
+
+    >>> write_signal_tsv(motifs, "signal.tsv")
+    'signal.tsv'
+    """
+    if not isinstance(motifs, MotifSet):
+        raise TypeError(f"motifs must be a MotifSet, got {type(motifs).__name__}")
+    if motifs.signal is None:
+        raise ValueError(
+            "motifs hold no signal channels: extract them from a model whose "
+            "input has signal channels next to the DNA, with dna_channels=."
+        )
+    rows = (
+        [str(f), name, str(n), f"{p:g}"]
+        + ["" if math.isnan(v) else f"{v:.6g}" for v in means]
+        for f, name, n, p, means in zip(
+            motifs.filters, motifs.names, motifs.nsites,
+            motifs.signal_positions, motifs.signal,
+        )
+    )
+    header = ["filter", "name", "nsites", "positions", *motifs.signal_names]
+    return write_tsv(path, header, rows)
 
 
 def _best_matches(comparison, names: list[str]) -> dict:
@@ -230,6 +272,11 @@ def _columns(trimmed: MotifSet, logos: list, matches, influence: dict) -> list:
         ("information (bits)", "number", [_number_cell(x, ".2f") for x in information]),
         ("consensus", "text", [_text_cell(text) for text in trimmed.consensus()]),
     ]
+    if trimmed.signal is not None:
+        columns += [
+            (f"signal {label}", "number", [_number_cell(x, ".3g") for x in values])
+            for label, values in zip(trimmed.signal_names, trimmed.signal.T)
+        ]
     if matches is not None:
         best = [matches.get(name, ("", "", math.nan)) for name in names]
         columns += [

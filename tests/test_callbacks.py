@@ -1,6 +1,9 @@
 """MotifExtractor inside model.fit."""
 
+import importlib.util
 import os
+import subprocess
+import sys
 
 import keras
 import numpy as np
@@ -209,3 +212,137 @@ def test_failed_snapshot_raises_with_strict(data, tmp_path):
     with pytest.raises(IsADirectoryError):
         small_model().fit(x, y, epochs=4, verbose=0, callbacks=[counter, callback])
     assert counter.epochs == 2  # training stopped at the epoch-2 snapshot
+
+# MotifExtractor() without sequences: the data given to model.fit.
+
+
+class CountBatches(keras.callbacks.Callback):
+    def __init__(self):
+        super().__init__()
+        self.batches = 0
+
+    def on_train_batch_begin(self, batch, logs=None):
+        self.batches += 1
+
+
+def test_no_arguments_scans_the_validation_data(data, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    x, y = data
+    model = small_model()
+    callback = MotifExtractor()
+    model.fit(x[:40], y[:40], validation_data=(x[40:], y[40:]), epochs=1,
+              batch_size=16, verbose=0, callbacks=[callback])
+    np.testing.assert_array_equal(callback.source, x[40:])
+    expected = Conv1DInterpreter(model).extract(x[40:])
+    np.testing.assert_allclose(callback.motifs.counts, expected.counts)
+    np.testing.assert_array_equal(read_meme("motifs.meme").nsites,
+                                  expected.nsites[expected.nsites > 0])
+    split = MotifExtractor(filepath="split.meme")
+    model.fit(x, y, validation_split=0.25, epochs=1, verbose=0, callbacks=[split])
+    np.testing.assert_array_equal(split.source, x[48:])
+
+
+def test_no_arguments_samples_the_training_data(data, tmp_path):
+    x, y = data
+    model = small_model()
+    callback = MotifExtractor(filepath=tmp_path / "m.meme", max_sequences=20)
+    model.fit(x, y, epochs=1, batch_size=16, verbose=0, callbacks=[callback])
+    rows = np.sort(np.random.default_rng(0).choice(64, 20, replace=False))
+    expected = Conv1DInterpreter(model).extract(x[rows])
+    np.testing.assert_allclose(callback.motifs.counts, expected.counts)
+    np.testing.assert_array_equal(callback.motifs.nsites, expected.nsites)
+    assert callback.motifs.nsites.max() <= 20
+
+    import tensorflow as tf
+
+    dataset = tf.data.Dataset.from_tensor_slices((x, y)).batch(16)
+    first = MotifExtractor(filepath=tmp_path / "d.meme", max_sequences=24)
+    model.fit(dataset, epochs=1, verbose=0, callbacks=[first])
+    expected = Conv1DInterpreter(model).extract(x[:24])
+    np.testing.assert_allclose(first.motifs.counts, expected.counts)
+
+
+def test_no_arguments_on_a_two_input_model_reads_the_conv_input(rng, tmp_path):
+    dna = keras.Input((30, 4), name="dna")
+    side = keras.Input((2,), name="side")
+    pooled = keras.layers.GlobalMaxPooling1D()(
+        keras.layers.Conv1D(3, 5, activation="relu")(dna)
+    )
+    joined = keras.layers.Concatenate()([pooled, side])
+    model = keras.Model([dna, side], keras.layers.Dense(1)(joined))
+    model.compile("adam", "mse")
+    x = random_one_hot(rng, 32, 30)
+    s = rng.random((32, 2)).astype("float32")
+    y = rng.random((32, 1)).astype("float32")
+    for inputs in ({"side": s, "dna": x}, [x, s]):
+        callback = MotifExtractor(filepath=tmp_path / "m.meme")
+        model.fit(inputs, y, epochs=1, verbose=0, callbacks=[callback])
+        expected = Conv1DInterpreter(model).extract(x)
+        np.testing.assert_allclose(callback.motifs.counts, expected.counts)
+
+
+def test_no_arguments_with_a_generator_fails_before_the_first_epoch(data, tmp_path):
+    x, y = data
+    model = small_model()
+    counter = CountBatches()
+
+    def batches():
+        while True:
+            yield x[:16], y[:16]
+
+    with pytest.raises(ValueError, match="generator.*sequences="):
+        model.fit(batches(), steps_per_epoch=2, epochs=1, verbose=0,
+                  callbacks=[MotifExtractor(filepath=tmp_path / "m.meme"), counter])
+    assert counter.batches == 0
+    assert not (tmp_path / "m.meme").exists()
+    with pytest.raises(ValueError, match="not started by model.fit.*sequences="):
+        callback = MotifExtractor()
+        callback.set_model(model)
+        callback.on_train_begin()
+
+
+JAX_FIT = """
+import keras, numpy as np
+from keras_motifs import Conv1DInterpreter, MotifExtractor
+x = np.load("x.npy"); y = np.load("y.npy")
+inputs = keras.Input((30, 4))
+conv = keras.layers.Conv1D(6, 5, activation="relu")(inputs)
+output = keras.layers.Dense(1, activation="sigmoid")(keras.layers.GlobalMaxPooling1D()(conv))
+model = keras.Model(inputs, output)
+model.compile("adam", "binary_crossentropy")
+on_valid = MotifExtractor(filepath="valid.meme")
+model.fit(x[:40], y[:40], validation_data=(x[40:], y[40:]), epochs=1, verbose=0,
+          callbacks=[on_valid])
+on_train = MotifExtractor(filepath="train.meme", max_sequences=20)
+model.fit(x, y, epochs=1, verbose=0, callbacks=[on_train])
+rows = np.sort(np.random.default_rng(0).choice(64, 20, replace=False))
+interpreter = Conv1DInterpreter(model)
+assert np.allclose(on_train.motifs.counts, interpreter.extract(x[rows]).counts)
+np.savez("out.npz", valid=on_valid.motifs.nsites, train=on_train.motifs.nsites)
+print(keras.backend.backend())
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(
+    importlib.util.find_spec("jax") is None, reason="jax is not installed"
+)
+def test_no_arguments_on_the_jax_backend(data, tmp_path):
+    x, y = data
+    np.save(tmp_path / "x.npy", x)
+    np.save(tmp_path / "y.npy", y)
+    script = tmp_path / "fit.py"
+    script.write_text(JAX_FIT)
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    result = subprocess.run(
+        [sys.executable, str(script)], cwd=tmp_path, capture_output=True,
+        text=True, timeout=300,
+        env={**os.environ, "KERAS_BACKEND": "jax", "TF_CPP_MIN_LOG_LEVEL": "3",
+             "PYTHONPATH": root + os.pathsep + os.environ.get("PYTHONPATH", "")},
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert result.stdout.strip().splitlines()[-1] == "jax"
+    out = np.load(tmp_path / "out.npz")
+    assert (tmp_path / "valid.meme").exists() and (tmp_path / "train.meme").exists()
+    assert out["valid"].max() <= 24 and out["train"].max() <= 20
+    assert read_meme(tmp_path / "valid.meme").nsites.sum() == out["valid"].sum()

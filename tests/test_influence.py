@@ -354,3 +354,54 @@ def test_report_accepts_influence(tmp_path):
     )
     text = open(path, encoding="utf-8").read()
     assert "influence" in text and "-0.25" in text
+
+
+def two_input_model():
+    dna = keras.Input((30, 4), name="dna")
+    side = keras.Input((3,), name="side")
+    conv = keras.layers.Conv1D(4, 5, activation="relu", name="conv")(dna)
+    joined = keras.layers.Concatenate()(
+        [keras.layers.GlobalMaxPooling1D()(conv), side]
+    )
+    model = keras.Model([side, dna], keras.layers.Dense(2, name="head")(joined))
+    return model
+
+
+def test_other_inputs_are_taken_as_data_and_match_a_loop(rng):
+    keras.utils.set_random_seed(7)
+    model = two_input_model()
+    x = random_one_hot(rng, 50, 30)
+    side = rng.random((50, 3)).astype("float32")
+    y = rng.random((50, 2)).astype("float32")
+    influence = filter_influence(
+        model, x, y, other_inputs={"side": side}, batch_size=16, loss="mse"
+    )
+    activations = np.asarray(keras.Model(model.inputs[1], model.get_layer("conv").output)(x))
+    mean = activations.mean(axis=0)
+    head = model.get_layer("head")
+    intact = np.asarray(model([side, x]))
+    for f in range(4):
+        replaced = activations.copy()
+        replaced[..., f] = mean[..., f]
+        joined = np.concatenate([replaced.max(axis=1), side], axis=1)
+        changed = np.asarray(head(joined))
+        np.testing.assert_allclose(
+            influence.prediction_delta[f], (changed - intact).mean(axis=0), atol=1e-5
+        )
+        loss_delta = ((changed - y) ** 2).mean(1) - ((intact - y) ** 2).mean(1)
+        np.testing.assert_allclose(influence.loss_delta[f], loss_delta.mean(), atol=1e-5)
+
+
+def test_missing_and_unknown_other_inputs_are_named(rng):
+    model = two_input_model()
+    x = random_one_hot(rng, 10, 30)
+    with pytest.raises(ValueError, match=r"\['side'\].*other_inputs=\{'side': array \(N, 3\)\}"):
+        filter_influence(model, x)
+    with pytest.raises(ValueError, match="'extra'.*needs \\['side'\\]"):
+        filter_influence(model, x, other_inputs={"side": np.zeros((10, 3)), "extra": 1})
+    with pytest.raises(ValueError, match="shape \\(10, 4\\)"):
+        filter_influence(model, x, other_inputs={"side": np.zeros((10, 4))})
+    with pytest.raises(ValueError, match="holds 9 rows but the source holds 10"):
+        filter_influence(model, x, other_inputs={"side": np.zeros((9, 3))})
+    with pytest.raises(TypeError, match="other_inputs must be a dict"):
+        filter_influence(model, x, other_inputs=[np.zeros((10, 3))])

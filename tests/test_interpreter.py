@@ -419,3 +419,170 @@ def test_activation_layer_through_per_position_layers_is_accepted(rng):
     model = two_branch_model()
     interpreter = Conv1DInterpreter(model, "conv_a", activation_layer="relu_a")
     assert interpreter.extract(random_one_hot(rng, 8, 30)).counts.shape == (4, 5, 4)
+
+# Several inputs and DNA plus signal channels.
+
+
+def shared_conv_model(length=30, channels=4):
+    """A Conv1D shared by a forward and a reverse-complement input, plus a
+    third input it does not read."""
+    forward = keras.Input((length, channels), name="forward")
+    reverse = keras.Input((length, channels), name="reverse")
+    extra = keras.Input((3,), name="extra")
+    conv = keras.layers.Conv1D(5, 4, activation="relu", name="conv")
+    pool = keras.layers.GlobalMaxPooling1D()
+    joined = keras.layers.Concatenate()([pool(conv(forward)), pool(conv(reverse)), extra])
+    model = keras.Model([forward, reverse, extra], keras.layers.Dense(1)(joined))
+    return model, conv
+
+
+def test_shared_conv_names_its_inputs_and_reads_the_chosen_one(rng):
+    keras.utils.set_random_seed(3)
+    model, conv = shared_conv_model()
+    with pytest.raises(ValueError, match="'forward'.*'reverse'.*input="):
+        Conv1DInterpreter(model)
+    with pytest.raises(ValueError, match="not applied to input 'extra'"):
+        Conv1DInterpreter(model, input="extra")
+    with pytest.raises(ValueError, match="no input named 'rc'.*'forward'"):
+        Conv1DInterpreter(model, input="rc")
+    x = random_one_hot(rng, 60, 30)
+    inputs = keras.Input((30, 4))
+    single = keras.Model(inputs, conv(inputs))
+    activations = np.asarray(single(x))
+    counts, nsites = seed_method(activations, x, 4, 1, 1, 0, 0.0)
+    for chosen in ("reverse", 1, "forward", 0):
+        interpreter = Conv1DInterpreter(model, input=chosen)
+        assert len(interpreter.activation_model.inputs) == 1
+        motifs = interpreter.extract(x, strands="forward")
+        np.testing.assert_allclose(motifs.counts, counts, atol=1e-5)
+        np.testing.assert_array_equal(motifs.nsites, nsites)
+
+
+def test_conv_of_one_input_inside_a_nested_two_input_model(rng):
+    keras.utils.set_random_seed(4)
+    dna = keras.Input((30, 4), name="dna")
+    side = keras.Input((2,), name="side")
+    conv = keras.layers.Conv1D(4, 5, activation="relu", name="conv")
+    pooled = keras.layers.GlobalMaxPooling1D()(conv(dna))
+    inner = keras.Model(
+        [side, dna], keras.layers.Concatenate()([pooled, side]), name="inner"
+    )
+    outer_side = keras.Input((2,), name="outer_side")
+    outer_dna = keras.Input((30, 4), name="outer_dna")
+    model = keras.Model(
+        [outer_side, outer_dna],
+        keras.layers.Dense(1)(inner([outer_side, outer_dna])),
+    )
+    interpreter = Conv1DInterpreter(model)
+    assert interpreter.input_index == 1 and interpreter.input_length == 30
+    x = random_one_hot(rng, 50, 30)
+    activations = np.asarray(keras.Model(dna, conv.output)(x))
+    counts, nsites = seed_method(activations, x, 5, 1, 1, 0, 0.0)
+    motifs = interpreter.extract(x, strands="forward")
+    np.testing.assert_allclose(motifs.counts, counts, atol=1e-5)
+    np.testing.assert_array_equal(motifs.nsites, nsites)
+
+
+def signal_model(length=24, channels=6, padding="same"):
+    inputs = keras.Input((length, channels))
+    conv = keras.layers.Conv1D(
+        5, 5, padding=padding, activation="relu", name="conv"
+    )
+    return keras.Model(inputs, conv(inputs)), conv
+
+
+def signal_reference(model, x, dna, strands, pad_left=2):
+    """Plain loop: windows of the chosen channels (A, C, G, T), signal means
+    by hand; the reverse strand complements the DNA, not the signal."""
+    n, length, channels = x.shape
+    width = 5
+    extra = [c for c in range(channels) if c not in dna]
+    strands_x = [x]
+    if strands == "both":
+        reverse = x[:, ::-1].copy()
+        for base in range(4):
+            reverse[..., dna[base]] = x[:, ::-1, dna[3 - base]]
+        strands_x.append(reverse)
+    activations = [np.asarray(model(s)) for s in strands_x]
+    filters = activations[0].shape[-1]
+    counts = np.zeros((filters, width, 4))
+    sums = np.zeros((filters, len(extra)))
+    positions = np.zeros(filters)
+    nsites = np.zeros(filters, dtype=int)
+    for f in range(filters):
+        for s in range(n):
+            best = [a[s, :, f].max() for a in activations]
+            strand = int(len(best) == 2 and best[1] > best[0])
+            if best[strand] <= 0:
+                continue
+            j = int(np.argmax(activations[strand][s, :, f]))
+            nsites[f] += 1
+            for i in range(width):
+                p = j - pad_left + i
+                if 0 <= p < length:
+                    row = strands_x[strand][s, p]
+                    counts[f, i] += row[list(dna)]
+                    sums[f] += row[extra]
+                    positions[f] += 1
+    return counts, nsites, sums / positions[:, None]
+
+
+@pytest.mark.parametrize("strands", ["forward", "both"])
+def test_dna_channels_match_plain_loop(rng, strands):
+    keras.utils.set_random_seed(5)
+    model, _ = signal_model()
+    dna = (5, 0, 3, 1)        # A, C, G, T in these channels
+    x = np.zeros((40, 24, 6), dtype="float32")
+    x[..., list(dna)] = random_one_hot(rng, 40, 24)
+    x[..., [2, 4]] = rng.random((40, 24, 2)) * 5
+    interpreter = Conv1DInterpreter(model, dna_channels=dna)
+    motifs = interpreter.extract(x, strands=strands, batch_size=16)
+    counts, nsites, signal = signal_reference(model, x, dna, strands)
+    assert nsites.min() > 0
+    np.testing.assert_allclose(motifs.counts, counts, atol=1e-4)
+    np.testing.assert_array_equal(motifs.nsites, nsites)
+    np.testing.assert_allclose(motifs.signal, signal, rtol=1e-5)
+    assert motifs.signal_names == ["channel2", "channel4"]
+    relative = interpreter.extract(x, strands=strands, relative_threshold=1e-6)
+    np.testing.assert_allclose(relative.signal, signal, rtol=1e-4)
+
+
+def test_four_channel_data_on_a_signal_model_get_zero_signal(rng):
+    keras.utils.set_random_seed(6)
+    model, _ = signal_model(padding="valid")
+    dna = random_one_hot(rng, 30, 24)
+    wide = np.concatenate([dna, np.zeros((30, 24, 2), "float32")], axis=-1)
+    interpreter = Conv1DInterpreter(model, dna_channels=range(4))
+    narrow = interpreter.extract(dna)
+    full = interpreter.extract(wide)
+    np.testing.assert_allclose(narrow.counts, full.counts)
+    np.testing.assert_array_equal(narrow.nsites, full.nsites)
+    np.testing.assert_array_equal(narrow.signal, np.zeros((5, 2)))
+    np.testing.assert_array_equal(narrow.signal_positions, narrow.nsites * 5)
+    counts, nsites, _ = signal_reference(
+        model, wide, (0, 1, 2, 3), "both", pad_left=0
+    )
+    np.testing.assert_allclose(narrow.counts, counts, atol=1e-4)
+
+
+def test_signal_channel_mistakes_are_named(rng):
+    model, _ = signal_model()
+    with pytest.raises(ValueError, match="dna_channels=range"):
+        Conv1DInterpreter(model)
+    with pytest.raises(ValueError, match="four distinct channel indices below 6"):
+        Conv1DInterpreter(model, dna_channels=(0, 1, 2, 6))
+    with pytest.raises(ValueError, match="four distinct"):
+        Conv1DInterpreter(model, dna_channels=(0, 1, 1, 2))
+    with pytest.raises(TypeError, match="dna_channels"):
+        Conv1DInterpreter(model, dna_channels="ACGT")
+    interpreter = Conv1DInterpreter(model, dna_channels=range(4))
+    with pytest.raises(ValueError, match="6 channels.*or 4"):
+        interpreter.extract(np.zeros((3, 24, 5), "float32"))
+    bad = np.zeros((3, 24, 6), "float32")
+    bad[..., 4] = np.nan
+    with pytest.raises(ValueError, match="signal channels contain NaN"):
+        interpreter.extract(bad)
+    bad[..., 4] = 0
+    bad[..., 0] = 2.0
+    with pytest.raises(ValueError, match="not one-hot"):
+        interpreter.extract(bad)

@@ -347,3 +347,42 @@ def test_to_meme_delegates_to_write_meme(rng, tmp_path):
     motifs = MotifSet(random_counts(rng), rng.integers(1, 99, 6))
     path = motifs.to_meme(tmp_path / "motifs.meme")
     assert read_meme(path).names == motifs.names
+
+
+def test_signal_sums_survive_indexing_and_add_exactly():
+    rng = np.random.default_rng(0)
+    counts = rng.integers(0, 5, size=(3, 4, 4))
+    sums = rng.random((3, 2)) * 1e6 + np.array([[1e-9, 0.1]])
+    motifs = MotifSet(counts, [4, 0, 2], signal_sums=sums,
+                      signal_positions=[16, 0, 6], signal_names=["dnase", "cons"])
+    np.testing.assert_allclose(motifs.signal[[0, 2]], sums[[0, 2]] / [[16], [6]])
+    assert np.isnan(motifs.signal[1]).all()
+    assert motifs[1:].signal_names == ["dnase", "cons"]
+    np.testing.assert_array_equal(motifs[[2, 0]].signal_sums, sums[[2, 0]])
+    np.testing.assert_array_equal(motifs.select().signal_positions, [16, 6])
+    total = sum([motifs, motifs, motifs])
+    np.testing.assert_array_equal(total.signal_sums, sums + sums + sums)
+    np.testing.assert_array_equal(total.signal[[0, 2]], (sums + sums + sums)[[0, 2]] / [[48], [18]])
+    assert np.isnan(total.signal[1]).all()
+    assert motifs.trim().reverse_complement().signal_names == ["dnase", "cons"]
+    default = MotifSet(counts, [4, 0, 2], signal_sums=sums)
+    np.testing.assert_array_equal(default.signal_positions, [16, 0, 8])
+    assert default.signal_names == ["signal0", "signal1"]
+    assert MotifSet(counts).signal is None and MotifSet(counts).signal_names == []
+
+
+def test_signal_mistakes():
+    counts = np.ones((2, 3, 4))
+    with pytest.raises(ValueError, match="same signal channels"):
+        MotifSet(counts, signal_sums=np.ones((2, 1))) + MotifSet(counts)
+    with pytest.raises(ValueError, match="same signal channels"):
+        MotifSet(counts, signal_sums=np.ones((2, 1)), signal_names=["a"]) + MotifSet(
+            counts, signal_sums=np.ones((2, 1)), signal_names=["b"])
+    with pytest.raises(ValueError, match=r"shape \(2, channels\)"):
+        MotifSet(counts, signal_sums=np.ones(2))
+    with pytest.raises(ValueError, match="need signal_sums"):
+        MotifSet(counts, signal_names=["a"])
+    with pytest.raises(ValueError, match="2 non-empty strings"):
+        MotifSet(counts, signal_sums=np.ones((2, 2)), signal_names=["a"])
+    with pytest.raises(ValueError, match="finite"):
+        MotifSet(counts, signal_sums=np.full((2, 1), np.nan))

@@ -354,3 +354,26 @@ def test_renders_and_sorts_in_headless_chromium(tmp_path, motifs):
     assert sorted(result["q_up"][3:]) == sorted(result["q_down"][3:]) == sorted(
         ["b&c", "filter2", "x\"y'"]
     )
+
+
+def test_signal_columns_in_the_report_and_the_tsv(tmp_path):
+    pytest.importorskip("logomaker")
+    from keras_motifs._internal.tsv import read_tsv
+    from keras_motifs.report import write_signal_tsv
+
+    counts = np.random.default_rng(1).integers(0, 9, (3, 6, 4))
+    motifs = MotifSet(counts, [5, 0, 2], signal_sums=[[3.0, 30.0], [0, 0], [1.5, 6.0]],
+                      signal_positions=[30, 0, 12], signal_names=["dnase", "cons"])
+    write_report(motifs, tmp_path / "r.html")
+    page = (tmp_path / "r.html").read_text()
+    assert "signal dnase" in page and "signal cons" in page
+    assert 'data-value="0.1"' in page and 'data-value="0.125"' in page
+    write_signal_tsv(motifs, tmp_path / "s.tsv")
+    rows = read_tsv(tmp_path / "s.tsv", ("filter", "dnase", "cons"))
+    assert [row["dnase"] for row in rows] == ["0.1", "", "0.125"]
+    assert [row["cons"] for row in rows] == ["1", "", "0.5"]
+    assert [row["positions"] for row in rows] == ["30", "0", "12"]
+    with pytest.raises(ValueError, match="no signal channels"):
+        write_signal_tsv(MotifSet(counts), tmp_path / "t.tsv")
+    write_report(MotifSet(counts), tmp_path / "r2.html")
+    assert "signal" not in (tmp_path / "r2.html").read_text()

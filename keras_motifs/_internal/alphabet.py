@@ -73,6 +73,85 @@ def complement_indices(alphabet: str = ALPHABET) -> np.ndarray:
     return np.array([alphabet.index(_COMPLEMENT[base]) for base in alphabet])
 
 
+def dna_channels_of(dna_channels, channels: int) -> tuple[int, ...]:
+    """The four channels holding the DNA, checked against the channel count.
+
+    Args:
+        dna_channels: Four distinct channel indices in the order of the
+            alphabet (e.g. `range(4)`: A, C, G, T in channels 0 to 3), or
+            `None`, which is `range(4)` for a 4-channel input.
+        channels: The number of channels the model reads.
+
+    Returns:
+        A tuple of four ints.
+
+    Raises:
+        ValueError: if `dna_channels` is `None` for more than 4 channels, or
+            is not four distinct indices below `channels`.
+
+    Example:
+
+    >>> dna_channels_of(range(4), 6)
+    (0, 1, 2, 3)
+    """
+    if dna_channels is None:
+        if channels == 4:
+            return (0, 1, 2, 3)
+        raise ValueError(
+            f"The model reads {channels} channels per position; say which "
+            "four hold the one-hot DNA, in the alphabet's order, with "
+            "dna_channels= (e.g. dna_channels=range(4) for A, C, G, T in the "
+            "first four and signal tracks after them). Received: "
+            "dna_channels=None"
+        )
+    if isinstance(dna_channels, (str, bytes)) or not hasattr(
+        dna_channels, "__iter__"
+    ):
+        raise TypeError(
+            "`dna_channels` must be four channel indices, e.g. range(4). "
+            f"Received: dna_channels={dna_channels!r}"
+        )
+    values = list(dna_channels)
+    if not all(
+        isinstance(v, (int, np.integer)) and not isinstance(v, bool)
+        for v in values
+    ):
+        raise TypeError(
+            "`dna_channels` must be four integer channel indices, e.g. "
+            f"range(4). Received: dna_channels={dna_channels!r}"
+        )
+    values = tuple(int(v) for v in values)
+    if (
+        len(values) != 4
+        or len(set(values)) != 4
+        or min(values) < 0
+        or max(values) >= channels
+    ):
+        raise ValueError(
+            "`dna_channels` must be four distinct channel indices below "
+            f"{channels} (the model's channel count), in the alphabet's "
+            f"order. Received: dna_channels={dna_channels!r}"
+        )
+    return values
+
+
+def channel_complement(
+    alphabet: str, dna_channels, channels: int
+) -> np.ndarray:
+    """`complement_indices` over all channels: DNA channels swap with their
+    complement's, other channels (signal tracks) map to themselves.
+
+    Example:
+
+    >>> channel_complement("ACGT", (0, 1, 2, 3), 6)
+    array([3, 2, 1, 0, 4, 5])
+    """
+    complement = np.arange(channels)
+    dna = np.asarray(dna_channels)
+    complement[dna] = dna[complement_indices(alphabet)]
+    return complement
+
+
 def alphabet_of(sequences) -> str | None:
     """The channel order that `sequences` declare (an `.alphabet`), if any."""
     alphabet = getattr(sequences, "alphabet", None)

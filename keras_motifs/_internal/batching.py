@@ -115,28 +115,54 @@ def check_rank(shape):
         )
 
 
-def check_batch(x: np.ndarray, length: int | None) -> None:
+def check_batch(
+    x: np.ndarray,
+    length: int | None,
+    channels: int = 4,
+    dna_channels=None,
+) -> None:
     """Raises a clear error unless `x` is a batch of one-hot-like DNA.
 
     Rows may be exact one-hot vectors, all zeros or fractional (N as 0.25
     each); values must lie in [0, 1] and each row must sum to at most 1.
+    For a model reading more than 4 channels (DNA plus signal tracks), `x`
+    may hold all of them (the DNA channels are checked as one-hot, the
+    others only for finite values) or just the 4 DNA channels.
 
     Args:
-        x: Array (n, length, 4).
+        x: Array (n, length, channels) or (n, length, 4).
         length: The sequence length the model expects, or `None` for any.
+        channels: The number of channels the model reads.
+        dna_channels: The four DNA channels among `channels`, or `None`
+            for `range(4)`.
     """
     check_rank(x.shape)
-    if x.shape[-1] != 4:
+    if x.shape[-1] != 4 and x.shape[-1] != channels:
         hint = ""
-        if x.shape[1] == 4:
+        if x.shape[1] in (4, channels):
             hint = (
                 " It looks channels-first (N, 4, length), as DeepSEA stores "
                 "it: transpose with x.transpose(0, 2, 1)."
             )
+        expected = "4 channels (A, C, G, T in some order)"
+        if channels != 4:
+            expected = (
+                f"{channels} channels (the DNA in dna_channels, the others "
+                "signal tracks) or 4 (DNA only; the signal channels are then "
+                "zeros)"
+            )
         raise ValueError(
-            f"Sequences must have 4 channels (A, C, G, T in some order) on "
-            f"the last axis; received shape {x.shape}.{hint}"
+            f"Sequences must have {expected} on the last axis; received "
+            f"shape {x.shape}.{hint}"
         )
+    if x.shape[-1] != 4:
+        extra = np.delete(x, list(dna_channels or range(4)), axis=-1)
+        if np.issubdtype(extra.dtype, np.floating) and not np.isfinite(extra).all():
+            raise ValueError(
+                "The signal channels contain NaN or infinite values; replace "
+                "them (e.g. np.nan_to_num) first."
+            )
+        x = x[..., list(dna_channels or range(4))]
     if length is not None and x.shape[1] != length:
         raise ValueError(
             f"The model expects sequences of length {length}; received "
@@ -177,6 +203,8 @@ def fixed_batches(
     length: int | None = None,
     dtype="float32",
     alphabet: str | None = None,
+    channels: int = 4,
+    dna_channels=None,
 ) -> Iterator[tuple[np.ndarray, int]]:
     """Yields `(batch, n_valid)` with every batch of exactly `batch_size`.
 
@@ -191,9 +219,13 @@ def fixed_batches(
         dtype: Dtype of the yielded batches (the model's input dtype).
         alphabet: The channel order the batches are read in; a batch that
             declares another one (an `.alphabet` attribute) is an error.
+        channels: Channels of the yielded batches (the model's).
+        dna_channels: For `channels` > 4, the four DNA channels; a source
+            batch of 4 channels goes there and the other channels are
+            zeros.
 
     Returns:
-        A generator of `(np.ndarray (batch_size, length, 4), int)`.
+        A generator of `(np.ndarray (batch_size, length, channels), int)`.
 
     Raises:
         ValueError: on a badly shaped or non one-hot batch, or an empty
@@ -208,15 +240,17 @@ def fixed_batches(
                 f"The source yielded a single sequence of shape {raw.shape}; "
                 "yield batches (n, length, 4), e.g. dataset.batch(256)."
             )
-        check_batch(raw, length)
+        check_batch(raw, length, channels, dna_channels)
         if alphabet:
             resolve_alphabet(alphabet, alphabet_of(raw))
+        if raw.shape[-1] != channels:
+            raw = _widen(raw, channels, dna_channels)
         if raw.shape[0] == 0:
             continue
         if buffer is None:
             length = raw.shape[1]
-            _check_batch_bytes(batch_size, length, dtype)
-            buffer = np.zeros((batch_size, length, 4), dtype=dtype)
+            _check_batch_bytes(batch_size, length, dtype, channels)
+            buffer = np.zeros((batch_size, length, channels), dtype=dtype)
         seen += raw.shape[0]
         start = 0
         while start < raw.shape[0]:
@@ -241,10 +275,18 @@ def fixed_batches(
 MAX_BATCH_BYTES = 2**32
 
 
-def _check_batch_bytes(batch_size: int, length: int, dtype) -> None:
-    needed = batch_size * length * 4 * np.dtype(dtype).itemsize
+def _widen(raw, channels: int, dna_channels) -> np.ndarray:
+    """4-channel DNA placed in `dna_channels` of `channels`, the rest zero."""
+    wide = np.zeros(raw.shape[:-1] + (channels,), dtype=raw.dtype)
+    wide[..., list(dna_channels)] = np.asarray(raw)
+    return wide
+
+
+def _check_batch_bytes(batch_size: int, length: int, dtype, channels=4) -> None:
+    row = length * channels * np.dtype(dtype).itemsize
+    needed = batch_size * row
     if needed > MAX_BATCH_BYTES:
-        fits = max(1, MAX_BATCH_BYTES // (length * 4 * np.dtype(dtype).itemsize))
+        fits = max(1, MAX_BATCH_BYTES // row)
         raise ValueError(
             f"batch_size={batch_size} would need {needed / 2**30:,.1f} GiB for "
             f"one batch of sequences of length {length}; use a batch_size of "

@@ -140,72 +140,246 @@ def path_to(model, layer) -> list:
     raise ValueError(f"Layer {layer.name!r} is not part of {model.name!r}.")
 
 
-def model_input(model):
-    """The one input tensor of `model`, with a clear error otherwise."""
+def model_inputs(model) -> list:
+    """The input tensors of `model`, with a clear error when it has none."""
     try:
         inputs = model.inputs
     except AttributeError:
         inputs = None
-    if inputs is None:
+    if not inputs:
         raise ValueError(
             f"Model {model.name!r} has no defined input. Start it with "
             "keras.Input((length, 4)), or call model.build((None, length, 4)) "
             "before interpreting it."
         )
-    if len(inputs) != 1:
-        raise ValueError(
-            f"Model {model.name!r} must have exactly one input (the one-hot "
-            f"sequences); it has {len(inputs)}."
-        )
-    return inputs[0]
+    return list(inputs)
 
 
-def reads_model_input(model, layer) -> bool:
-    """Whether `layer` is applied directly to `model`'s input.
-
-    Through nested models too: each model on the way must be called on its
-    container's input, and `layer` on the innermost model's input. Only then
-    do the layer's windows map to positions of the one-hot DNA.
-    """
-    path = path_to(model, layer)
-    for container, inner in zip(path, path[1:] + [layer]):
-        fed = inner._inbound_nodes[0].input_tensors
-        if isinstance(fed, (list, tuple)) and len(fed) == 1:
-            fed = fed[0]
-        if fed is not model_input(container):
-            return False
-    return True
+def input_name(tensor) -> str:
+    """The name of an input tensor (its `keras.Input` name)."""
+    return str(tensor.name)
 
 
-def output_model(model, layer) -> keras.Model:
-    """A functional model from `model`'s input to the output of `layer`.
+def input_index(model, input=None) -> int:
+    """The index in `model.inputs` of the input named or numbered `input`.
 
     Args:
-        model: A built Keras model with one input.
-        layer: A layer of `model`, possibly inside nested models.
+        model: A built Keras model.
+        input: `None` for a model with one input, an input name (the name
+            given to `keras.Input`), or an index into `model.inputs`.
 
     Returns:
-        A `keras.Model` sharing `model`'s weights, mapping its input to
-        `layer`'s output.
+        An index into `model.inputs`.
+
+    Raises:
+        ValueError: if `input` is unknown, or `None` for a model with
+            several inputs; the message lists the inputs.
+    """
+    inputs = model_inputs(model)
+    listing = ", ".join(
+        f"{input_name(t)!r} {tuple(t.shape)}" for t in inputs
+    )
+    if input is None:
+        if len(inputs) == 1:
+            return 0
+        raise ValueError(
+            f"Model {model.name!r} has {len(inputs)} inputs: {listing}; name "
+            "the one holding the one-hot sequences with input=."
+        )
+    if isinstance(input, bool) or not isinstance(input, (int, str)):
+        raise TypeError(
+            "input must be None, an input name or an index into "
+            f"model.inputs ({listing}). Received: input={input!r}"
+        )
+    if isinstance(input, int):
+        if not -len(inputs) <= input < len(inputs):
+            raise ValueError(
+                f"Input index {input} is out of range: model {model.name!r} "
+                f"has {len(inputs)} input(s): {listing}. Received: "
+                f"input={input!r}"
+            )
+        return input % len(inputs)
+    for index, tensor in enumerate(inputs):
+        if input_name(tensor) == input:
+            return index
+    raise ValueError(
+        f"Model {model.name!r} has no input named {input!r}; its inputs: "
+        f"{listing}. Received: input={input!r}"
+    )
+
+
+def model_input(model, input=None):
+    """The input tensor `input` of `model` (see `input_index`)."""
+    return model_inputs(model)[input_index(model, input)]
+
+
+def read_inputs(model, layer) -> list[int]:
+    """The indices of `model.inputs` that `layer` is applied to directly.
+
+    Through nested models too: a nested model must pass the input on
+    unchanged, and `layer` be called on it. A layer shared by several inputs
+    (say a forward and a reverse-complement strand) reads each of them. Only
+    then do the layer's windows map to positions of the input.
     """
     path = path_to(model, layer)
-    outer_input = model_input(model)
+    inner = path[-1]
+    reads = {
+        index
+        for node in layer._inbound_nodes
+        for index in [_fed_input(inner, node.input_tensors, 0)]
+        if index is not None
+    }
+    for container, inner in zip(path[-2::-1], path[:0:-1]):
+        reads = {
+            index
+            for node in inner._inbound_nodes
+            for position in reads
+            for index in [_fed_input(container, node.input_tensors, position)]
+            if index is not None
+        }
+    return sorted(reads)
+
+
+def _fed_input(container, tensors, position):
+    """The index of the `container` input that `tensors[position]` is."""
+    if position >= len(tensors):
+        return None
+    inputs = container.inputs or []
+    for index, tensor in enumerate(inputs):
+        if tensors[position] is tensor:
+            return index
+    return None
+
+
+def reads_model_input(model, layer, input=None) -> bool:
+    """Whether `layer` is applied directly to `model`'s input `input`."""
+    return input_index(model, input) in read_inputs(model, layer)
+
+
+def conv_input(model, layer, input=None) -> int:
+    """The index in `model.inputs` of the input whose windows `layer` reads.
+
+    Args:
+        model: A built Keras model.
+        layer: Its Conv1D.
+        input: `None` for the one input the layer is applied to, or an
+            input name or index (see `input_index`).
+
+    Returns:
+        An index into `model.inputs`.
+
+    Raises:
+        ValueError: if the layer reads no input directly, reads several and
+            `input` is `None`, or does not read `input`; the message lists
+            the inputs it reads.
+    """
+    inputs = model_inputs(model)
+    reads = read_inputs(model, layer)
+    listing = ", ".join(
+        f"{input_name(inputs[i])!r} {tuple(inputs[i].shape)}" for i in reads
+    )
+    if not reads:
+        shapes = ", ".join(str(tuple(t.shape)) for t in inputs)
+        raise ValueError(
+            f"Conv1D {layer.name!r} does not read the model's input "
+            f"(the one-hot sequences, shape {shapes}) directly, so its "
+            "windows cannot be mapped back to DNA. Interpret the first "
+            "Conv1D, the one applied to the input."
+        )
+    if input is None:
+        if len(reads) == 1:
+            return reads[0]
+        raise ValueError(
+            f"Conv1D {layer.name!r} is applied to {len(reads)} inputs of "
+            f"model {model.name!r}: {listing}. Name the one to read the "
+            f"windows from with input=, e.g. input={input_name(inputs[reads[0]])!r}."
+        )
+    index = input_index(model, input)
+    if index not in reads:
+        raise ValueError(
+            f"Conv1D {layer.name!r} is not applied to input "
+            f"{input_name(inputs[index])!r} directly; it reads: {listing}. "
+            f"Received: input={input!r}"
+        )
+    return index
+
+
+def depends_on(tensor, source, stop=None) -> bool:
+    """Whether symbolic `tensor` is computed from `source` (not only
+    through `stop`)."""
+    seen = set()
+    stack = [tensor]
+    while stack:
+        current = stack.pop()
+        if current is source:
+            return True
+        if current is stop or id(current) in seen:
+            continue
+        seen.add(id(current))
+        history = getattr(current, "_keras_history", None)
+        if history is None:
+            continue
+        node = history.operation._inbound_nodes[history.node_index]
+        stack.extend(node.input_tensors)
+    return False
+
+
+def output_model(model, layer, input=None) -> keras.Model:
+    """A functional model from one of `model`'s inputs to `layer`'s output.
+
+    Args:
+        model: A built Keras model.
+        layer: A layer of `model`, possibly inside nested models.
+        input: The input to start from (see `input_index`); the other
+            inputs are not needed.
+
+    Returns:
+        A `keras.Model` sharing `model`'s weights, mapping that input to
+        `layer`'s output (the call of `layer` computed from that input).
+    """
+    path = path_to(model, layer)
+    index = input_index(model, input)
+    outer_input = model_inputs(model)[index]
     inputs = keras.Input(
         shape=tuple(outer_input.shape[1:]), dtype=outer_input.dtype
     )
     tensor = inputs
     for container, inner in zip(path, path[1:] + [layer]):
+        source = model_inputs(container)[index]
         if isinstance(inner, keras.Model) and inner is not layer:
             # The nested model's input, as the outer graph feeds it.
-            target = inner._inbound_nodes[0].input_tensors
+            index, target = _nested_feed(container, inner, source)
         else:
-            target = inner.output
-        if isinstance(target, (list, tuple)):
-            target = target[0]
-        container_input = model_input(container)
-        if target is not container_input:
-            tensor = keras.Model(container_input, target)(tensor)
+            target = _output_from(container, inner, source)
+        if target is not source:
+            tensor = keras.Model(source, target)(tensor)
     return keras.Model(inputs, tensor, name=f"{layer.name}_output")
+
+
+def _nested_feed(container, inner, source):
+    """`(input index, tensor)` by which `container` feeds its input `source`
+    to the nested model `inner`."""
+    for node in inner._inbound_nodes:
+        for position, fed in enumerate(node.input_tensors):
+            if depends_on(fed, source):
+                return position, fed
+    raise ValueError(
+        f"Nested model {inner.name!r} does not read input "
+        f"{input_name(source)!r} of {container.name!r}."
+    )
+
+
+def _output_from(container, layer, source):
+    """The output of the call of `layer` in `container` computed from
+    `source`."""
+    for node in layer._inbound_nodes:
+        output = node.output_tensors[0]
+        if depends_on(output, source):
+            return output
+    raise ValueError(
+        f"Layer {layer.name!r} is not computed from input "
+        f"{input_name(source)!r} of {container.name!r}."
+    )
 
 
 def downstream_model(model, layer) -> keras.Model:
@@ -214,19 +388,21 @@ def downstream_model(model, layer) -> keras.Model:
     Rebuilds the part of `model` after `layer` on a new `keras.Input` of
     the layer's output shape, sharing the weights. Nested models are
     walked: the rest of each enclosing model is appended in turn. Where
-    the outermost model also feeds its input past the layer (parallel
-    branches, skip connections), the downstream model takes the sequences
-    as a second input and recomputes those branches.
+    the outermost model also feeds inputs past the layer (parallel
+    branches, skip connections, other inputs joined later), the downstream
+    model takes those inputs too, under their names in `model`, and
+    recomputes those branches.
 
     Args:
         model: A built functional or `Sequential` Keras model with one
-            input and one output.
+            output.
         layer: A layer of `model` (possibly inside nested models) with one
             output, called once.
 
     Returns:
         A `keras.Model` mapping `activations (batch, *layer output shape)`,
-        or `[activations, sequences]`, to the model's output.
+        or `[activations, *inputs]` (each named as the model's input it
+        stands for), to the model's output.
 
     Raises:
         ValueError: if the layer is called more than once, a nested model
@@ -252,35 +428,38 @@ def downstream_model(model, layer) -> keras.Model:
                 _segment(model, layer, container, inner, start, end)
             )
         inner = container
-    sequences = keras.Input(
-        shape=tuple(model.inputs[0].shape[1:]), dtype=model.inputs[0].dtype
-    )
     tensor = activations
+    others = []
     for segment in segments:
-        if len(segment.inputs) == 2:
-            tensor = segment([tensor, sequences])
+        if len(segment.inputs) > 1:
+            others = [
+                keras.Input(
+                    shape=tuple(t.shape[1:]), dtype=t.dtype, name=input_name(t)
+                )
+                for t in segment.inputs[1:]
+            ]
+            tensor = segment([tensor, *others])
         else:
             tensor = segment(tensor)
-    inputs = activations
-    if any(len(segment.inputs) == 2 for segment in segments):
-        inputs = [activations, sequences]
+    inputs = [activations, *others] if others else activations
     return keras.Model(inputs, tensor, name=f"after_{layer.name}")
 
 
 def _segment(model, layer, container, inner, start, end):
     """`container` from `start` (the output of `inner`) to `end`; with the
-    container's input as a second input where `end` also depends on it."""
-    try:
-        return keras.Model(start, end)
-    except ValueError as error:
-        if container is not model:
+    model's inputs that `end` also depends on as further inputs."""
+    if container is not model:
+        try:
+            return keras.Model(start, end)
+        except ValueError as error:
             raise ValueError(
                 f"Cannot split model {model.name!r} at layer {layer.name!r}: "
                 f"nested model {container.name!r} feeds its input past "
                 f"{inner.name!r} (a skip connection or a parallel branch), "
                 f"which filter_influence does not rebuild. Keras said: {error}"
             ) from None
-    return keras.Model([start, model_input(container)], end)
+    needed = [t for t in model_inputs(model) if depends_on(end, t, stop=start)]
+    return keras.Model([start, *needed] if needed else start, end)
 
 
 def model_output(container):
@@ -417,8 +596,8 @@ def _per_position_problem(layer) -> str | None:
     return None
 
 
-def input_dtype(model) -> str:
+def input_dtype(model, input=None) -> str:
     """The dtype batches are fed in: the model input's when it is a float
     dtype, else float32 (one-hot data of any dtype becomes floats)."""
-    dtype = str(model_input(model).dtype)
+    dtype = str(model_input(model, input).dtype)
     return dtype if "float" in dtype else "float32"

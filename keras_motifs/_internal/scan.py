@@ -41,9 +41,14 @@ class ScanFunction:
         geometry: The `ConvGeometry` of the interpreted Conv1D.
         input_length: Sequence length of every batch.
         complement: For `strands="both"`, the channel of each channel's
-            complement in the input alphabet; `None` scans one strand.
+            complement in the input alphabet (signal channels map to
+            themselves); `None` scans one strand.
         n_bins: Number of activation bins for a relative threshold, or
             `None` for an absolute threshold.
+        count_inside: Also sum, per window, how many of its positions lie
+            inside the sequence: a channel of ones is appended to the
+            windows (after the input's channels), which the padding leaves
+            at zero. Used for the mean of signal channels under the sites.
     """
 
     def __init__(
@@ -54,8 +59,14 @@ class ScanFunction:
         *,
         complement=None,
         n_bins: int | None = None,
+        count_inside: bool = False,
     ):
         self.activation_model = activation_model
+        self.count_inside = count_inside
+        # Channels of each gathered window position.
+        self.n_channels = int(activation_model.inputs[0].shape[-1]) + int(
+            count_inside
+        )
         self.geometry = geometry
         self.input_length = input_length
         self.complement = (
@@ -117,9 +128,13 @@ class ScanFunction:
         """Input windows under `position`, read from the winning strand.
 
         Returns:
-            (filters, batch, kernel_size * 4): gathered in this order so
-            the per-filter sums below need no transpose of the windows.
+            (filters, batch, kernel_size * channels): gathered in this
+            order so the per-filter sums below need no transpose of the
+            windows.
         """
+        if self.count_inside:
+            x = _with_ones(x)
+            reverse = None if reverse is None else _with_ones(reverse)
         pads = [[0, 0], [self.pad_left, self.pad_right], [0, 0]]
         padded = ops.pad(x, pads)
         rows = ops.arange(ops.shape(x)[0], dtype="int32")[:, None]
@@ -131,10 +146,12 @@ class ScanFunction:
         offsets = offsets * self.geometry.dilation_rate
         starts = position * self.geometry.strides + rows * padded_length
         index = ops.transpose(starts)[:, :, None] + offsets
-        flat = ops.reshape(padded, (-1, 4))
+        flat = ops.reshape(padded, (-1, self.n_channels))
         windows = ops.take(flat, ops.reshape(index, (-1,)), axis=0)
         kernel = self.geometry.kernel_size
-        return ops.reshape(windows, (self.n_filters, -1, kernel * 4))
+        return ops.reshape(
+            windows, (self.n_filters, -1, kernel * self.n_channels)
+        )
 
     def _scan(self, x):
         best, position, strand = self._maxima(x, self._reverse(x))
@@ -220,7 +237,8 @@ class ScanFunction:
         return tuple(np.concatenate(o) for o in zip(*replicas))
 
     def count(self, x, n_valid, threshold):
-        """Summed windows `(filters, kernel_size * 4)` and sites of a batch."""
+        """Summed windows `(filters, kernel_size * channels)` and sites of
+        a batch."""
         valid = np.arange(x.shape[0]) < n_valid
         replicas = self._run("_count", (x, valid), (threshold,))
         counts, sites = zip(*replicas)
@@ -231,7 +249,7 @@ class ScanFunction:
 
         Returns:
             `(best, counts, sites, top)`: per-sequence maxima, and counts
-            `(filters, bins, kernel_size * 4)` and sites `(filters, bins)`
+            `(filters, bins, kernel_size * channels)` and sites `(filters, bins)`
             binned against the returned `top`.
         """
         valid = np.arange(x.shape[0]) < n_valid
@@ -260,7 +278,7 @@ def shift_bins(counts, sites, shift, top):
     this costs nothing.
 
     Args:
-        counts: (filters, bins, kernel_size * 4) binned window sums.
+        counts: (filters, bins, kernel_size * channels) binned window sums.
         sites: (filters, bins) binned window counts.
         shift: (filters,) how many bins each filter's top moved up.
         top: (filters,) the top bins the arrays were binned against;
@@ -276,6 +294,11 @@ def shift_bins(counts, sites, shift, top):
     moved_sites = np.take_along_axis(sites[moved], source, axis=1)
     counts[moved] = moved_counts * inside[..., None]
     sites[moved] = moved_sites * inside
+
+
+def _with_ones(x):
+    """`x` with a channel of ones appended."""
+    return ops.concatenate([x, ops.ones_like(x[..., :1])], axis=2)
 
 
 def _argmax_positions(activations):
