@@ -291,13 +291,6 @@ def test_tsv_is_written_and_parses_back(rng, jaspar, ctcf, tmp_path):
     ]
 
 
-def test_failed_tsv_write_leaves_no_file(rng, jaspar, ctcf, tmp_path):
-    comparison = tomtom(MotifSet(perturbed(ctcf.counts, rng)[None]), jaspar)
-    with pytest.raises(FileNotFoundError, match="does not exist"):
-        comparison.write_tsv(tmp_path / "missing" / "hits.tsv")
-    assert list(tmp_path.iterdir()) == []
-
-
 # Bad input.
 
 

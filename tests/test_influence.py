@@ -335,8 +335,6 @@ def test_write_tsv(tmp_path, data):
     np.testing.assert_allclose(
         table[:, 1:], result.prediction_delta, rtol=1e-5, atol=1e-9
     )
-    with pytest.raises(OSError, match="does not exist"):
-        result.write_tsv(tmp_path / "missing" / "influence.tsv")
     with pytest.raises(ValueError, match="one name per target"):
         result.write_tsv(tmp_path / "bad.tsv", target_names=["a"])
     assert sorted(os.listdir(tmp_path)) == ["influence.tsv"]
