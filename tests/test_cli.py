@@ -2,6 +2,7 @@
 
 import csv
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -787,9 +788,29 @@ def test_demo_quick(capsys, tmp_path):
         "MA0466.4",
         "MA0138.3",
     ]
-    assert stdout.startswith("Recovered ")
-    for name in planted.names:
-        assert name in stdout
+    # What the demo claims, checked against the Tomtom table it wrote: a
+    # planted motif is recovered when some filter's best hit (lowest q) is
+    # that matrix in any version, or the same factor, at q < 0.05.
+    claimed = re.match(r"Recovered (\d+) of (\d+) planted motifs", stdout)
+    assert claimed, stdout
+    best = read_comparison(out / "tomtom.tsv")
+    assert set(best) <= set(motifs.names)
+    found = {
+        matrix_id
+        for matrix_id, factor in zip(planted.names, planted.alt_names)
+        for target_id, target_name, q_value in best.values()
+        if q_value < 0.05
+        and (
+            target_id.split(".")[0] == matrix_id.split(".")[0]
+            or target_name.lower() == factor.lower()
+        )
+    }
+    assert (int(claimed[1]), int(claimed[2])) == (len(found), 5)
+    # --seed 1 --quick recovered 5 of 5 when measured; allow one miss.
+    assert len(found) >= 4, stdout
+    for matrix_id in planted.names:
+        line = next(line for line in stdout.splitlines() if matrix_id in line)
+        assert ("not recovered" in line) == (matrix_id not in found), line
     assert "Epoch 1/" in err  # training progress on stderr
     with np.load(out / "sequences.npz") as data:
         assert data["x"].shape[1:] == (200, 4) and data["y"].shape[1] == 5
