@@ -3,7 +3,6 @@
 import csv
 import os
 import re
-import shutil
 import subprocess
 import sys
 
@@ -13,7 +12,7 @@ import numpy as np
 import pytest
 import scipy.io
 
-from conftest import random_one_hot, shared_file
+from conftest import ROOT, random_one_hot, shared_file
 from keras_motifs import Conv1DInterpreter, one_hot, read_meme
 from keras_motifs.cli import main
 from keras_motifs.compare import read_comparison
@@ -481,81 +480,53 @@ def test_report_with_comparison_and_influence(capsys, tmp_path, jaspar_meme):
         assert text in html
 
 
-def test_influence_matches_filter_influence(capsys, tmp_path, model, files):
+@pytest.fixture(scope="module")
+def loaded(files):
+    return keras.saving.load_model(files["keras"], compile=False)
+
+
+def all_rows(y):
+    return np.ones(len(y), bool)
+
+
+@pytest.mark.parametrize(
+    "data, labels, extra, rows, batch_size",
+    [
+        # LABELS from an .npz file (its first 2-D array).
+        ("npy", "npz", ["--batch-size", "16"], all_rows, 16),
+        # A .npy LABELS file with --max-sequences scores the first sequences.
+        ("npy", "labels", ["--max-sequences", "11"], lambda y: np.arange(len(y)) < 11, 256),
+        # Labels inside DATA, selected by --targets, give the same as a subset.
+        ("npz", None, ["--labels-key", "y", "--targets", "0"], lambda y: y[:, 0] > 0, 256),
+    ],
+    ids=["labels-npz", "labels-npy-max-sequences", "labels-key-targets"],
+)
+def test_influence_matches_filter_influence(
+    capsys, tmp_path, files, loaded, data, labels, extra, rows, batch_size
+):
     from keras_motifs.influence import filter_influence
 
     out = tmp_path / "influence.tsv"
-    status, stdout, err = run(
-        capsys,
-        "influence",
-        files["keras"],
-        files["npy"],
-        files["npz"],
-        "-o",
-        out,
-        "--batch-size",
-        "16",
-    )
+    argv = ["influence", files["keras"], files[data]]
+    argv += [files[labels]] if labels else []
+    status, stdout, err = run(capsys, *argv, *extra, "-o", out)
     assert status == 0, err
-    loaded = keras.saving.load_model(files["keras"], compile=False)
-    reference = filter_influence(loaded, files["x"], files["y"], batch_size=16)
+    keep = rows(files["y"])
+    assert 0 < keep.sum()
+    reference = filter_influence(
+        loaded, files["x"][keep], files["y"][keep], batch_size=batch_size
+    )
     with open(out, newline="") as handle:
-        rows = list(csv.DictReader(handle, delimiter="\t"))
-    assert [row["name"] for row in rows] == [
-        f"filter{i}" for i in range(FILTERS)
-    ]
+        table = list(csv.DictReader(handle, delimiter="\t"))
+    assert [row["name"] for row in table] == [f"filter{i}" for i in range(FILTERS)]
+    assert [int(row["filter"]) for row in table] == list(range(FILTERS))
     np.testing.assert_allclose(
-        [float(row["loss_delta"]) for row in rows],
+        [float(row["loss_delta"]) for row in table],
         reference.loss_delta,
         rtol=1e-4,
         atol=1e-7,
     )
-    # A .npy LABELS file with --max-sequences scores the first sequences.
-    status, _, err = run(
-        capsys,
-        "influence",
-        files["keras"],
-        files["npy"],
-        files["labels"],
-        "--max-sequences",
-        "11",
-        "-o",
-        out,
-    )
-    assert status == 0, err
-    reference = filter_influence(loaded, files["x"][:11], files["y"][:11])
-    with open(out, newline="") as handle:
-        rows = list(csv.DictReader(handle, delimiter="\t"))
-    np.testing.assert_allclose(
-        [float(r["loss_delta"]) for r in rows],
-        reference.loss_delta,
-        rtol=1e-4,
-        atol=1e-7,
-    )
-    # Labels inside DATA, selected by --targets, give the same as a subset.
-    status, _, err = run(
-        capsys,
-        "influence",
-        files["keras"],
-        files["npz"],
-        "--labels-key",
-        "y",
-        "--targets",
-        "0",
-        "-o",
-        out,
-    )
-    assert status == 0, err
-    keep = files["y"][:, 0] > 0
-    reference = filter_influence(loaded, files["x"][keep], files["y"][keep])
-    with open(out, newline="") as handle:
-        rows = list(csv.DictReader(handle, delimiter="\t"))
-    np.testing.assert_allclose(
-        [float(r["loss_delta"]) for r in rows],
-        reference.loss_delta,
-        rtol=1e-4,
-        atol=1e-7,
-    )
+    assert np.ptp(reference.loss_delta) > 0  # the filters differ
 
 
 # help and errors
@@ -650,24 +621,28 @@ def test_errors_are_one_line(capsys, tmp_path, model, files):
         assert needle in one_line_error(capsys, *argv), argv
 
 
-def test_console_script_in_a_subprocess(tmp_path, files):
-    script = shutil.which("keras-motifs")
-    command = [script] if script else [sys.executable, "-m", "keras_motifs.cli"]
+@pytest.mark.slow
+def test_console_script_in_a_subprocess(tmp_path, model, files):
+    # `python -m` runs the package of this checkout (run from its root).
+    command = [sys.executable, "-m", "keras_motifs.cli"]
     out = tmp_path / "motifs.meme"
     done = subprocess.run(
         command + ["extract", files["keras"], files["npy"], "-o", str(out)],
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=300,
+        cwd=ROOT,
     )
     assert done.returncode == 0, done.stderr
-    assert done.stdout.startswith("Wrote ") and out.exists()
+    assert done.stdout.startswith("Wrote ")
+    assert_same_motifs(out, expected(model, files["x"]))
     assert "40/40" in done.stderr
     done = subprocess.run(
         command + ["extract", files["keras"], str(tmp_path / "missing.npy")],
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=300,
+        cwd=ROOT,
     )
     assert done.returncode == 2
     assert (
@@ -758,6 +733,7 @@ def test_recovered_motifs_rules():
     }
 
 
+@pytest.mark.slow
 def test_demo_quick(capsys, tmp_path):
     pytest.importorskip("pyjaspar")
     pytest.importorskip("memelite")
