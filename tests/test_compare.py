@@ -15,6 +15,7 @@ from keras_motifs.compare import (  # noqa: E402
     TSV_COLUMNS,
     Comparison,
     benjamini_hochberg,
+    read_comparison,
     tomtom,
 )
 from keras_motifs.jaspar import jaspar_motifs  # noqa: E402
@@ -94,6 +95,18 @@ def read_tsv(path):
 
 
 # q-values, E-values and the memelite plumbing.
+
+
+def test_read_comparison_keeps_lowest_q(tmp_path):
+    path = tmp_path / "t.tsv"
+    path.write_text(
+        "# comment\nQuery_ID\tTarget_ID\tTarget_name\tq-value\n"
+        "f0\tA\ta\t0.2\nf0\tB\tb\t0.01\nf1\tC\t\t0.3\nf0\tD\td\t0.05\n"
+    )
+    assert read_comparison(path) == {
+        "f0": ("B", "b", 0.01),
+        "f1": ("C", "", 0.3),
+    }
 
 
 @pytest.mark.parametrize("m", [1, 2, 7, 100])

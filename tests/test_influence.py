@@ -338,17 +338,3 @@ def test_write_tsv(tmp_path, data):
     with pytest.raises(ValueError, match="one name per target"):
         result.write_tsv(tmp_path / "bad.tsv", target_names=["a"])
     assert sorted(os.listdir(tmp_path)) == ["influence.tsv"]
-
-
-def test_report_accepts_influence(tmp_path):
-    pytest.importorskip("logomaker")
-    from keras_motifs.motifs import MotifSet
-    from keras_motifs.report import write_report
-
-    influence = FilterInfluence([0.5, -0.25], np.zeros((2, 1)))
-    motifs = MotifSet(np.random.default_rng(0).integers(1, 9, (2, 6, 4)))
-    path = write_report(
-        motifs, tmp_path / "report.html", influence=influence, dpi=20
-    )
-    text = open(path, encoding="utf-8").read()
-    assert "influence" in text and "-0.25" in text
