@@ -415,8 +415,15 @@ def test_logos(capsys, tmp_path, jaspar_meme):
         "filter2.png",
         "overview.png",
     ]
+    from matplotlib.image import imread
+
     for name in names:
         assert (out / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+        rgb = imread(out / name)[..., :3]
+        coloured = np.mean(rgb.max(axis=-1) - rgb.min(axis=-1) > 0.3)
+        assert coloured > 0.005, name  # letters were drawn
+    overview = imread(out / "overview.png")
+    assert overview.shape[1] > imread(out / "filter0.png").shape[1]
     assert "Wrote 3 logos" in stdout
 
 

@@ -358,15 +358,3 @@ def test_renders_and_sorts_in_headless_chromium(tmp_path, motifs):
     assert sorted(result["q_up"][3:]) == sorted(result["q_down"][3:]) == sorted(
         ["b&c", "filter2", "x\"y'"]
     )
-
-
-def test_report_accepts_influence(tmp_path):
-    from keras_motifs.influence import FilterInfluence
-
-    influence = FilterInfluence([0.5, -0.25], np.zeros((2, 1)))
-    motifs = MotifSet(np.random.default_rng(0).integers(1, 9, (2, 6, 4)))
-    path = write_report(
-        motifs, tmp_path / "report.html", influence=influence, dpi=20
-    )
-    text = open(path, encoding="utf-8").read()
-    assert "influence" in text and "-0.25" in text
