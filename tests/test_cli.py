@@ -2,7 +2,7 @@
 
 import csv
 import os
-import shutil
+import re
 import subprocess
 import sys
 
@@ -12,12 +12,11 @@ import numpy as np
 import pytest
 import scipy.io
 
-from conftest import random_one_hot, shared_file
+from conftest import ROOT, random_one_hot, shared_file
 from keras_motifs import Conv1DInterpreter, one_hot, read_meme
 from keras_motifs.cli import main
 from keras_motifs.compare import read_comparison
 from keras_motifs.cli.datafiles import SequenceData, selected_batches
-from keras_motifs.data.planted import planted_dataset, recovered_motifs
 from keras_motifs.motifs import MotifSet
 
 LENGTH = 30
@@ -393,18 +392,6 @@ def test_compare_with_a_meme_db_and_options(capsys, tmp_path, jaspar_meme):
     ]
 
 
-def test_read_comparison_keeps_lowest_q(tmp_path):
-    path = tmp_path / "t.tsv"
-    path.write_text(
-        "# comment\nQuery_ID\tTarget_ID\tTarget_name\tq-value\n"
-        "f0\tA\ta\t0.2\nf0\tB\tb\t0.01\nf1\tC\t\t0.3\nf0\tD\td\t0.05\n"
-    )
-    assert read_comparison(path) == {
-        "f0": ("B", "b", 0.01),
-        "f1": ("C", "", 0.3),
-    }
-
-
 def test_logos(capsys, tmp_path, jaspar_meme):
     out = tmp_path / "logos"
     status, stdout, err = run(
@@ -428,8 +415,15 @@ def test_logos(capsys, tmp_path, jaspar_meme):
         "filter2.png",
         "overview.png",
     ]
+    from matplotlib.image import imread
+
     for name in names:
         assert (out / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+        rgb = imread(out / name)[..., :3]
+        coloured = np.mean(rgb.max(axis=-1) - rgb.min(axis=-1) > 0.3)
+        assert coloured > 0.005, name  # letters were drawn
+    overview = imread(out / "overview.png")
+    assert overview.shape[1] > imread(out / "filter0.png").shape[1]
     assert "Wrote 3 logos" in stdout
 
 
@@ -480,81 +474,53 @@ def test_report_with_comparison_and_influence(capsys, tmp_path, jaspar_meme):
         assert text in html
 
 
-def test_influence_matches_filter_influence(capsys, tmp_path, model, files):
+@pytest.fixture(scope="module")
+def loaded(files):
+    return keras.saving.load_model(files["keras"], compile=False)
+
+
+def all_rows(y):
+    return np.ones(len(y), bool)
+
+
+@pytest.mark.parametrize(
+    "data, labels, extra, rows, batch_size",
+    [
+        # LABELS from an .npz file (its first 2-D array).
+        ("npy", "npz", ["--batch-size", "16"], all_rows, 16),
+        # A .npy LABELS file with --max-sequences scores the first sequences.
+        ("npy", "labels", ["--max-sequences", "11"], lambda y: np.arange(len(y)) < 11, 256),
+        # Labels inside DATA, selected by --targets, give the same as a subset.
+        ("npz", None, ["--labels-key", "y", "--targets", "0"], lambda y: y[:, 0] > 0, 256),
+    ],
+    ids=["labels-npz", "labels-npy-max-sequences", "labels-key-targets"],
+)
+def test_influence_matches_filter_influence(
+    capsys, tmp_path, files, loaded, data, labels, extra, rows, batch_size
+):
     from keras_motifs.influence import filter_influence
 
     out = tmp_path / "influence.tsv"
-    status, stdout, err = run(
-        capsys,
-        "influence",
-        files["keras"],
-        files["npy"],
-        files["npz"],
-        "-o",
-        out,
-        "--batch-size",
-        "16",
-    )
+    argv = ["influence", files["keras"], files[data]]
+    argv += [files[labels]] if labels else []
+    status, stdout, err = run(capsys, *argv, *extra, "-o", out)
     assert status == 0, err
-    loaded = keras.saving.load_model(files["keras"], compile=False)
-    reference = filter_influence(loaded, files["x"], files["y"], batch_size=16)
+    keep = rows(files["y"])
+    assert 0 < keep.sum()
+    reference = filter_influence(
+        loaded, files["x"][keep], files["y"][keep], batch_size=batch_size
+    )
     with open(out, newline="") as handle:
-        rows = list(csv.DictReader(handle, delimiter="\t"))
-    assert [row["name"] for row in rows] == [
-        f"filter{i}" for i in range(FILTERS)
-    ]
+        table = list(csv.DictReader(handle, delimiter="\t"))
+    assert [row["name"] for row in table] == [f"filter{i}" for i in range(FILTERS)]
+    assert [int(row["filter"]) for row in table] == list(range(FILTERS))
     np.testing.assert_allclose(
-        [float(row["loss_delta"]) for row in rows],
+        [float(row["loss_delta"]) for row in table],
         reference.loss_delta,
         rtol=1e-4,
         atol=1e-7,
     )
-    # A .npy LABELS file with --max-sequences scores the first sequences.
-    status, _, err = run(
-        capsys,
-        "influence",
-        files["keras"],
-        files["npy"],
-        files["labels"],
-        "--max-sequences",
-        "11",
-        "-o",
-        out,
-    )
-    assert status == 0, err
-    reference = filter_influence(loaded, files["x"][:11], files["y"][:11])
-    with open(out, newline="") as handle:
-        rows = list(csv.DictReader(handle, delimiter="\t"))
-    np.testing.assert_allclose(
-        [float(r["loss_delta"]) for r in rows],
-        reference.loss_delta,
-        rtol=1e-4,
-        atol=1e-7,
-    )
-    # Labels inside DATA, selected by --targets, give the same as a subset.
-    status, _, err = run(
-        capsys,
-        "influence",
-        files["keras"],
-        files["npz"],
-        "--labels-key",
-        "y",
-        "--targets",
-        "0",
-        "-o",
-        out,
-    )
-    assert status == 0, err
-    keep = files["y"][:, 0] > 0
-    reference = filter_influence(loaded, files["x"][keep], files["y"][keep])
-    with open(out, newline="") as handle:
-        rows = list(csv.DictReader(handle, delimiter="\t"))
-    np.testing.assert_allclose(
-        [float(r["loss_delta"]) for r in rows],
-        reference.loss_delta,
-        rtol=1e-4,
-        atol=1e-7,
-    )
+    assert np.ptp(reference.loss_delta) > 0  # the filters differ
 
 
 # help and errors
@@ -649,24 +615,28 @@ def test_errors_are_one_line(capsys, tmp_path, model, files):
         assert needle in one_line_error(capsys, *argv), argv
 
 
-def test_console_script_in_a_subprocess(tmp_path, files):
-    script = shutil.which("keras-motifs")
-    command = [script] if script else [sys.executable, "-m", "keras_motifs.cli"]
+@pytest.mark.slow
+def test_console_script_in_a_subprocess(tmp_path, model, files):
+    # `python -m` runs the package of this checkout (run from its root).
+    command = [sys.executable, "-m", "keras_motifs.cli"]
     out = tmp_path / "motifs.meme"
     done = subprocess.run(
         command + ["extract", files["keras"], files["npy"], "-o", str(out)],
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=300,
+        cwd=ROOT,
     )
     assert done.returncode == 0, done.stderr
-    assert done.stdout.startswith("Wrote ") and out.exists()
+    assert done.stdout.startswith("Wrote ")
+    assert_same_motifs(out, expected(model, files["x"]))
     assert "40/40" in done.stderr
     done = subprocess.run(
         command + ["extract", files["keras"], str(tmp_path / "missing.npy")],
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=300,
+        cwd=ROOT,
     )
     assert done.returncode == 2
     assert (
@@ -680,83 +650,7 @@ def test_console_script_in_a_subprocess(tmp_path, files):
 # the demo
 
 
-def test_planted_dataset_matches_a_loop():
-    """Sites, labels and orientations against a per-site loop."""
-    probabilities = np.random.default_rng(5).dirichlet(
-        np.full(4, 0.5), size=(3, 7)
-    )
-    motifs = MotifSet.from_probabilities(
-        probabilities, [100, 100, 100], alt_names=["A", "B", "C"]
-    )
-    widths = [7, 7, 7]
-    x, y, info = planted_dataset(motifs, 3000, 30, 6, rate=0.6)
-    assert x.shape == (3000, 30, 4) and y.shape == (3000, 3)
-    assert np.all(x.sum(axis=-1) == 1)
-    codes = x.argmax(axis=-1)
-    counts = np.zeros((3, 7, 4))
-    covered = np.zeros((3000, 30), int)
-    for s, k, start, strand in zip(
-        info.sequence, info.motif, info.start, info.strand
-    ):
-        assert y[s, k] == 1
-        site = codes[s, start : start + widths[k]]
-        assert len(site) == widths[k]
-        if strand:
-            site = 3 - site[::-1]
-        counts[k, np.arange(7), site] += 1
-        covered[s, start : start + widths[k]] += 1
-    assert covered.max() == 1  # sites never overlap
-    assert len(info.sequence) == y.sum()
-    assert abs(y.mean() - 0.6) < 0.02 and abs(info.strand.mean() - 0.5) < 0.02
-    # Sites follow the motif's probabilities (~1800 draws per position).
-    frequencies = counts / counts.sum(axis=-1, keepdims=True)
-    np.testing.assert_allclose(frequencies, probabilities, atol=0.045)
-    # Same seed, same data.
-    again = planted_dataset(motifs, 3000, 30, 6, rate=0.6)
-    np.testing.assert_array_equal(again[0], x)
-
-
-def test_planted_dataset_bad_input():
-    motifs = MotifSet(np.ones((2, 10, 4)))
-    with pytest.raises(ValueError, match="too short"):
-        planted_dataset(motifs, 5, 19, 0)
-    with pytest.raises(ValueError, match="rate"):
-        planted_dataset(motifs, 5, 40, 0, rate=0)
-    with pytest.raises(ValueError, match="`n` must"):
-        planted_dataset(motifs, 0, 40, 0)
-    with pytest.raises(TypeError, match="rng"):
-        planted_dataset(motifs, 5, 40, "seed")
-
-
-def test_recovered_motifs_rules():
-    class Hit:
-        def __init__(self, query_id, target_id, target_name, q_value):
-            self.query_id, self.target_id = query_id, target_id
-            self.target_name, self.q_value = target_name, q_value
-
-    class Comparison:
-        def best(self):
-            return [
-                Hit("f0", "MA0139.1", "CTCF", 1e-5),  # other version
-                Hit("f1", "MA9999.1", "rest", 1e-3),  # same TF name
-                Hit("f2", "MA0080.7", "Spi1", 0.2),  # q too large
-                Hit("f3", "MA0139.2", "CTCF", 1e-9),
-                Hit("f4", "MA0555.1", "", 1e-9),  # no name: no name match
-            ]
-
-    planted = MotifSet(
-        np.ones((4, 5, 4)),
-        names=["MA0139.2", "MA0138.3", "MA0080.7", "MA0777.1"],
-        alt_names=["CTCF", "REST", "Spi1", None],
-    )
-    assert recovered_motifs(planted, Comparison()) == {
-        "MA0139.2": ["f0", "f3"],
-        "MA0138.3": ["f1"],
-        "MA0080.7": [],
-        "MA0777.1": [],
-    }
-
-
+@pytest.mark.slow
 def test_demo_quick(capsys, tmp_path):
     pytest.importorskip("pyjaspar")
     pytest.importorskip("memelite")
@@ -787,9 +681,29 @@ def test_demo_quick(capsys, tmp_path):
         "MA0466.4",
         "MA0138.3",
     ]
-    assert stdout.startswith("Recovered ")
-    for name in planted.names:
-        assert name in stdout
+    # What the demo claims, checked against the Tomtom table it wrote: a
+    # planted motif is recovered when some filter's best hit (lowest q) is
+    # that matrix in any version, or the same factor, at q < 0.05.
+    claimed = re.match(r"Recovered (\d+) of (\d+) planted motifs", stdout)
+    assert claimed, stdout
+    best = read_comparison(out / "tomtom.tsv")
+    assert set(best) <= set(motifs.names)
+    found = {
+        matrix_id
+        for matrix_id, factor in zip(planted.names, planted.alt_names)
+        for target_id, target_name, q_value in best.values()
+        if q_value < 0.05
+        and (
+            target_id.split(".")[0] == matrix_id.split(".")[0]
+            or target_name.lower() == factor.lower()
+        )
+    }
+    assert (int(claimed[1]), int(claimed[2])) == (len(found), 5)
+    # --seed 1 --quick recovered 5 of 5 when measured; allow one miss.
+    assert len(found) >= 4, stdout
+    for matrix_id in planted.names:
+        line = next(line for line in stdout.splitlines() if matrix_id in line)
+        assert ("not recovered" in line) == (matrix_id not in found), line
     assert "Epoch 1/" in err  # training progress on stderr
     with np.load(out / "sequences.npz") as data:
         assert data["x"].shape[1:] == (200, 4) and data["y"].shape[1] == 5

@@ -94,6 +94,7 @@ def test_small_forward_pass_through_flatten(rng):
     assert np.all((predictions > 0) & (predictions < 1))
 
 
+@pytest.mark.slow
 def test_compiled_small_model_trains_one_step(rng):
     n_tasks = 3
     model = build_danq(

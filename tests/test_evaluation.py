@@ -87,9 +87,28 @@ def test_model_predictions_are_evaluated(rng):
     labels = (rng.random((50, 4)) < 0.4).astype(np.uint8)
     result = evaluate_targets(model, x, labels, batch_size=16)
     predictions = model.predict(x.astype("float32"), verbose=0)
-    expected = evaluate_targets(predictions, y=labels)
-    np.testing.assert_allclose(result.roc_auc, expected.roc_auc)
-    np.testing.assert_allclose(result.pr_auc, expected.pr_auc)
+    for t in range(4):
+        scores = predictions[:, t].tolist()
+        assert result.roc_auc[t] == pytest.approx(
+            mann_whitney_auc(labels[:, t].tolist(), scores), abs=1e-6
+        )
+        assert result.pr_auc[t] == pytest.approx(
+            average_precision(labels[:, t].tolist(), scores), abs=1e-6
+        )
+    assert 0.2 < result.roc_auc.mean() < 0.8  # an untrained model: no signal
+
+
+def test_hand_computed_small_case():
+    # Pairs (positive, negative): (0.35, 0.1) won, (0.35, 0.4) lost,
+    # (0.8, 0.1) and (0.8, 0.4) won: 3 of 4. Ranked 0.8 (+), 0.4, 0.35 (+),
+    # 0.1: precision 1 at recall 1/2, 2/3 at recall 1.
+    result = evaluate_targets([0.1, 0.4, 0.35, 0.8], y=[0, 0, 1, 1])
+    assert result.roc_auc[0] == pytest.approx(0.75)
+    assert result.pr_auc[0] == pytest.approx(0.5 * 1 + 0.5 * 2 / 3)
+    perfect = evaluate_targets([[0.9, 0.1], [0.2, 0.8]], y=[[1, 0], [0, 1]])
+    np.testing.assert_allclose(perfect.roc_auc, [1.0, 1.0])
+    reversed_ = evaluate_targets([[0.1], [0.9]], y=[[1], [0]])
+    assert reversed_.roc_auc[0] == 0.0 and reversed_.pr_auc[0] == pytest.approx(0.5)
 
 
 def test_deepsea_names_by_default_and_lookup(rng):
@@ -151,8 +170,6 @@ def test_write_tsv_named_targets_and_errors(rng, tmp_path):
         rows = list(csv.reader(handle, delimiter="\t"))
     assert rows[0] == ["Target", "ROC AUC", "PR AUC", "Positives", "Negatives"]
     assert [r[0] for r in rows[1:]] == ["CTCF", "NRSF"]
-    with pytest.raises(OSError, match="does not exist"):
-        result.write_tsv(tmp_path / "missing" / "aucs.tsv")
     assert os.listdir(tmp_path) == ["aucs.tsv"]
 
 
@@ -182,4 +199,13 @@ def test_result_is_iterable_rows(rng):
     assert isinstance(result, TargetEvaluation)
     rows = list(result)
     assert [r.target for r in rows] == ["target0", "target1", "target2"]
-    assert [r.roc_auc for r in rows] == result.roc_auc.tolist()
+    for t, row in enumerate(rows):
+        assert row.roc_auc == pytest.approx(
+            mann_whitney_auc(labels[:, t].tolist(), scores[:, t].tolist())
+        )
+        assert row.pr_auc == pytest.approx(
+            average_precision(labels[:, t].tolist(), scores[:, t].tolist())
+        )
+        assert (row.positives, row.negatives) == (
+            labels[:, t].sum(), len(labels) - labels[:, t].sum()
+        )

@@ -48,6 +48,7 @@ def best_site_probability(motifs, site):
     return best
 
 
+@pytest.mark.slow
 def test_toy_planted_kmer(tmp_path):
     out = run_example(
         "toy_planted_kmer.py", "--n", "600", "--epochs", "2", "--out", "toy.meme",
@@ -60,6 +61,7 @@ def test_toy_planted_kmer(tmp_path):
     assert best_site_probability(motifs, "AAAAAAAA") > 0.45
 
 
+@pytest.mark.slow
 def test_custom_model(tmp_path):
     out = run_example(
         "custom_model.py", "--n", "600", "--epochs", "2", "--out-dir", "out",
@@ -110,6 +112,7 @@ def test_danq_smoke_files_have_deepsea_formats(tmp_path):
         assert 0 < y[:, label_indices("NRSF")].mean() < 1
 
 
+@pytest.mark.slow
 def test_danq_deepsea_smoke(tmp_path):
     out = run_example("danq_deepsea.py", "--smoke", "--out-dir", "out", cwd=tmp_path)
     out_dir = tmp_path / "out"
@@ -126,6 +129,7 @@ def test_danq_deepsea_smoke(tmp_path):
     assert "mean ROC AUC" in out
 
 
+@pytest.mark.slow
 def test_danq_deepsea_needs_data_or_smoke(tmp_path):
     completed = subprocess.run(
         [sys.executable, str(EXAMPLES / "danq_deepsea.py")],
@@ -136,6 +140,7 @@ def test_danq_deepsea_needs_data_or_smoke(tmp_path):
     assert "give either --data-dir or --smoke" in completed.stderr
 
 
+@pytest.mark.slow
 def test_sharded_dask_equals_one_scan(tmp_path):
     if importlib.util.find_spec("distributed") is None:
         pytest.skip("dask[distributed] is not installed")

@@ -586,3 +586,144 @@ def test_signal_channel_mistakes_are_named(rng):
     bad[..., 0] = 2.0
     with pytest.raises(ValueError, match="not one-hot"):
         interpreter.extract(bad)
+
+# Bad input gets a clear message, one test per case.
+@pytest.fixture(scope="module")
+def small_model():
+    inputs = keras.Input((20, 4))
+    x = keras.layers.Conv1D(3, 4, activation="relu", name="conv")(inputs)
+    return keras.Model(inputs, keras.layers.GlobalMaxPooling1D()(x))
+
+
+@pytest.fixture(scope="module")
+def interpreter(small_model):
+    return Conv1DInterpreter(small_model)
+
+
+def test_wrong_rank(interpreter):
+    with pytest.raises(ValueError, match=r"shape \(N, length, 4\).*rank 2"):
+        interpreter.extract(np.zeros((20, 4)))
+
+
+def test_five_channels(interpreter):
+    with pytest.raises(ValueError, match="4 channels.*shape \\(2, 20, 5\\)"):
+        interpreter.extract(np.zeros((2, 20, 5)))
+
+
+def test_channels_first_hint(interpreter):
+    with pytest.raises(ValueError, match="transpose"):
+        interpreter.extract(np.zeros((2, 4, 20)))
+
+
+def test_nan(interpreter, rng):
+    x = random_one_hot(rng, 3, 20)
+    x[1, 5, 2] = np.nan
+    with pytest.raises(ValueError, match="NaN"):
+        interpreter.extract(x)
+
+
+def test_not_one_hot_values(interpreter, rng):
+    with pytest.raises(ValueError, match="not one-hot"):
+        interpreter.extract(random_one_hot(rng, 3, 20) * 3)
+
+
+def test_empty_array(interpreter):
+    with pytest.raises(ValueError, match="empty"):
+        interpreter.extract(np.zeros((0, 20, 4)))
+
+
+def test_wrong_length(interpreter, rng):
+    with pytest.raises(ValueError, match="length 20.*length 25"):
+        interpreter.extract(random_one_hot(rng, 2, 25))
+
+
+def test_no_conv1d():
+    inputs = keras.Input((20, 4))
+    model = keras.Model(inputs, keras.layers.Dense(2)(inputs))
+    with pytest.raises(ValueError, match="has no Conv1D layer"):
+        Conv1DInterpreter(model)
+
+
+def test_unknown_layer_name(small_model):
+    with pytest.raises(ValueError, match="No layer named 'conv9'.*'conv'"):
+        Conv1DInterpreter(small_model, "conv9")
+
+
+def test_layer_not_conv1d(small_model):
+    with pytest.raises(ValueError, match="not a Conv1D.*'conv'"):
+        Conv1DInterpreter(small_model, small_model.layers[-1].name)
+
+
+def test_alphabet_not_permutation(small_model):
+    with pytest.raises(ValueError, match="each of A, C, G and T exactly once"):
+        Conv1DInterpreter(small_model, alphabet="ACGU")
+
+
+def test_threshold_not_a_number(interpreter, rng):
+    with pytest.raises(TypeError, match="`threshold` must be a finite number"):
+        interpreter.extract(random_one_hot(rng, 2, 20), threshold="0.5")
+
+
+def test_relative_threshold_out_of_range(interpreter, rng):
+    with pytest.raises(ValueError, match=r"\(0, 1\)"):
+        interpreter.extract(random_one_hot(rng, 2, 20), relative_threshold=2)
+
+
+def test_strands_unknown(interpreter, rng):
+    with pytest.raises(ValueError, match="`strands` must be one of"):
+        interpreter.extract(random_one_hot(rng, 2, 20), strands="reverse")
+
+
+def test_list_of_strings(interpreter):
+    with pytest.raises(TypeError, match="one_hot"):
+        interpreter.extract(["ACGT" * 5])
+
+
+def test_conv1d_not_reading_the_input():
+    inputs = keras.Input((20, 4))
+    first = keras.layers.Conv1D(4, 3, padding="same", name="first")(inputs)
+    second = keras.layers.Conv1D(3, 3, name="second")(first)
+    model = keras.Model(inputs, second)
+    with pytest.raises(ValueError, match="does not read the model's input"):
+        Conv1DInterpreter(model, "second")
+    inputs = keras.Input((20, 4))
+    mixed = keras.layers.Dense(4)(inputs)  # same shape, not DNA any more
+    model = keras.Model(inputs, keras.layers.Conv1D(3, 3)(mixed))
+    with pytest.raises(ValueError, match="does not read the model's input"):
+        Conv1DInterpreter(model)
+
+
+def test_model_without_input():
+    model = keras.Sequential([keras.layers.Conv1D(3, 4)])
+    with pytest.raises(ValueError, match=r"model.build\(\(None, length, 4\)\)"):
+        Conv1DInterpreter(model)
+
+
+def test_batches_declaring_another_alphabet(interpreter, rng):
+    def batches():
+        yield OneHotArray(random_one_hot(rng, 4, 20), alphabet="AGCT")
+
+    with pytest.raises(ValueError, match="declare channel order 'AGCT'"):
+        interpreter.extract(batches())
+
+
+def test_batch_size_any_integer_gives_the_same_counts(rng):
+    """Every batch size, numpy integers included, counts each sequence once.
+
+    The bias is positive, so a zero-padded row of the last batch would be
+    counted if it were not masked.
+    """
+    inputs = keras.Input((20, 4))
+    conv = keras.layers.Conv1D(3, 4, activation="relu", name="conv")
+    model = keras.Model(inputs, conv(inputs))
+    conv.bias.assign(np.full(3, 0.05, "float32"))
+    x = random_one_hot(rng, 5, 20)
+    counts, nsites = reference_windows(model, x)
+    interpreter = Conv1DInterpreter(model)
+    for batch_size in (np.int64(2), 1, 3, 5, 64):
+        motifs = interpreter.extract(x, batch_size=batch_size, strands="forward")
+        np.testing.assert_array_equal(motifs.nsites, nsites)
+        np.testing.assert_allclose(motifs.counts, counts, rtol=1e-6)
+    for bad, error in ((0, ValueError), (2.0, TypeError), (True, TypeError)):
+        with pytest.raises(error, match="`batch_size` must be a positive integer"):
+            interpreter.extract(x, batch_size=bad)

@@ -8,7 +8,6 @@ import pytest
 
 pyjaspar = pytest.importorskip("pyjaspar")
 
-from keras_motifs import jaspar  # noqa: E402
 from keras_motifs.jaspar import jaspar_motifs, jaspar_releases  # noqa: E402
 from keras_motifs.motifs import MotifSet  # noqa: E402
 
@@ -92,13 +91,26 @@ def test_default_release_is_newest():
     np.testing.assert_array_equal(jaspar_motifs("MA0139")[0].counts, expected)
 
 
-def test_collection_is_cached():
-    jaspar_motifs(release="JASPAR2014")
-    hits = jaspar._load_collection.cache_info().hits
-    again = jaspar_motifs(release="JASPAR2014")
-    assert jaspar._load_collection.cache_info().hits == hits + 1
+def test_collection_is_read_once(monkeypatch):
+    """Once a collection is loaded, asking again does not open the database."""
     first = jaspar_motifs(release="JASPAR2014")
+    ctcf = jaspar_motifs(["MA0139.1"], release="JASPAR2014")
+
+    database = pyjaspar.jaspardb
+
+    def releases_only(*args, release=None, **kwargs):
+        """The release list still works; reading a release's motifs does not."""
+        if release is not None:
+            raise AssertionError(f"the {release} matrices were read again")
+        return database(*args, **kwargs)
+
+    monkeypatch.setattr(pyjaspar, "jaspardb", releases_only)
+    again = jaspar_motifs(release="JASPAR2014")
+    assert again.names == first.names
     np.testing.assert_array_equal(again.counts, first.counts)
+    np.testing.assert_array_equal(
+        jaspar_motifs(["MA0139.1"], release="JASPAR2014").counts, ctcf.counts
+    )
 
 
 def test_tf_names_with_whitespace_become_one_word():

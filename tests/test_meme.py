@@ -305,17 +305,6 @@ def test_no_partial_file_after_failed_write(rng, tmp_path, monkeypatch):
     assert (tmp_path / "old.meme").read_text() == old
 
 
-def test_no_temporary_file_after_failed_rename(rng, tmp_path, monkeypatch):
-    def fail(*args):
-        raise OSError("rename failed")
-
-    monkeypatch.setattr(meme.os, "replace", fail)
-    with pytest.raises(OSError, match="rename failed"):
-        write_meme(random_motifs(rng), tmp_path / "m.meme")
-    monkeypatch.undo()
-    assert os.listdir(tmp_path) == []
-
-
 def test_new_file_mode_follows_umask(rng, tmp_path):
     umask = os.umask(0o027)
     try:

@@ -286,6 +286,8 @@ def test_from_motifs_pads_and_sets_bounds(rng):
     assert stacked.width == 8
     assert stacked.bounds.tolist() == [[0, 8], [0, 3], [0, 1]]
     assert stacked.alt_names == ["a", "b", None]
+    assert stacked.names == motifs.names
+    np.testing.assert_array_equal(stacked.nsites, motifs.nsites)
     for a, b in zip(motifs, stacked):
         np.testing.assert_array_equal(a.counts, b.counts)
     np.testing.assert_array_equal(stacked.counts[1, 3:], 0)
@@ -342,11 +344,21 @@ def test_invalid_pseudocount(rng):
 
 
 def test_to_meme_delegates_to_write_meme(rng, tmp_path):
-    from keras_motifs.meme import read_meme
+    from keras_motifs.meme import read_meme, write_meme
 
-    motifs = MotifSet(random_counts(rng), rng.integers(1, 99, 6))
+    nsites = rng.integers(1, 99, 6)
+    nsites[2] = 0  # left out of the file, as write_meme does
+    motifs = MotifSet(random_counts(rng), nsites)
     path = motifs.to_meme(tmp_path / "motifs.meme")
-    assert read_meme(path).names == motifs.names
+    direct = write_meme(motifs, tmp_path / "direct.meme")
+    assert open(path).read() == open(direct).read()
+    back = read_meme(path)
+    kept = motifs.select(nsites_at_least=1)
+    assert back.names == kept.names
+    np.testing.assert_array_equal(back.nsites, kept.nsites)
+    np.testing.assert_allclose(back.probabilities(), kept.probabilities(), atol=1e-6)
+    kept_all = read_meme(motifs.to_meme(tmp_path / "all.meme", keep_empty=True))
+    assert kept_all.names == motifs.names
 
 
 def test_signal_sums_survive_indexing_and_add_exactly():

@@ -1,4 +1,9 @@
-"""Shards, several devices and other Keras backends give the same counts."""
+"""Shards, several devices and other Keras backends give the same counts.
+
+An end-to-end concern rather than one module's: `Conv1DInterpreter`,
+`MotifSet.__add__`, `MotifExtractor` and the compiled scan together must give
+counts that do not depend on how or where the scan runs.
+"""
 
 import importlib.util
 import os
@@ -80,6 +85,7 @@ print("mirrored ok")
 """
 
 
+@pytest.mark.slow
 def test_mirrored_strategy_two_devices_same_counts(tmp_path):
     assert "mirrored ok" in run_python(MIRRORED, tmp_path)
 
@@ -103,6 +109,7 @@ print(keras.backend.backend())
 """
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(
     importlib.util.find_spec("jax") is None, reason="jax is not installed"
 )
