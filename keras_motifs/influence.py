@@ -58,6 +58,7 @@ class FilterInfluence:
         loss: Mean per-sequence loss of the intact model, or `None`.
         n_sequences: Number of sequences scored.
         layer: Name of the layer whose output was replaced.
+        names: One name per row; defaults to `"filter<i>"`.
 
     Example:
 
@@ -74,6 +75,7 @@ class FilterInfluence:
         loss: float | None = None,
         n_sequences: int = 0,
         layer: str = "",
+        names: list[str] | None = None,
     ):
         self.prediction_delta = np.asarray(prediction_delta, dtype=np.float64)
         if self.prediction_delta.ndim != 2:
@@ -93,6 +95,7 @@ class FilterInfluence:
         self.loss = loss
         self.n_sequences = n_sequences
         self.layer = layer
+        self._names = None if names is None else [str(name) for name in names]
 
     def __len__(self) -> int:
         return len(self.prediction_delta)
@@ -106,7 +109,10 @@ class FilterInfluence:
 
     @property
     def names(self) -> list[str]:
-        """`"filter<i>"` per filter, as `MotifSet` names extracted motifs."""
+        """`"filter<i>"` per filter, as `MotifSet` names extracted motifs
+        (`"group<k>"` per group when scored with `groups=`)."""
+        if self._names is not None:
+            return list(self._names)
         return [f"filter{i}" for i in range(len(self))]
 
     @property
@@ -171,6 +177,7 @@ def filter_influence(
     batch_size: int = 256,
     loss=None,
     filters_per_call: int | None = None,
+    groups=None,
 ) -> FilterInfluence:
     """Scores each Conv1D filter by nullifying it, as Basset does.
 
@@ -207,6 +214,11 @@ def filter_influence(
         filters_per_call: How many filters are nullified in one downstream
             call (as copies of the batch). `None` takes as many as keep the
             substituted activations under 2**25 values (128 MiB).
+        groups: `None` to score each filter alone, or a list of filter index
+            lists (e.g. `keras_motifs.families.FilterFamilies.groups`): each
+            group's filters are all replaced by their means together, one
+            row of the result per group (`filters_per_call` then counts
+            groups).
 
     Returns:
         A `FilterInfluence` with `loss_delta` `(filters,)` (`None` without
@@ -238,7 +250,10 @@ def filter_influence(
         downstream_model(model, split),
         None if targets is None else per_sample_loss(_model_loss(model, loss)),
     )
-    per_call = _filters_per_call(filters_per_call, batch_size, function)
+    masks = _group_masks(groups, function.n_filters)
+    per_call = min(
+        _filters_per_call(filters_per_call, batch_size, function), len(masks)
+    )
     if targets is not None:
         targets = _check_targets(targets, function)
     batches = _batch_source(model, sequences, batch_size)
@@ -250,23 +265,54 @@ def filter_influence(
             "in the same order."
         )
     loss, prediction_delta, loss_delta = _score_filters(
-        function, batches(), targets, mean, per_call
+        function, batches(), targets, mean, per_call, masks
     )
+    names = None if groups is None else [f"group{k}" for k in range(len(masks))]
     return FilterInfluence(
         None if targets is None else loss_delta / n_sequences,
         prediction_delta / n_sequences,
         loss=None if targets is None else loss / n_sequences,
         n_sequences=n_sequences,
         layer=split.name,
+        names=names,
     )
 
 
-def _score_filters(function, batches, targets, mean, filters_per_call):
+def _group_masks(groups, n_filters: int) -> np.ndarray:
+    """`(rows, n_filters)` float32, 1 where a row's filters are replaced:
+    one row per filter without `groups`, else one per group."""
+    if groups is None:
+        return np.eye(n_filters, dtype=np.float32)
+    if isinstance(groups, (str, bytes)) or not hasattr(groups, "__len__"):
+        raise TypeError(
+            "`groups` must be a list of filter index lists. "
+            f"Received: groups={groups!r}"
+        )
+    masks = np.zeros((len(groups), n_filters), dtype=np.float32)
+    for row, group in enumerate(groups):
+        indices = np.asarray(group)
+        if indices.ndim != 1 or indices.size == 0 or indices.dtype.kind not in "iu":
+            raise ValueError(
+                "Each group must be a non-empty list of filter indices. "
+                f"Received: groups[{row}]={group!r}"
+            )
+        if indices.min() < 0 or indices.max() >= n_filters:
+            raise ValueError(
+                f"Filter indices must be in [0, {n_filters}). "
+                f"Received: groups[{row}]={group!r}"
+            )
+        masks[row, indices] = 1.0
+    if len(masks) == 0:
+        raise ValueError(f"`groups` is empty. Received: groups={groups!r}")
+    return masks
+
+
+def _score_filters(function, batches, targets, mean, filters_per_call, masks):
     """The second pass: loss, prediction deltas and loss deltas, summed
-    over all sequences."""
+    over all sequences, one row per row of `masks`."""
     loss = 0.0
-    prediction_delta = np.zeros((function.n_filters, function.n_outputs))
-    loss_delta = np.zeros(function.n_filters)
+    prediction_delta = np.zeros((len(masks), function.n_outputs))
+    loss_delta = np.zeros(len(masks))
     offset = 0
     for x, n_valid in batches:
         y = None
@@ -274,7 +320,7 @@ def _score_filters(function, batches, targets, mean, filters_per_call):
             y = _target_batch(targets, offset, n_valid, len(x), function)
         offset += n_valid
         batch_loss, batch_prediction, batch_loss_delta = function.score(
-            x, y, n_valid, mean, filters_per_call
+            x, y, n_valid, mean, filters_per_call, masks
         )
         loss += batch_loss
         prediction_delta += batch_prediction
@@ -338,19 +384,16 @@ class InfluenceFunction:
         return activations, predictions, losses, ops.sum(losses * weights)
 
     def _run_chunk(
-        self, x, activations, predictions, losses, y, valid, mean, filters
+        self, x, activations, predictions, losses, y, valid, mean, masks
     ):
-        """Prediction and loss deltas summed over the batch, per filter.
+        """Prediction and loss deltas summed over the batch, per copy.
 
-        `filters` `(chunk,)` holds the filters to nullify, one per copy of
-        the batch; -1 pads the last chunk and replaces nothing.
+        `masks` `(chunk, filters)` is 1 for the filters each copy of the
+        batch nullifies; a zero row pads the last chunk.
         """
-        chunk = filters.shape[0]
+        chunk = masks.shape[0]
         batch = activations.shape[0]
-        channels = ops.arange(self.n_filters, dtype="int32")
-        mask = ops.cast(
-            ops.equal(filters[:, None], channels[None, :]), activations.dtype
-        )[:, None, None, :]
+        mask = ops.cast(masks, activations.dtype)[:, None, None, :]
         mean = ops.cast(mean, activations.dtype)
         replaced = activations[None] * (1 - mask) + mean[None, None] * mask
         replaced = ops.reshape(
@@ -386,23 +429,25 @@ class InfluenceFunction:
         mean = ops.convert_to_tensor((total / n_sequences).astype(np.float32))
         return mean, n_sequences
 
-    def score(self, x, y, n_valid, mean, filters_per_call):
-        """Loss sum `()`, prediction deltas `(filters, outputs)` and loss
-        deltas `(filters,)` of one batch, summed over its valid rows."""
+    def score(self, x, y, n_valid, mean, filters_per_call, masks):
+        """Loss sum `()`, prediction deltas `(rows, outputs)` and loss
+        deltas `(rows,)` of one batch, summed over its valid rows, one row
+        per row of `masks` `(rows, filters)`."""
         valid = np.arange(len(x)) < n_valid
         activations, predictions, losses, loss_sum = self._baseline(x, y, valid)
-        prediction_delta = np.zeros((self.n_filters, self.n_outputs))
-        loss_delta = np.zeros(self.n_filters)
-        for start in range(0, self.n_filters, filters_per_call):
-            filters = np.arange(start, start + filters_per_call, dtype=np.int32)
-            filters[filters >= self.n_filters] = -1
+        prediction_delta = np.zeros((len(masks), self.n_outputs))
+        loss_delta = np.zeros(len(masks))
+        for start in range(0, len(masks), filters_per_call):
+            rows = np.arange(start, min(start + filters_per_call, len(masks)))
+            chunk = np.zeros((filters_per_call, self.n_filters), np.float32)
+            chunk[: len(rows)] = masks[rows]
             chunk_prediction, chunk_loss = self._chunk(
-                x, activations, predictions, losses, y, valid, mean, filters
+                x, activations, predictions, losses, y, valid, mean, chunk
             )
-            kept = filters >= 0
+            kept = slice(0, len(rows))
             chunk_prediction = ops.convert_to_numpy(chunk_prediction)
-            prediction_delta[filters[kept]] = chunk_prediction[kept]
-            loss_delta[filters[kept]] = ops.convert_to_numpy(chunk_loss)[kept]
+            prediction_delta[rows] = chunk_prediction[kept]
+            loss_delta[rows] = ops.convert_to_numpy(chunk_loss)[kept]
         loss_sum = float(ops.convert_to_numpy(loss_sum))
         return loss_sum, prediction_delta, loss_delta
 
