@@ -132,9 +132,29 @@ def test_result_table_and_tsv(tmp_path):
     assert len(per_seed.splitlines()) == 2 + 4
 
 
+def parse(argv):
+    import argparse
+
+    from keras_motifs.cli.benchmark import add_benchmark
+
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("-q", "--quiet", action="store_true")
+    parser = argparse.ArgumentParser()
+    add_benchmark(parser.add_subparsers(dest="command"), common)
+    return parser.parse_args(argv)
+
+
+def test_cli_arguments():
+    args = parse(["benchmark", "--full", "--seeds", "3", "4", "--model", "cnn-2"])
+    assert args.full and args.seeds == [3, 4] and args.model == "cnn-2"
+    assert args.settings == ["defaults", "classic"] and args.command_name == "benchmark"
+
+
 @pytest.mark.slow
-def test_tiny_end_to_end(tmp_path):
+def test_tiny_end_to_end(tmp_path, capsys):
     pytest.importorskip("memelite")
+    from keras_motifs.cli.benchmark import run_benchmark as run_command
+
     result = run_benchmark("cnn-50", seeds=[0], n_sequences=300, epochs=1,
                            null_copies=2, verbose=0)
     assert [row["setting"] for row in result.rows] == ["defaults", "classic"]
@@ -142,4 +162,10 @@ def test_tiny_end_to_end(tmp_path):
         assert 0 <= row["coverage"] <= 12 and row["n_filters"] == 30
         assert 0 <= row["match_fraction"] <= row["match_any"] <= 1
         assert 0 <= row["null_match_rate"] <= 1
-    assert "defaults" in result.summary()
+    args = parse(["benchmark", "-q", "--seeds", "1", "--sequences", "200",
+                  "--epochs", "1", "--settings", "classic", "-o",
+                  str(tmp_path / "b.tsv")])
+    assert run_command(args) == 0
+    out = capsys.readouterr().out
+    assert "classic" in out and "coverage" in out
+    assert (tmp_path / "b.tsv").read_text().count("\nclassic\t") == 1
