@@ -21,8 +21,9 @@ class FakeHit:
 class FakeComparison:
     """Best hits as `Comparison.best()` gives them, and the queries."""
 
-    def __init__(self, best, n_filters):
+    def __init__(self, best, n_filters, others=()):
         self._best = best
+        self.hits = list(best) + list(others)
         self.queries = MotifSet(np.ones((n_filters, 4, 4)))
 
     def best(self):
@@ -46,7 +47,8 @@ def test_metrics_hand_computed():
         FakeHit("filter3", "MA0003.1", "CCC", 0.2),
         FakeHit("filter4", "MA0500.1", "OTHER", 0.001),
     ]
-    metrics = benchmark_metrics(FakeComparison(best, 10), planted_set(), cutoff=0.05)
+    metrics = benchmark_metrics(FakeComparison(best, 10), planted_set(), cutoff=0.05,
+                                rule="best")
     assert metrics == {
         "coverage": 2,            # MA0001 and MA0002 (by name); not MA0003
         "n_planted": 3,
@@ -54,8 +56,21 @@ def test_metrics_hand_computed():
         "match_any": 4 / 10,       # filters 0, 1, 2, 4
         "n_filters": 10,
     }
-    loose = benchmark_metrics(FakeComparison(best, 10), planted_set(), cutoff=0.5)
+    loose = benchmark_metrics(FakeComparison(best, 10), planted_set(), cutoff=0.5,
+                              rule="best")
     assert loose["coverage"] == 3 and loose["match_any"] == 0.5
+    # rule "any": later hits count too, when the filter matches at all and
+    # the hit itself is below the cutoff
+    others = [
+        FakeHit("filter4", "MA0003.2", "ccc", 0.03),   # filter4 finds CCC
+        FakeHit("filter0", "MA0002.1", "X", 0.06),      # too weak
+        FakeHit("filter3", "MA0002.1", "X", 0.01),      # filter3 matches nothing
+    ]
+    metrics = benchmark_metrics(FakeComparison(best, 10, others), planted_set(),
+                                cutoff=0.05)
+    assert metrics["coverage"] == 3
+    assert metrics["match_fraction"] == 4 / 10      # filters 0, 1, 2, 4
+    assert metrics["match_any"] == 4 / 10
 
 
 def test_mixture_dataset_counts_labels_strands():
