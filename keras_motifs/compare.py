@@ -32,6 +32,7 @@ from keras_motifs._internal.tsv import read_tsv, write_tsv
 from keras_motifs.jaspar import jaspar_motifs
 from keras_motifs.meme import read_meme
 from keras_motifs.motifs import MotifSet
+from keras_motifs.null import calibrate, shuffled_null
 
 DISTANCES = ("pearson", "euclidean")
 TSV_COLUMNS = (
@@ -130,6 +131,9 @@ class Comparison:
         targets: The target `MotifSet`.
         settings: Description of the comparison's settings, one line per
             item, written as `#` comment lines at the top of the TSV table.
+        calibration: A `keras_motifs.null.Calibration` of the queries
+            against a null set (`tomtom(..., null=...)`), or `None`. With
+            it, the TSV gains an `empirical_p` column and the null rates.
 
     Example:
 
@@ -144,11 +148,13 @@ class Comparison:
         queries: MotifSet,
         targets: MotifSet,
         settings: list[str],
+        calibration=None,
     ):
         self.hits = list(hits)
         self.queries = queries
         self.targets = targets
         self.settings = list(settings)
+        self.calibration = calibration
 
     def __len__(self) -> int:
         return len(self.hits)
@@ -244,11 +250,20 @@ class Comparison:
         >>> comparison.write_tsv("tomtom.tsv")
         'tomtom.tsv'
         """
+        if self.calibration is None:
+            return write_tsv(
+                path,
+                TSV_COLUMNS,
+                (hit.tsv_cells() for hit in self.hits),
+                comments=self.settings,
+            )
+        p_values = self.calibration.empirical_p
         return write_tsv(
             path,
-            TSV_COLUMNS,
-            (hit.tsv_cells() for hit in self.hits),
-            comments=self.settings,
+            TSV_COLUMNS + ("empirical_p",),
+            (hit.tsv_cells() + [f"{p_values[hit.query_index]:.6g}"]
+             for hit in self.hits),
+            comments=self.settings + self.calibration.comment_lines(),
         )
 
 
@@ -265,6 +280,7 @@ def tomtom(
     threshold: float = 0.5,
     evalue: bool = False,
     min_overlap: int = 1,
+    null=None,
 ) -> Comparison:
     """Compares motifs with a motif database using Tomtom.
 
@@ -310,6 +326,11 @@ def tomtom(
         evalue: Whether `threshold` applies to E-values instead of q-values
             (MEME Tomtom's `-evalue`).
         min_overlap: Smallest number of aligned positions of a hit.
+        null: `None`, a number of shuffled copies per query
+            (`keras_motifs.null.shuffled_null`, seed 0) or a null
+            `MotifSet` (e.g. `keras_motifs.null.untrained_null`): compared
+            with the same settings, it gives `Comparison.calibration`
+            (empirical p-values and false discovery rates).
 
     Returns:
         A `Comparison` of the hits.
@@ -323,6 +344,10 @@ def tomtom(
     """
     _check_motif_set(queries, "queries")
     _check_options(distance, threshold, min_information, min_overlap)
+    if isinstance(null, MotifSet):
+        _check_motif_set(null, "null")
+    elif null is not None:
+        null = shuffled_null(queries, positive_int(null, "null"))
     targets = _load_targets(targets, release, collection, tax_group)
     indices = _queries_with_sites(queries)
     compared = (queries.trim(min_information) if trim else queries)[indices]
@@ -368,7 +393,15 @@ def tomtom(
     if len(indices) < len(queries):
         skipped = len(queries) - len(indices)
         settings.append(f"{skipped} queries with nsites 0 skipped")
-    return Comparison(hits, queries, targets, settings)
+    comparison = Comparison(hits, queries, targets, settings)
+    if null is not None:
+        null_comparison = tomtom(
+            null, targets, trim=trim, min_information=min_information,
+            distance=distance, threshold=threshold, evalue=evalue,
+            min_overlap=min_overlap,
+        )
+        comparison.calibration = calibrate(comparison, null_comparison)
+    return comparison
 
 
 def benjamini_hochberg(p_values) -> np.ndarray:

@@ -21,7 +21,6 @@ import math
 
 import keras
 import numpy as np
-from keras import ops
 
 from keras_motifs._internal.aligned import check_other_inputs, padded_rows
 from keras_motifs._internal.alphabet import dna_channels_of
@@ -31,7 +30,7 @@ from keras_motifs._internal.graph import check_activation_layer, conv_input
 from keras_motifs._internal.graph import downstream_model, find_conv1d
 from keras_motifs._internal.graph import find_layer, input_dtype, input_name
 from keras_motifs._internal.graph import model_input, output_model
-from keras_motifs._internal.scan import compile_for_backend
+from keras_motifs._internal.influence_function import InfluenceFunction
 from keras_motifs._internal.tsv import read_tsv, write_tsv
 
 # Largest number of values of the substituted activations
@@ -61,6 +60,7 @@ class FilterInfluence:
         loss: Mean per-sequence loss of the intact model, or `None`.
         n_sequences: Number of sequences scored.
         layer: Name of the layer whose output was replaced.
+        names: One name per row; defaults to `"filter<i>"`.
 
     Example:
 
@@ -77,6 +77,7 @@ class FilterInfluence:
         loss: float | None = None,
         n_sequences: int = 0,
         layer: str = "",
+        names: list[str] | None = None,
     ):
         self.prediction_delta = np.asarray(prediction_delta, dtype=np.float64)
         if self.prediction_delta.ndim != 2:
@@ -96,6 +97,7 @@ class FilterInfluence:
         self.loss = loss
         self.n_sequences = n_sequences
         self.layer = layer
+        self._names = None if names is None else [str(name) for name in names]
 
     def __len__(self) -> int:
         return len(self.prediction_delta)
@@ -109,7 +111,10 @@ class FilterInfluence:
 
     @property
     def names(self) -> list[str]:
-        """`"filter<i>"` per filter, as `MotifSet` names extracted motifs."""
+        """`"filter<i>"` per filter, as `MotifSet` names extracted motifs
+        (`"group<k>"` per group when scored with `groups=`)."""
+        if self._names is not None:
+            return list(self._names)
         return [f"filter{i}" for i in range(len(self))]
 
     @property
@@ -177,6 +182,7 @@ def filter_influence(
     batch_size: int = 256,
     loss=None,
     filters_per_call: int | None = None,
+    groups=None,
 ) -> FilterInfluence:
     """Scores each Conv1D filter by nullifying it, as Basset does.
 
@@ -223,6 +229,11 @@ def filter_influence(
         filters_per_call: How many filters are nullified in one downstream
             call (as copies of the batch). `None` takes as many as keep the
             substituted activations under 2**25 values (128 MiB).
+        groups: `None` to score each filter alone, or a list of filter index
+            lists (e.g. `keras_motifs.families.FilterFamilies.groups`): each
+            group's filters are all replaced by their means together, one
+            row of the result per group (`filters_per_call` then counts
+            groups).
 
     Returns:
         A `FilterInfluence` with `loss_delta` `(filters,)` (`None` without
@@ -258,7 +269,10 @@ def filter_influence(
         None if targets is None else per_sample_loss(_model_loss(model, loss)),
         sequence_input=input_name(model_input(model, index)),
     )
-    per_call = _filters_per_call(filters_per_call, batch_size, function)
+    masks = _group_masks(groups, function.n_filters)
+    per_call = min(
+        _filters_per_call(filters_per_call, batch_size, function), len(masks)
+    )
     if targets is not None:
         targets = _check_targets(targets, function)
     others = check_other_inputs(other_inputs, function, model)
@@ -278,23 +292,56 @@ def filter_influence(
                 "sequence, in the same order."
             )
     loss, prediction_delta, loss_delta = _score_filters(
-        function, batches(), targets, others, mean, per_call
+        function, batches(), targets, others, mean, per_call, masks
     )
+    names = None if groups is None else [f"group{k}" for k in range(len(masks))]
     return FilterInfluence(
         None if targets is None else loss_delta / n_sequences,
         prediction_delta / n_sequences,
         loss=None if targets is None else loss / n_sequences,
         n_sequences=n_sequences,
         layer=split.name,
+        names=names,
     )
 
 
-def _score_filters(function, batches, targets, others, mean, filters_per_call):
+def _group_masks(groups, n_filters: int) -> np.ndarray:
+    """`(rows, n_filters)` float32, 1 where a row's filters are replaced:
+    one row per filter without `groups`, else one per group."""
+    if groups is None:
+        return np.eye(n_filters, dtype=np.float32)
+    if isinstance(groups, (str, bytes)) or not hasattr(groups, "__len__"):
+        raise TypeError(
+            "`groups` must be a list of filter index lists. "
+            f"Received: groups={groups!r}"
+        )
+    masks = np.zeros((len(groups), n_filters), dtype=np.float32)
+    for row, group in enumerate(groups):
+        indices = np.asarray(group)
+        if indices.ndim != 1 or indices.size == 0 or indices.dtype.kind not in "iu":
+            raise ValueError(
+                "Each group must be a non-empty list of filter indices. "
+                f"Received: groups[{row}]={group!r}"
+            )
+        if indices.min() < 0 or indices.max() >= n_filters:
+            raise ValueError(
+                f"Filter indices must be in [0, {n_filters}). "
+                f"Received: groups[{row}]={group!r}"
+            )
+        masks[row, indices] = 1.0
+    if len(masks) == 0:
+        raise ValueError(f"`groups` is empty. Received: groups={groups!r}")
+    return masks
+
+
+def _score_filters(
+    function, batches, targets, others, mean, filters_per_call, masks
+):
     """The second pass: loss, prediction deltas and loss deltas, summed
-    over all sequences."""
+    over all sequences, one row per row of `masks`."""
     loss = 0.0
-    prediction_delta = np.zeros((function.n_filters, function.n_outputs))
-    loss_delta = np.zeros(function.n_filters)
+    prediction_delta = np.zeros((len(masks), function.n_outputs))
+    loss_delta = np.zeros(len(masks))
     offset = 0
     for x, n_valid in batches:
         y = None
@@ -308,155 +355,12 @@ def _score_filters(function, batches, targets, others, mean, filters_per_call):
         )
         offset += n_valid
         batch_loss, batch_prediction, batch_loss_delta = function.score(
-            x, other, y, n_valid, mean, filters_per_call
+            x, other, y, n_valid, mean, filters_per_call, masks
         )
         loss += batch_loss
         prediction_delta += batch_prediction
         loss_delta += batch_loss_delta
     return loss, prediction_delta, loss_delta
-
-
-class InfluenceFunction:
-    """The device side of `filter_influence`: compiled per-batch pieces.
-
-    Args:
-        model: The whole model (its weights, for compilation).
-        upstream: Model from the sequences to the activations
-            `(batch, positions, filters)`.
-        downstream: Model from the activations (and, if it has more
-            inputs, the model inputs they stand for, by name) to the output.
-        loss: Per-sequence loss `loss(y_true, y_pred) -> (batch,)`, or
-            `None` without targets.
-        sequence_input: The name of the input holding the sequences.
-    """
-
-    def __init__(self, model, upstream, downstream, loss=None, *, sequence_input=""):
-        self.upstream = upstream
-        self.downstream = downstream
-        self.loss = loss
-        self.input_names = [input_name(t) for t in downstream.inputs[1:]]
-        self.sequence_input = sequence_input
-        self.other_names = [n for n in self.input_names if n != sequence_input]
-        others = [
-            t for t in downstream.inputs[1:] if input_name(t) != sequence_input
-        ]
-        self.other_shapes = [tuple(t.shape[1:]) for t in others]
-        self.other_dtypes = [str(t.dtype) for t in others]
-        self.n_positions = int(upstream.output.shape[1])
-        self.n_filters = int(upstream.output.shape[2])
-        self.output_shape = tuple(
-            int(d) for d in downstream.output.shape[1:]
-        )
-        self.n_outputs = math.prod(self.output_shape)
-        self._sum = compile_for_backend(self._sum_activations, model)
-        self._baseline = compile_for_backend(self._run_baseline, model)
-        self._chunk = compile_for_backend(self._run_chunk, model)
-
-    # Device-side pieces, written with keras.ops.
-
-    def _sum_activations(self, x, valid):
-        activations = self.upstream(x, training=False)
-        weights = ops.cast(valid, activations.dtype)
-        return ops.einsum("b,bpf->pf", weights, activations)
-
-    def _rest(self, activations, x, others):
-        if not self.input_names:
-            return self.downstream(activations, training=False)
-        given = dict(zip(self.other_names, others))
-        inputs = [x if n == self.sequence_input else given[n] for n in self.input_names]
-        return self.downstream([activations, *inputs], training=False)
-
-    def _per_sequence_loss(self, y, predictions):
-        values = self.loss(y, predictions)
-        values = ops.reshape(values, (ops.shape(predictions)[0], -1))
-        return ops.mean(ops.cast(values, "float32"), axis=1)
-
-    def _run_baseline(self, x, others, y, valid):
-        activations = self.upstream(x, training=False)
-        predictions = self._rest(activations, x, others)
-        losses = (
-            ops.zeros(ops.shape(x)[:1])
-            if y is None
-            else self._per_sequence_loss(y, predictions)
-        )
-        weights = ops.cast(valid, "float32")
-        return activations, predictions, losses, ops.sum(losses * weights)
-
-    def _run_chunk(
-        self, x, others, activations, predictions, losses, y, valid, mean,
-        filters,
-    ):
-        """Prediction and loss deltas summed over the batch, per filter.
-
-        `filters` `(chunk,)` holds the filters to nullify, one per copy of
-        the batch; -1 pads the last chunk and replaces nothing.
-        """
-        chunk = filters.shape[0]
-        batch = activations.shape[0]
-        channels = ops.arange(self.n_filters, dtype="int32")
-        mask = ops.cast(
-            ops.equal(filters[:, None], channels[None, :]), activations.dtype
-        )[:, None, None, :]
-        mean = ops.cast(mean, activations.dtype)
-        replaced = activations[None] * (1 - mask) + mean[None, None] * mask
-        replaced = ops.reshape(
-            replaced, (chunk * batch,) + tuple(activations.shape[1:])
-        )
-        sequences = None
-        if self.sequence_input in self.input_names:
-            sequences = ops.tile(x, (chunk, 1, 1))
-        others = [
-            ops.tile(o, (chunk,) + (1,) * (len(o.shape) - 1)) for o in others
-        ]
-        outputs = self._rest(replaced, sequences, others)
-        weights = ops.cast(valid, "float32")
-        change = ops.reshape(outputs, (chunk, batch, -1)) - ops.reshape(
-            predictions, (1, batch, -1)
-        )
-        change = ops.cast(change, "float32")
-        prediction_delta = ops.einsum("b,cbt->ct", weights, change)
-        if y is None:
-            return prediction_delta, ops.zeros((chunk,))
-        repeats = (chunk,) + (1,) * (len(y.shape) - 1)
-        nullified = self._per_sequence_loss(ops.tile(y, repeats), outputs)
-        change = ops.reshape(nullified, (chunk, batch)) - losses[None]
-        return prediction_delta, ops.einsum("b,cb->c", weights, change)
-
-    # Host-side entry points.
-
-    def mean_activations(self, batches):
-        """Per position mean activation over all sequences, and their count."""
-        total = np.zeros((self.n_positions, self.n_filters))
-        n_sequences = 0
-        for x, n_valid in batches:
-            valid = np.arange(len(x)) < n_valid
-            total += ops.convert_to_numpy(self._sum(x, valid))
-            n_sequences += n_valid
-        mean = ops.convert_to_tensor((total / n_sequences).astype(np.float32))
-        return mean, n_sequences
-
-    def score(self, x, others, y, n_valid, mean, filters_per_call):
-        """Loss sum `()`, prediction deltas `(filters, outputs)` and loss
-        deltas `(filters,)` of one batch, summed over its valid rows."""
-        valid = np.arange(len(x)) < n_valid
-        activations, predictions, losses, loss_sum = self._baseline(
-            x, others, y, valid
-        )
-        prediction_delta = np.zeros((self.n_filters, self.n_outputs))
-        loss_delta = np.zeros(self.n_filters)
-        for start in range(0, self.n_filters, filters_per_call):
-            filters = np.arange(start, start + filters_per_call, dtype=np.int32)
-            filters[filters >= self.n_filters] = -1
-            chunk_prediction, chunk_loss = self._chunk(
-                x, others, activations, predictions, losses, y, valid, mean,
-                filters,
-            )
-            kept = filters >= 0
-            chunk_prediction = ops.convert_to_numpy(chunk_prediction)
-            prediction_delta[filters[kept]] = chunk_prediction[kept]
-            loss_delta[filters[kept]] = ops.convert_to_numpy(chunk_loss)[kept]
-        loss_sum = float(ops.convert_to_numpy(loss_sum))
-        return loss_sum, prediction_delta, loss_delta
 
 
 def per_sample_loss(loss):

@@ -78,6 +78,7 @@ def write_report(
     *,
     comparison=None,
     influence=None,
+    families=None,
     title: str = "keras-motifs report",
     logo_kind: str = "information",
     min_information: float = 0.2,
@@ -110,6 +111,13 @@ def write_report(
             `keras_motifs.influence.FilterInfluence`), shown as the column
             "influence", or a mapping `{column label: array}` for several
             columns. NaN gives an empty cell.
+            A `Comparison` calibrated against a null (`tomtom(...,
+            null=...)`) adds the column "empirical p" and its empirical
+            false discovery rate to the summary line.
+        families: Filter families, or `None`: a
+            `keras_motifs.families.FilterFamilies` (its `family_of()`) or a
+            mapping `{motif name: family index}`, shown as the sortable
+            column "family" (empty for motifs without one).
         title: Title of the page.
         logo_kind: `"information"` or `"probability"`; see
             `keras_motifs.plots.logo_heights`.
@@ -135,15 +143,19 @@ def write_report(
         raise TypeError(f"title must be a string, got {type(title).__name__}")
     matches = None if comparison is None else _best_matches(comparison, motifs.names)
     influence = _influence_columns(influence, motifs.filters)
+    calibration = getattr(comparison, "calibration", None)
+    extra = _extra_columns(motifs.names, comparison, calibration, families)
     trimmed = motifs.trim(min_information)
     logos = [render_logo(motif, kind=logo_kind, dpi=dpi) for motif in trimmed]
-    columns = _columns(trimmed, logos, matches, influence)
+    columns = _columns(trimmed, logos, matches, influence) + extra
     summary = (
         f"{len(motifs)} motifs of width {motifs.width}. Logos: {logo_kind}"
         f"{' (bits)' if logo_kind == 'information' else ''}. Each motif is "
         f"trimmed to the span of positions with at least "
         f"{float(min_information):g} bits. Click a column header to sort."
     )
+    if calibration is not None:
+        summary += f" Null calibration: {calibration.summary()}."
     return write_atomically(path, _page(title, summary, columns))
 
 
@@ -287,6 +299,28 @@ def _columns(trimmed: MotifSet, logos: list, matches, influence: dict) -> list:
         (label, "number", [_number_cell(x, ".3g") for x in values])
         for label, values in influence.items()
     ]
+    return columns
+
+
+def _extra_columns(names, comparison, calibration, families) -> list:
+    """The "empirical p" and "family" columns, where given."""
+    columns = []
+    if calibration is not None:
+        p_values = dict(zip(comparison.queries.names, calibration.empirical_p))
+        columns.append(("empirical p", "number", [
+            _number_cell(p_values.get(name, math.nan), ".2g") for name in names
+        ]))
+    if families is not None:
+        if hasattr(families, "family_of"):
+            families = families.family_of()
+        if not isinstance(families, Mapping):
+            raise TypeError(
+                "families must be a FilterFamilies or a mapping {motif name: "
+                f"family index}}, got {type(families).__name__}"
+            )
+        columns.append(("family", "number", [
+            _number_cell(families.get(name, math.nan), "d") for name in names
+        ]))
     return columns
 
 

@@ -389,3 +389,61 @@ def test_missing_and_unknown_other_inputs_are_named(rng):
         filter_influence(model, x, other_inputs={"side": np.zeros((9, 3))})
     with pytest.raises(TypeError, match="other_inputs must be a dict"):
         filter_influence(model, x, other_inputs=[np.zeros((10, 3))])
+
+
+def group_loop_reference(layers, x, y, groups):
+    """For each group: set all its channels to their per-position means."""
+    activations = keras.ops.convert_to_numpy(layers[0](x)).astype(np.float64)
+    mean = activations.mean(axis=0)
+    rest = [None] + layers[1:]
+    base = head(rest, activations)
+    prediction_delta, loss_delta = [], []
+    for group in groups:
+        nullified = activations.copy()
+        for f in group:
+            nullified[:, :, f] = mean[:, f]
+        predictions = head(rest, nullified)
+        prediction_delta.append((predictions - base).mean(axis=0))
+        loss_delta.append((bce(y, predictions) - bce(y, base)).mean())
+    return np.array(loss_delta), np.array(prediction_delta)
+
+
+@pytest.mark.parametrize("filters_per_call", [None, 2])
+def test_groups_match_loop(data, filters_per_call):
+    x, y = data
+    model, layers = functional_model()
+    groups = [[0, 3], [1], [2, 4, 0]]
+    result = filter_influence(
+        model, x, y, batch_size=16, groups=groups,
+        filters_per_call=filters_per_call,
+    )
+    loss_delta, prediction_delta = group_loop_reference(layers, x, y, groups)
+    assert result.prediction_delta.shape == (3, TARGETS)
+    np.testing.assert_allclose(
+        result.prediction_delta, prediction_delta, rtol=1e-4, atol=1e-6
+    )
+    np.testing.assert_allclose(result.loss_delta, loss_delta, rtol=1e-4, atol=1e-6)
+    assert result.names == ["group0", "group1", "group2"]
+    # a group of one filter is that filter alone
+    single = filter_influence(model, x, y, batch_size=16)
+    np.testing.assert_allclose(
+        result.loss_delta[1], single.loss_delta[1], rtol=1e-5, atol=1e-7
+    )
+    assert abs(result.loss_delta[0] - single.loss_delta[0]) > 1e-6
+
+
+@pytest.mark.parametrize(
+    "groups, error",
+    [
+        ("01", TypeError),
+        ([], ValueError),
+        ([[0], []], ValueError),
+        ([[0, 5]], ValueError),
+        ([[0.5]], ValueError),
+    ],
+)
+def test_bad_groups(data, groups, error):
+    x, y = data
+    model, _ = functional_model()
+    with pytest.raises(error, match="groups"):
+        filter_influence(model, x, y, groups=groups)

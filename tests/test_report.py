@@ -367,3 +367,33 @@ def test_signal_columns_in_the_report_and_the_tsv(tmp_path):
         write_signal_tsv(MotifSet(counts), tmp_path / "t.tsv")
     write_report(MotifSet(counts), tmp_path / "r2.html")
     assert "signal" not in (tmp_path / "r2.html").read_text()
+
+
+def test_empirical_p_and_family_columns(tmp_path, motifs):
+    from keras_motifs.compare import Comparison
+    from keras_motifs.null import Calibration
+
+    p_values = np.array([0.01, np.nan, 0.5, 0.02, 1.0, 0.003])
+    calibration = Calibration(
+        best_q=np.array([1e-4, np.nan, 0.3, 1e-3, 1.0, 1e-6]),
+        empirical_p=p_values,
+        null_best_q=np.array([0.2, 0.6, 1.0, 0.04]),
+        cutoffs=(0.05,),
+        null_match_rate=np.array([0.25]),
+        n_matches=np.array([3]),
+        fdr=np.array([5 * 0.25 / 3]),
+        n_compared=5,
+    )
+    comparison = Comparison([], motifs, motifs, [], calibration=calibration)
+    families = {"a<b>": 0, "filter2": 1, "z": 0}
+    path = write_report(motifs, tmp_path / "r.html", comparison=comparison,
+                        families=families, dpi=DPI)
+    text = read(path)
+    table = Table(text)
+    assert table.column("empirical p", "value") == [
+        "0.01", "", "0.5", "0.02", "1.0", "0.003"
+    ]
+    assert table.column("family", "value") == ["0", "", "", "1", "", "0"]
+    assert "3 of 5 filters match at q &lt; 0.05; 25.0% of 4 null filters" in text
+    with pytest.raises(TypeError, match="families"):
+        write_report(motifs, tmp_path / "r.html", families=[0, 1], dpi=DPI)

@@ -18,7 +18,7 @@ def check_other_inputs(other_inputs, function, model) -> list:
 
     Args:
         other_inputs: `{input name: array (N, ...)}` or `None`.
-        function: The `InfluenceFunction`: its `other_names` and
+        function: The `InfluenceFunction` (`_internal/influence_function.py`): its `other_names` and
             `other_shapes` say what the rest of the model reads.
         model: The model, for the messages.
 

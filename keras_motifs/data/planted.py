@@ -19,9 +19,13 @@ from keras_motifs.jaspar import jaspar_motifs
 from keras_motifs.motifs import MotifSet
 
 PLANTED_RELEASE = "JASPAR2024"
-
-
-
+# The 12 motifs of Koo & Eddy (2019), as the JASPAR 2016 CORE vertebrate
+# matrices of their transcription factors (read offline through pyjaspar):
+# Arid3a, CEBPB, FOSL1, Gabpa, MAFK, MAX, MEF2A, NFYB, SP1, SRF, STAT1, YY1.
+KOO_EDDY_MOTIFS = (
+    "MA0151.1", "MA0466.1", "MA0477.1", "MA0062.2", "MA0496.1", "MA0058.2",
+    "MA0052.2", "MA0502.1", "MA0079.3", "MA0083.2", "MA0137.3", "MA0095.2",
+)
 
 
 @dataclasses.dataclass
@@ -124,6 +128,78 @@ def planted_dataset(
             f"{len(motifs)} motifs ({int(widths.sum())} bases in all)."
         )
     y = rng.random((n, len(motifs))) < rate
+    return _plant(motifs, y, widths, length, rng)
+
+
+def mixture_dataset(
+    motif_ids,
+    n: int,
+    length: int = 200,
+    rng=None,
+    *,
+    min_motifs: int = 1,
+    max_motifs: int = 5,
+    release: str | None = PLANTED_RELEASE,
+):
+    """Random DNA with 1 to 5 different motifs in each sequence (Koo & Eddy).
+
+    The synthetic data of Koo & Eddy (2019): each sequence is uniform random
+    DNA holding `k` sites, `k` drawn uniformly from `min_motifs` to
+    `max_motifs`, of `k` different motifs drawn uniformly from
+    `motif_ids`, each sampled base by base from the motif's probabilities,
+    in either orientation with equal chance, without overlaps (the free
+    bases are split at random into the gaps, as in `planted_dataset`).
+    One label per motif.
+
+    Args:
+        motif_ids: JASPAR matrix IDs or a `MotifSet`, as `planted_dataset`.
+        n: Number of sequences.
+        length: Sequence length.
+        rng: A `numpy.random.Generator` or an integer seed.
+        min_motifs: Fewest motifs a sequence holds, at least 1.
+        max_motifs: Most motifs a sequence holds, at most the number of
+            motifs.
+        release: JASPAR release the IDs are read from.
+
+    Returns:
+        `(x, y, info)` as `planted_dataset`: `y[i].sum()` is the number of
+        motifs of sequence `i`.
+
+    Example:
+
+    >>> x, y, info = mixture_dataset(KOO_EDDY_MOTIFS, 1000, 200, 0)
+    >>> int(y.sum(axis=1).min()), int(y.sum(axis=1).max())
+    (1, 5)
+    """
+    motifs = _planted_motifs(motif_ids, release)
+    n = positive_int(n, "n")
+    length = positive_int(length, "length")
+    min_motifs = positive_int(min_motifs, "min_motifs")
+    max_motifs = positive_int(max_motifs, "max_motifs")
+    if not min_motifs <= max_motifs <= len(motifs):
+        raise ValueError(
+            f"Expected 1 <= min_motifs <= max_motifs <= {len(motifs)} (the "
+            f"number of motifs). Received: min_motifs={min_motifs}, "
+            f"max_motifs={max_motifs}"
+        )
+    rng = _rng(rng)
+    widths = np.diff(motifs.bounds, axis=1)[:, 0]
+    if np.sort(widths)[::-1][:max_motifs].sum() > length:
+        raise ValueError(
+            f"length {length} is too short to hold the {max_motifs} widest "
+            f"motifs. Received: length={length}"
+        )
+    counts = rng.integers(min_motifs, max_motifs + 1, size=n)
+    y = np.zeros((n, len(motifs)), dtype=bool)
+    for row, count in enumerate(counts):
+        y[row, rng.choice(len(motifs), size=count, replace=False)] = True
+    return _plant(motifs, y, widths, length, rng)
+
+
+def _plant(motifs, y, widths, length, rng):
+    """`(x, y, info)` with a site of motif `k` in each sequence where
+    `y[:, k]`, in random order and orientation, without overlaps."""
+    n = len(y)
     sequence, motif = np.nonzero(y)
     start = _site_starts(y, widths, length, rng)
     strand = rng.integers(0, 2, size=len(sequence)).astype(np.int8)
