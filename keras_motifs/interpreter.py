@@ -13,6 +13,7 @@ from keras_motifs._internal.geometry import ConvGeometry
 from keras_motifs._internal.graph import check_activation_layer, find_conv1d
 from keras_motifs._internal.graph import find_layer, input_dtype, model_input
 from keras_motifs._internal.graph import output_model, reads_model_input
+from keras_motifs._internal.receptive_field import receptive_field
 from keras_motifs._internal.scan import BINS_PER_OCTAVE, NO_BIN, ScanFunction
 from keras_motifs._internal.scan import relative_bin_count, replica_count
 from keras_motifs._internal.scan import shift_bins
@@ -63,8 +64,7 @@ class Conv1DInterpreter:
         self.model = model
         self.layer = find_conv1d(model, layer)
         self.alphabet = None if alphabet is None else check_alphabet(alphabet)
-        self.geometry = ConvGeometry.from_layer(self.layer)
-        self._check_reads_input()
+        self.geometry = self._geometry()
         target = self.layer
         if activation_layer is not None:
             target = find_layer(model, activation_layer)
@@ -82,21 +82,19 @@ class Conv1DInterpreter:
         """Sequence length the model expects, or `None` if any."""
         return model_input(self.model).shape[1]
 
-    def _check_reads_input(self):
+    def _geometry(self):
+        """The Conv1D's own windows if it reads the input, else its
+        receptive field through the layers on the way."""
         shape = tuple(model_input(self.model).shape)
-        if not reads_model_input(self.model, self.layer):
-            raise ValueError(
-                f"Conv1D {self.layer.name!r} does not read the model's input "
-                f"(the one-hot sequences, shape {shape}) directly, so its "
-                "windows cannot be mapped back to DNA. Interpret the first "
-                "Conv1D, the one applied to the input."
-            )
         if shape[-1] != 4 or self.layer.data_format != "channels_last":
             raise ValueError(
                 f"Conv1D {self.layer.name!r} must scan channels-last one-hot "
                 f"DNA (batch, length, 4); the model input has shape {shape} "
                 f"and the layer data_format {self.layer.data_format!r}."
             )
+        if reads_model_input(self.model, self.layer):
+            return ConvGeometry.from_layer(self.layer)
+        return receptive_field(self.model, self.layer)
 
     def _resolve_alphabet(self, sequences) -> str:
         return resolve_alphabet(self.alphabet, alphabet_of(sequences))

@@ -177,6 +177,27 @@ def reads_model_input(model, layer) -> bool:
     return True
 
 
+def layer_inputs(layer) -> list:
+    """The tensors `layer` was first called on (its node 0), as a list."""
+    return list(layer._inbound_nodes[0].input_tensors)
+
+
+def tensor_source(tensor) -> tuple:
+    """What computed a symbolic tensor of a functional graph.
+
+    Args:
+        tensor: A `KerasTensor` of a functional model's graph.
+
+    Returns:
+        `(operation, output_index, inputs)`: the layer or nested model that
+        output `tensor`, which of its outputs `tensor` is, and the list of
+        tensors that call was given.
+    """
+    history = tensor._keras_history
+    node = history.operation._inbound_nodes[history.node_index]
+    return history.operation, history.tensor_index, list(node.input_tensors)
+
+
 def output_model(model, layer) -> keras.Model:
     """A functional model from `model`'s input to the output of `layer`.
 
