@@ -151,14 +151,15 @@ def test_union_of_branches_against_brute_force():
     x = keras.layers.Conv1D(4, 5, padding="same")(inputs)
     wide = keras.layers.Conv1D(4, 7, padding="same")(x)
     narrow = keras.layers.Conv1D(4, 1, padding="same")(x)
-    shifted = keras.layers.Conv1D(4, 3, padding="causal")(x)
+    shifted = keras.layers.Conv1D(4, 7, padding="causal")(x)
     merged = keras.layers.Concatenate()([wide, narrow])
     merged = keras.layers.Add()([merged, keras.layers.Concatenate()([shifted, shifted])])
     conv = keras.layers.Conv1D(3, 3, padding="valid")
     model = keras.Model(inputs, conv(keras.layers.ReLU()(merged)))
     field = check_against_brute_force(model, conv, 40, rng)
-    # 5 + 6 (wide) + 2 (the second conv) = 13; the causal branch stays inside.
-    assert field.kernel_size == 13
+    # Position j of the merge covers [j - 5, j + 5] (same) and [j - 8,
+    # j + 2] (causal): their union [j - 8, j + 5], 14 wide; +2 for the conv.
+    assert (field.kernel_size, field.pad_left(40)) == (16, 8)
 
 
 def test_strided_same_padding_against_brute_force():
