@@ -38,7 +38,7 @@ after `--epochs` checkpoints, with its held-out ROC AUC).
 Example:
 
 ```
-python benchmarks/deeper_layers.py                    # 5 seeds, ~15 min on 2 cores
+python benchmarks/deeper_layers.py                    # 5 seeds, ~11 min on 2 cores
 python benchmarks/deeper_layers.py --seeds 1 --n-train 2000 --epochs 2
 ```
 """

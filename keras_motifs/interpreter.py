@@ -38,6 +38,18 @@ class Conv1DInterpreter:
     padding add nothing, so near the edges a count row may sum to less than
     `nsites`; `MotifSet.probabilities` normalises each row by its own sum.
 
+    A Conv1D that does not read the input (a second layer) is read through
+    its receptive field on the DNA, computed from the graph (convolutions,
+    pooling, per-position layers and merged branches; layers that mix
+    positions otherwise are refused): output position `j` covers the
+    `geometry.kernel_size` input positions from
+    `j * geometry.strides - geometry.pad_left(length)`.
+    For such a layer, `extract(x, relative_threshold=0.7)` is recommended:
+    on a CNN-2-like model with 12 planted JASPAR motifs
+    (`benchmarks/deeper_layers.py`, 5 seeds) the second layer's filters
+    then covered 45 of 60 planted motifs against 24 with threshold 0 on
+    one strand (the first layer's best: 23).
+
     Args:
         model: A built Keras model whose input is one-hot DNA
             `(batch, length, 4)`.
