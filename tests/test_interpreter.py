@@ -679,17 +679,17 @@ def test_list_of_strings(interpreter):
         interpreter.extract(["ACGT" * 5])
 
 
-def test_conv1d_not_reading_the_input():
+def test_conv1d_reading_the_input_through_mixed_positions():
     inputs = keras.Input((20, 4))
     first = keras.layers.Conv1D(4, 3, padding="same", name="first")(inputs)
     second = keras.layers.Conv1D(3, 3, name="second")(first)
     model = keras.Model(inputs, second)
-    with pytest.raises(ValueError, match="does not read the model's input"):
-        Conv1DInterpreter(model, "second")
+    # A deeper Conv1D reads the DNA through its receptive field.
+    assert Conv1DInterpreter(model, "second").geometry.kernel_size == 5
     inputs = keras.Input((20, 4))
-    mixed = keras.layers.Dense(4)(inputs)  # same shape, not DNA any more
+    mixed = keras.layers.LSTM(4, return_sequences=True, name="lstm")(inputs)
     model = keras.Model(inputs, keras.layers.Conv1D(3, 3)(mixed))
-    with pytest.raises(ValueError, match="does not read the model's input"):
+    with pytest.raises(ValueError, match="layer 'lstm' \\(LSTM\\), which mixes"):
         Conv1DInterpreter(model)
 
 

@@ -160,6 +160,27 @@ def input_name(tensor) -> str:
     return str(tensor.name)
 
 
+def layer_inputs(layer) -> list:
+    """The tensors `layer` was first called on (its node 0), as a list."""
+    return list(layer._inbound_nodes[0].input_tensors)
+
+
+def tensor_source(tensor) -> tuple:
+    """What computed a symbolic tensor of a functional graph.
+
+    Args:
+        tensor: A `KerasTensor` of a functional model's graph.
+
+    Returns:
+        `(operation, output_index, inputs)`: the layer or nested model that
+        output `tensor`, which of its outputs `tensor` is, and the list of
+        tensors that call was given.
+    """
+    history = tensor._keras_history
+    node = history.operation._inbound_nodes[history.node_index]
+    return history.operation, history.tensor_index, list(node.input_tensors)
+
+
 def input_index(model, input=None) -> int:
     """The index in `model.inputs` of the input named or numbered `input`.
 
@@ -269,9 +290,10 @@ def conv_input(model, layer, input=None) -> int:
         An index into `model.inputs`.
 
     Raises:
-        ValueError: if the layer reads no input directly, reads several and
-            `input` is `None`, or does not read `input`; the message lists
-            the inputs it reads.
+        ValueError: if the layer reads no input (directly, or through the
+            layers before it for a deeper Conv1D), reads several and `input`
+            is `None`, or does not read `input`; the message lists the
+            inputs it reads.
     """
     inputs = model_inputs(model)
     reads = read_inputs(model, layer)
@@ -279,12 +301,18 @@ def conv_input(model, layer, input=None) -> int:
         f"{input_name(inputs[i])!r} {tuple(inputs[i].shape)}" for i in reads
     )
     if not reads:
+        # A deeper Conv1D: the inputs its output is computed from, read
+        # through its receptive field.
+        reads = [i for i, tensor in enumerate(inputs) if depends_on(layer.output, tensor)]
+        listing = ", ".join(
+            f"{input_name(inputs[i])!r} {tuple(inputs[i].shape)}" for i in reads
+        )
+    if not reads:
         shapes = ", ".join(str(tuple(t.shape)) for t in inputs)
         raise ValueError(
-            f"Conv1D {layer.name!r} does not read the model's input "
-            f"(the one-hot sequences, shape {shapes}) directly, so its "
-            "windows cannot be mapped back to DNA. Interpret the first "
-            "Conv1D, the one applied to the input."
+            f"Conv1D {layer.name!r} is not computed from the model's input "
+            f"(the one-hot sequences, shape {shapes}), so its windows cannot "
+            "be mapped back to DNA."
         )
     if input is None:
         if len(reads) == 1:
