@@ -118,7 +118,7 @@ def test_declared_alphabet_must_match(rng):
     from keras_motifs import OneHotArray
 
     batch = OneHotArray(random_one_hot(rng, 2, 5), alphabet="AGCT")
-    with pytest.raises(ValueError, match="declares channel order 'AGCT'.*'ACGT'"):
+    with pytest.raises(ValueError, match="declare channel order 'AGCT'.*'ACGT'"):
         list(fixed_batches(iter([batch]), 4, alphabet="ACGT"))
     batches = list(fixed_batches(iter([batch]), 4, alphabet="AGCT"))
     check_against_concatenation(batches, [np.asarray(batch)], 4)
