@@ -85,20 +85,10 @@ def find_conv1d(model, layer=None):
         )
     if layer is None:
         return convs[0]
-    if isinstance(layer, bool) or not isinstance(
-        layer, (int, str, keras.layers.Layer)
-    ):
-        raise TypeError(
-            "`layer` must be None, a layer name, an index or a layer; "
-            f"received {layer!r}. Conv1D layers: {listing}."
-        )
+    _check_name_or_index(layer, "layer", "a layer name, an index or a layer",
+                         f"Conv1D layers: {listing}", keras.layers.Layer)
     if isinstance(layer, int):
-        if not -len(convs) <= layer < len(convs):
-            raise ValueError(
-                f"Conv1D index {layer} is out of range: the model has "
-                f"{len(convs)} Conv1D layer(s): {listing}."
-            )
-        return convs[layer]
+        return convs[_in_range(layer, len(convs), "layer", f"Conv1D layers: {listing}")]
     if isinstance(layer, str):
         for candidate, _ in iter_layers(model):
             if candidate.name == layer:
@@ -207,19 +197,10 @@ def input_index(model, input=None) -> int:
             f"Model {model.name!r} has {len(inputs)} inputs: {listing}; name "
             "the one holding the one-hot sequences with input=."
         )
-    if isinstance(input, bool) or not isinstance(input, (int, str)):
-        raise TypeError(
-            "input must be None, an input name or an index into "
-            f"model.inputs ({listing}). Received: input={input!r}"
-        )
+    _check_name_or_index(input, "input", "an input name or an index into "
+                         "model.inputs", f"Inputs: {listing}")
     if isinstance(input, int):
-        if not -len(inputs) <= input < len(inputs):
-            raise ValueError(
-                f"Input index {input} is out of range: model {model.name!r} "
-                f"has {len(inputs)} input(s): {listing}. Received: "
-                f"input={input!r}"
-            )
-        return input % len(inputs)
+        return _in_range(input, len(inputs), "input", f"Inputs: {listing}")
     for index, tensor in enumerate(inputs):
         if input_name(tensor) == input:
             return index
@@ -227,6 +208,26 @@ def input_index(model, input=None) -> int:
         f"Model {model.name!r} has no input named {input!r}; its inputs: "
         f"{listing}. Received: input={input!r}"
     )
+
+
+def _check_name_or_index(value, name: str, expected: str, listing: str,
+                         *types) -> None:
+    """A `TypeError` unless `value` is a name, an index or one of `types`."""
+    if isinstance(value, bool) or not isinstance(value, (int, str, *types)):
+        raise TypeError(
+            f"`{name}` must be None, {expected}. {listing}. "
+            f"Received: {name}={value!r}"
+        )
+
+
+def _in_range(index: int, count: int, name: str, listing: str) -> int:
+    """`index` into `count` items (negative from the end), or a ValueError."""
+    if not -count <= index < count:
+        raise ValueError(
+            f"`{name}` index {index} is out of range: there are {count}. "
+            f"{listing}. Received: {name}={index!r}"
+        )
+    return index % count
 
 
 def model_input(model, input=None):
