@@ -1078,10 +1078,48 @@ def _load_keras2(path, safe_mode, custom_objects):
     os.close(handle)
     try:
         old.save(temporary, save_format="h5", include_optimizer=False)
+        with h5py.File(temporary, "r+") as f:
+            config = json.loads(_text(f.attrs["model_config"]))
+            f.attrs["model_config"] = json.dumps(_keras3_arguments(config, path))
         return keras.saving.load_model(temporary, custom_objects=custom_objects,
                                        compile=False, safe_mode=safe_mode)
     finally:
         os.unlink(temporary)
+
+
+_KEPT_ARGUMENTS = {"name", "trainable", "dtype", "autocast", "activity_regularizer",
+                   "input_dim", "input_shape", "batch_input_shape", "batch_shape",
+                   "batch_size", "sparse", "ragged"}
+
+
+def _keras3_arguments(config, path):
+    """Drops the Keras 2 arguments Keras 3 layers no longer take.
+
+    Keras 3 refuses unknown arguments (`time_major` of a tf-keras LSTM, for
+    one). Those left at their default are dropped silently, others with a
+    warning naming them.
+    """
+    import inspect
+
+    import keras
+
+    for layer in _iter_configs(config):
+        cls = getattr(keras.layers, str(layer.get("class_name")), None)
+        inner = layer.get("config")
+        if not isinstance(cls, type) or not isinstance(inner, dict):
+            continue
+        allowed = set(_KEPT_ARGUMENTS)
+        for base in cls.__mro__:
+            if "__init__" in vars(base):
+                allowed |= set(inspect.signature(base.__init__).parameters)
+        for key in sorted(set(inner) - allowed):
+            value = inner.pop(key)
+            if value not in (None, False, 0, [], {}):
+                warnings.warn(
+                    f"Layer {inner.get('name')!r} of {os.fspath(path)!r}: Keras 3 "
+                    f"has no argument {key}={value!r}; it was left out.",
+                    stacklevel=4)
+    return config
 
 
 @contextlib.contextmanager
@@ -1206,7 +1244,7 @@ def load_model(
     version = version or config.get("keras_version")
     backend = backend or config.get("backend")
     legacy = _is_legacy(config, version)
-    known = (set(_LEGACY_CONVERTED) if legacy else _keras3_known()) - {"Lambda"}
+    known = (_LEGACY_BUILTINS if legacy else _keras3_known()) - {"Lambda"}
     _refuse_unsafe(config, known, safe_mode, custom_objects, path)
     if legacy:
         weights = read_weights(path)
@@ -1231,6 +1269,21 @@ _LEGACY_CONVERTED = {
     "GlobalAveragePooling1D", "ZeroPadding1D", "Reshape", "Permute",
     "Embedding", "BatchNormalization", "LSTM", "GRU", "Bidirectional",
     "TimeDistributed", "Merge", "Sequential",
+}
+
+
+# Built-in classes of Keras 0.x/1 that carry no code but are not converted:
+# with partial=True the model is loaded up to them.
+_LEGACY_BUILTINS = _LEGACY_CONVERTED | {
+    "Highway", "MaxoutDense", "TimeDistributedDense", "SimpleRNN",
+    "Convolution3D", "AtrousConvolution2D", "SeparableConvolution2D",
+    "Deconvolution2D", "LocallyConnected1D", "LocallyConnected2D",
+    "UpSampling1D", "UpSampling2D", "Cropping1D", "Cropping2D",
+    "ZeroPadding2D", "GlobalMaxPooling2D", "GlobalAveragePooling2D",
+    "MaxPooling3D", "AveragePooling3D", "SpatialDropout2D", "GaussianNoise",
+    "GaussianDropout", "PReLU", "LeakyReLU", "ELU", "ParametricSoftplus",
+    "ThresholdedReLU", "SReLU", "RepeatVector", "Masking",
+    "ActivityRegularization", "ConvLSTM2D", "Graph",
 }
 
 
