@@ -34,6 +34,12 @@ def random_dna(rng, n, length):
     return np.eye(4, dtype="float32")[rng.integers(0, 4, (n, length))]
 
 
+def run(model, x):
+    """The model's output on x (a direct call: compiling predict() for an
+    LSTM model costs a minute on a CPU)."""
+    return np.asarray(model(x, training=False))
+
+
 def quiet(call, *args, **kwargs):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -78,7 +84,7 @@ def test_theano_kernel_order_gives_back_the_true_motif(tmp_path, rng):
     import keras
     for model, best in ((theano, len(MOTIF)), (kept, None)):
         conv = keras.Model(model.inputs, model.get_layer("conv").output)
-        score = conv.predict(x, verbose=0)[0, 10, 0]
+        score = run(conv, x)[0, 10, 0]
         if best:
             assert score == pytest.approx(best)
         else:
@@ -176,7 +182,7 @@ def test_keras1_two_strand_model_matches_a_plain_loop(tmp_path, rng):
     x1 = rng.uniform(size=(5, length, 6)).astype("float32")
     x2 = rng.uniform(size=(5, length, 6)).astype("float32")
     expected = (reference(x1) + reference(x2)) / 2
-    np.testing.assert_allclose(model.predict([x1, x2], verbose=0), expected, atol=2e-5)
+    np.testing.assert_allclose(run(model, [x1, x2]), expected, atol=2e-5)
 
 
 def test_lstm_weights_by_name_and_by_stored_order(rng):
@@ -244,7 +250,7 @@ def test_keras0_danq_layout_matches_a_plain_loop(tmp_path, rng):
     # Keras 0.x kept a go_backwards LSTM's outputs in reversed time order.
     h = np.concatenate([lstm(h, fwd), lstm(h, bwd, go_backwards=True)], -1)
     h = np.maximum(h.reshape(4, -1) @ d1, 0) @ d2
-    np.testing.assert_allclose(model.predict(x, verbose=0), 1 / (1 + np.exp(-h)), atol=2e-5)
+    np.testing.assert_allclose(run(model, x), 1 / (1 + np.exp(-h)), atol=2e-5)
     np.testing.assert_array_equal(model.layers[1].kernel.numpy(), kernel)
 
 
@@ -277,7 +283,7 @@ def test_th_conv2d_on_onehot_images_becomes_conv1d(tmp_path, rng):
     np.testing.assert_array_equal(model.get_layer("conv").kernel.numpy(), kernel)
     h = np.maximum(conv1d(x, kernel, b), 0)              # (N, L', F)
     th = np.transpose(h, (0, 2, 1)).reshape(3, -1)       # Flatten of (F, 1, L')
-    np.testing.assert_allclose(model.predict(x, verbose=0), th @ dense, atol=2e-5)
+    np.testing.assert_allclose(run(model, x), th @ dense, atol=2e-5)
 
 
 # ------------------------------------------------------------- partial --
@@ -330,7 +336,7 @@ def test_keras21_sequential_loads_through_tf_keras_and_predicts_the_same(tmp_pat
     model = load_model(path)
     x = random_dna(rng, 6, 30)
     # hard_sigmoid keeps Keras 2's slope 0.2 (Keras 3's is 1/6).
-    np.testing.assert_allclose(model.predict(x, verbose=0), old.predict(x, verbose=0),
+    np.testing.assert_allclose(run(model, x), run(old, x),
                                atol=1e-5)
     np.testing.assert_array_equal(model.get_layer("conv").kernel.numpy(),
                                   old.get_layer("conv").kernel.numpy())
@@ -426,7 +432,7 @@ def test_factornet_fixture_loads_and_predicts():
     np.testing.assert_array_equal(kernel, stored[::-1, 0])
     assert model.get_layer("bidirectional_1").output.shape == (None, 57, 64)
     x = np.random.default_rng(0).uniform(size=(2, 1002, 6)).astype("float32")
-    y = model.predict([x, x[:, ::-1]], verbose=0)
+    y = run(model, [x, x[:, ::-1]])
     assert y.shape == (2, 1) and np.all((y >= 0) & (y <= 1))
 
     # MAX binds the E-box CACGTG: read the Theano way, filters spell it;
