@@ -318,10 +318,6 @@ def _major(version):
     return int(match.group(1)) if match else None
 
 
-def _version_tuple(version):
-    return tuple(int(p) for p in re.findall(r"\d+", version or "")[:2])
-
-
 # ------------------------------------------------------ configurations --
 
 _KERAS1_NAMES = {

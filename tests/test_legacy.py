@@ -12,7 +12,6 @@ from conftest import shared_file
 from legacy_files import (
     as_keras21_sequential,
     conv1d,
-    hard_sigmoid,
     keras1_model,
     keras1_sequential,
     layer,
@@ -441,3 +440,32 @@ def test_factornet_fixture_loads_and_predicts():
         return ["".join("ACGT"[i] for i in k[:, :4, f].argmax(1)) for f in range(64)]
     assert sum("CACGTG" in c for c in consensus(kernel)) >= 3
     assert sum("CACGTG" in c for c in consensus(kernel[::-1])) == 0
+
+
+def test_keras0_batchnorm_stored_the_standard_deviation(tmp_path, rng):
+    """Keras 0.x normalised by (x - running_mean) / (running_std + epsilon)."""
+    length, width, filters = 12, 3, 2
+    W = rng.normal(0, 0.5, (filters, 4, width, 1)).astype("float32")
+    b = np.zeros(filters, "float32")
+    gamma, beta, mean = (rng.normal(1, 0.1, filters).astype("float32"),
+                         rng.normal(0, 0.1, filters).astype("float32"),
+                         rng.normal(0, 0.1, filters).astype("float32"))
+    std = rng.uniform(0.2, 0.6, filters).astype("float32")
+    dense = rng.normal(0, 0.3, ((length - width + 1) * filters, 1)).astype("float32")
+    config = {"name": "Sequential", "layers": [
+        {"name": "Convolution1D", "input_dim": 4, "input_length": length,
+         "nb_filter": filters, "filter_length": width, "border_mode": "valid",
+         "activation": "linear", "subsample_length": 1},
+        {"name": "BatchNormalization", "epsilon": 0.1, "mode": 0, "momentum": 0.9},
+        {"name": "Activation", "activation": "relu"},
+        {"name": "Flatten"},
+        {"name": "Dense", "input_dim": dense.shape[0], "output_dim": 1, "activation": "linear"},
+    ]}
+    weights = tmp_path / "bn.hdf5"
+    write_keras0_weights(weights, [[W, b], [gamma, beta, mean, std], [], [],
+                                   [dense, np.zeros(1, "float32")]])
+    model = load_model(weights, architecture=config, kernel_order="tensorflow")
+    x = random_dna(rng, 3, length)
+    h = conv1d(x, np.transpose(W[..., 0], (2, 1, 0)), b)
+    h = np.maximum((h - mean) / (std + 0.1) * gamma + beta, 0).reshape(3, -1)
+    np.testing.assert_allclose(run(model, x), h @ dense, atol=1e-5)
