@@ -26,7 +26,6 @@ from keras_motifs.checks import positive_int
 from keras_motifs.files import write_atomically
 from keras_motifs.sequences import (
     AMBIGUOUS_MODES,
-    OneHotArray,
     check_alphabet,
     complement_indices,
     one_hot,
@@ -140,10 +139,7 @@ def read_intervals(
 
 
 def _named_narrowpeak(path: str) -> bool:
-    name = path.lower()
-    if name.endswith(".gz"):
-        name = name[:-3]
-    return name.endswith(".narrowpeak")
+    return path.lower().removesuffix(".gz").endswith(".narrowpeak")
 
 
 def _fields(line: str) -> list[str] | None:
@@ -197,8 +193,10 @@ def _parse_fields(fields, format, path, number, line) -> Interval:
     if format == "narrowpeak":
         text = fields[9].strip()
         summit = -1 if text == "-1" else _coordinate(text)
-        if summit is None or summit >= max(end - start, 1) or (
-            summit >= 0 and end == start
+        if (
+            summit is None
+            or summit >= max(end - start, 1)
+            or (summit >= 0 and end == start)
         ):
             raise bad(
                 "the summit (column 10) as an offset from start in "
@@ -322,6 +320,7 @@ class GenomeIntervals:
         table = _interval_table(intervals)
         reader = _open_genome(self.genome)
         try:
+            # Iterating a pyfaidx.Fasta gives records, hence .keys().
             sizes = {name: len(reader[name]) for name in reader.keys()}
         finally:
             reader.close()
@@ -375,7 +374,8 @@ class GenomeIntervals:
         """Batch `index` (random access; iterating is faster)."""
         if isinstance(index, bool) or not isinstance(index, (int, np.integer)):
             raise TypeError(
-                f"index must be an integer batch index. Received: index={index!r}"
+                "index must be an integer batch index. "
+                f"Received: index={index!r}"
             )
         if index < 0:
             index += len(self)
@@ -678,8 +678,12 @@ def _as_interval(item, index) -> Interval:
         interval.summit >= 0 and end == start
     ):
         raise bad(f"a summit in [0, {end - start}) or -1")
-    return interval._replace(start=int(start), end=int(end), name=str(
-        interval.name), summit=int(interval.summit))
+    return interval._replace(
+        start=int(start),
+        end=int(end),
+        name=str(interval.name),
+        summit=int(interval.summit),
+    )
 
 
 def _open_genome(path):
@@ -775,7 +779,9 @@ def _check_ends(table, sizes, genome):
     past = np.flatnonzero(table["end"] > size)
     if len(past):
         i = int(past[0])
-        chrom, start, end = (table[field][i] for field in ("chrom", "start", "end"))
+        chrom, start, end = (
+            table[field][i] for field in ("chrom", "start", "end")
+        )
         raise ValueError(
             f"Every interval must end within its chromosome in the genome "
             f"{genome}, but interval {i} ({chrom}:{start}-{end}) ends past "

@@ -1,6 +1,7 @@
 """Tests of genomic intervals read from a reference genome."""
 
 import gzip
+import itertools
 import shutil
 
 import numpy as np
@@ -8,9 +9,13 @@ import pytest
 
 from conftest import shared_file
 from keras_motifs.intervals import GenomeIntervals, Interval, read_intervals
-from keras_motifs.sequences import one_hot, read_fasta, reverse_complement
+from keras_motifs.sequences import (
+    OneHotArray,
+    one_hot,
+    read_fasta,
+    reverse_complement,
+)
 
-pyBigWig = pytest.importorskip("pyBigWig")
 pytest.importorskip("pyfaidx")
 
 
@@ -72,7 +77,9 @@ def random_intervals(rng, genome, n):
         if rng.random() < 0.3:
             summit = -1
         strand = str(rng.choice(["+", "-", "."]))
-        intervals.append(Interval(chrom, start, end, f"p{i}", 1.0, strand, summit))
+        intervals.append(
+            Interval(chrom, start, end, f"p{i}", 1.0, strand, summit)
+        )
     return intervals
 
 
@@ -110,7 +117,9 @@ def test_read_bed_skips_headers_and_reads_optional_columns(tmp_path):
         write_lines(tmp_path / "gzipped_without_suffix", lines, compress=True),
     ):
         got = read_intervals(path)
-        assert [i[:4] + i[5:] for i in got] == [i[:4] + i[5:] for i in expected]
+        assert [i[:4] + i[5:] for i in got] == [
+            i[:4] + i[5:] for i in expected
+        ]
         assert got[1].score == 7.5 and np.isnan(got[0].score)
 
 
@@ -126,8 +135,10 @@ def test_read_narrowpeak_by_name_and_by_columns(tmp_path):
         got = read_intervals(path)
         assert [i.summit for i in got] == [120, -1]
         assert got[1] == Interval("chr1", 400, 450, "peak2", 60.0, "+", -1)
-    assert [i.summit for i in read_intervals(tmp_path / "p.narrowPeak",
-                                             format="bed")] == [-1, -1]
+    assert [
+        i.summit
+        for i in read_intervals(tmp_path / "p.narrowPeak", format="bed")
+    ] == [-1, -1]
 
 
 @pytest.mark.parametrize(
@@ -179,8 +190,13 @@ def test_windows_equal_plain_slices(
     intervals = random_intervals(rng, genome, 60)
     length = 37
     source = GenomeIntervals(
-        intervals, genome_path, length=length, centre=centre, batch_size=7,
-        alphabet=alphabet, ambiguous=ambiguous,
+        intervals,
+        genome_path,
+        length=length,
+        centre=centre,
+        batch_size=7,
+        alphabet=alphabet,
+        ambiguous=ambiguous,
     )
     texts = [
         plain_window(genome, i.chrom, plain_start(i, length, centre), length)
@@ -194,7 +210,9 @@ def test_windows_equal_plain_slices(
     assert source.count == 60 and len(source) == 9
 
 
-def test_middle_window_places_the_interval_as_one_hot_does(genome, genome_path):
+def test_middle_window_places_the_interval_as_one_hot_does(
+    genome, genome_path
+):
     longer = [("chr1", 100, 180), ("chr1", 100, 181), ("chr2", 50, 111)]
     shorter = [("chr2", 50, 60), ("chr2", 50, 61), ("chr2", 7, 7)]
     for length in (20, 21):
@@ -206,7 +224,9 @@ def test_middle_window_places_the_interval_as_one_hot_does(genome, genome_path):
         # Shorter ones sit where one_hot's N padding would put them, with
         # the genome's bases around them instead of N.
         x = all_batches(GenomeIntervals(shorter, genome_path, length=length))
-        padded = one_hot([genome[c][s:e] for c, s, e in shorter], length=length)
+        padded = one_hot(
+            [genome[c][s:e] for c, s, e in shorter], length=length
+        )
         for row, (chrom, start, end) in enumerate(shorter):
             left = (length - (end - start)) // 2
             np.testing.assert_array_equal(
@@ -220,7 +240,9 @@ def test_middle_window_places_the_interval_as_one_hot_does(genome, genome_path):
 def test_summit_against_middle(genome, genome_path):
     intervals = [Interval("chr1", 100, 200, summit=10)]
     summit = GenomeIntervals(intervals, genome_path, length=20)
-    middle = GenomeIntervals(intervals, genome_path, length=20, centre="middle")
+    middle = GenomeIntervals(
+        intervals, genome_path, length=20, centre="middle"
+    )
     assert summit.regions() == ["chr1:100-120"]
     assert middle.regions() == ["chr1:140-160"]
     np.testing.assert_array_equal(
@@ -270,8 +292,9 @@ def test_plain_gzip_genome_is_refused(tmp_path, genome_path):
 
 def test_unknown_chromosome_fails_at_construction(genome_path):
     with pytest.raises(ValueError, match="'chr1', 'chr2', 'chrM'") as error:
-        GenomeIntervals([("chr1", 0, 10), ("chrX", 0, 10)], genome_path,
-                        length=10)
+        GenomeIntervals(
+            [("chr1", 0, 10), ("chrX", 0, 10)], genome_path, length=10
+        )
     assert "Received: chrom='chrX'" in str(error.value)
     assert "prefix" not in str(error.value)
     with pytest.raises(ValueError, match="without one; add it"):
@@ -292,8 +315,9 @@ def test_interval_past_chromosome_end_is_refused(genome_path):
 
 def test_invalid_genome_character_names_the_window(tmp_path):
     path = write_fasta(tmp_path / "g.fa", {"chr1": "ACGT" * 10 + "XACGT"})
-    source = GenomeIntervals([("chr1", 0, 10), ("chr1", 35, 45)], path,
-                             length=10)
+    source = GenomeIntervals(
+        [("chr1", 0, 10), ("chr1", 35, 45)], path, length=10
+    )
     with pytest.raises(ValueError, match="chr1:35-45.*'X'"):
         list(source)
 
@@ -301,8 +325,9 @@ def test_invalid_genome_character_names_the_window(tmp_path):
 def test_strand_aware_reads_minus_as_reverse_complement(genome, genome_path):
     intervals = [("chr1", 10, 30, "a", 0, "-"), ("chr1", 10, 30, "b", 0, "+")]
     forward = GenomeIntervals(intervals, genome_path, length=20)
-    aware = GenomeIntervals(intervals, genome_path, length=20,
-                            strand_aware=True, alphabet="AGCT")
+    aware = GenomeIntervals(
+        intervals, genome_path, length=20, strand_aware=True, alphabet="AGCT"
+    )
     window = genome["chr1"][10:30]
     np.testing.assert_array_equal(
         all_batches(forward), one_hot([window, window])
@@ -318,7 +343,8 @@ def test_strand_aware_reads_minus_as_reverse_complement(genome, genome_path):
 
 
 def write_bigwig(path, rng, sizes):
-    """A bigWig of random values with gaps; returns {chrom: values with NaN}."""
+    """A bigWig of random values with gaps; gives {chrom: values with NaN}."""
+    pyBigWig = pytest.importorskip("pyBigWig")
     values = {}
     handle = pyBigWig.open(str(path), "w")
     handle.addHeader(list(sizes.items()), maxZooms=0)
@@ -327,8 +353,10 @@ def write_bigwig(path, rng, sizes):
         track[rng.random(size) < 0.2] = np.nan
         covered = np.flatnonzero(~np.isnan(track))
         handle.addEntries(
-            [chrom] * len(covered), covered.tolist(),
-            ends=(covered + 1).tolist(), values=track[covered].tolist(),
+            [chrom] * len(covered),
+            covered.tolist(),
+            ends=(covered + 1).tolist(),
+            values=track[covered].tolist(),
         )
         values[chrom] = track
     handle.close()
@@ -336,10 +364,12 @@ def write_bigwig(path, rng, sizes):
 
 
 def plain_signal(track, start, length):
-    return np.array([
-        0.0 if not 0 <= p < len(track) or np.isnan(track[p]) else track[p]
-        for p in range(start, start + length)
-    ])
+    return np.array(
+        [
+            0.0 if not 0 <= p < len(track) or np.isnan(track[p]) else track[p]
+            for p in range(start, start + length)
+        ]
+    )
 
 
 def test_signals_are_aligned_per_base(tmp_path, rng, genome, genome_path):
@@ -350,14 +380,20 @@ def test_signals_are_aligned_per_base(tmp_path, rng, genome, genome_path):
     intervals = random_intervals(rng, genome, 40)
     length = 33
     source = GenomeIntervals(
-        intervals, genome_path, length=length, batch_size=16,
-        signals=[tmp_path / "s0.bw", tmp_path / "s1.bw"], strand_aware=True,
+        intervals,
+        genome_path,
+        length=length,
+        batch_size=16,
+        signals=[tmp_path / "s0.bw", tmp_path / "s1.bw"],
+        strand_aware=True,
     )
     x = all_batches(source)
     assert x.shape == (40, length, 6) and source.channels == 6
-    dna = all_batches(GenomeIntervals(
-        intervals, genome_path, length=length, strand_aware=True
-    ))
+    dna = all_batches(
+        GenomeIntervals(
+            intervals, genome_path, length=length, strand_aware=True
+        )
+    )
     np.testing.assert_array_equal(x[..., :4], dna)
     for row, interval in enumerate(intervals):
         start = plain_start(interval, length, "summit")
@@ -373,20 +409,29 @@ def test_signal_missing_chromosome_fails_at_construction(
 ):
     write_bigwig(tmp_path / "s.bw", rng, {"chr1": 500})
     with pytest.raises(ValueError, match="signal file"):
-        GenomeIntervals([("chr2", 0, 10)], genome_path, length=10,
-                        signals=[tmp_path / "s.bw"])
+        GenomeIntervals(
+            [("chr2", 0, 10)],
+            genome_path,
+            length=10,
+            signals=[tmp_path / "s.bw"],
+        )
     (tmp_path / "not.bw").write_text("hello")
     with pytest.raises(ValueError, match="bigWig"):
-        GenomeIntervals([("chr1", 0, 10)], genome_path, length=10,
-                        signals=[tmp_path / "not.bw"])
+        GenomeIntervals(
+            [("chr1", 0, 10)],
+            genome_path,
+            length=10,
+            signals=[tmp_path / "not.bw"],
+        )
 
 
 # the source
 
 
 def test_source_is_rereadable_with_random_access(rng, genome, genome_path):
-    source = GenomeIntervals(random_intervals(rng, genome, 20), genome_path,
-                             length=25, batch_size=6)
+    source = GenomeIntervals(
+        random_intervals(rng, genome, 20), genome_path, length=25, batch_size=6
+    )
     first, second = list(source), list(source)
     assert len(first) == len(source) == 4 and source.alphabet == "ACGT"
     for a, b in zip(first, second):
@@ -411,7 +456,8 @@ def test_bed_file_source_and_to_bed(tmp_path, genome, genome_path):
     ]
     source.to_bed(tmp_path / "all.bed")
     assert [i[:3] for i in read_intervals(tmp_path / "all.bed")] == [
-        ("chr2", 15, 35), ("chr1", 115, 135)
+        ("chr2", 15, 35),
+        ("chr1", 115, 135),
     ]
 
 
@@ -450,24 +496,39 @@ def test_bad_intervals(genome_path, intervals, match):
 
 
 def test_integer_dtype_with_zeros(genome, genome_path):
-    source = GenomeIntervals([("chr1", 0, 10)], genome_path, length=20,
-                             dtype="uint8", ambiguous="zeros")
+    source = GenomeIntervals(
+        [("chr1", 0, 10)],
+        genome_path,
+        length=20,
+        dtype="uint8",
+        ambiguous="zeros",
+    )
     x = all_batches(source)
     assert x.dtype == np.uint8
     np.testing.assert_array_equal(
-        x, one_hot(plain_window(genome, "chr1", -5, 20), dtype="uint8",
-                   ambiguous="zeros")
+        x,
+        one_hot(
+            plain_window(genome, "chr1", -5, 20),
+            dtype="uint8",
+            ambiguous="zeros",
+        ),
     )
     with pytest.raises(ValueError, match="float"):
-        GenomeIntervals([("chr1", 0, 10)], genome_path, length=20,
-                        dtype="uint8", ambiguous="zeros", signals=[genome_path])
+        GenomeIntervals(
+            [("chr1", 0, 10)],
+            genome_path,
+            length=20,
+            dtype="uint8",
+            ambiguous="zeros",
+            signals=[genome_path],
+        )
 
 
 def test_windows_over_real_peak_records(tmp_path):
     fixture = shared_file("fixtures/real/Gm12878.CTCF.top500.w200.fa")
     genome = tmp_path / "peaks.fa"  # the index is written beside it
     shutil.copy(fixture, genome)
-    records = [record for _, record in zip(range(6), read_fasta(genome))]
+    records = list(itertools.islice(read_fasta(genome), 6))
     intervals = [(name.split()[0], 0, len(seq)) for name, seq in records]
     intervals += [(name.split()[0], 50, 150) for name, _ in records[:3]]
     source = GenomeIntervals(intervals, genome, length=200, batch_size=4)
@@ -476,3 +537,28 @@ def test_windows_over_real_peak_records(tmp_path):
     np.testing.assert_array_equal(x[:6], expected)
     np.testing.assert_array_equal(x[6:], expected[:3])
     assert source.regions()[0] == f"{intervals[0][0]}:0-200"
+
+
+def test_interpreter_scans_genome_windows_as_the_array(
+    rng, genome, genome_path
+):
+    keras = pytest.importorskip("keras")
+    from keras_motifs import Conv1DInterpreter
+
+    inputs = keras.Input((30, 4))
+    x = keras.layers.Conv1D(3, 5, activation="relu")(inputs)
+    model = keras.Model(inputs, keras.layers.GlobalMaxPooling1D()(x))
+    source = GenomeIntervals(
+        random_intervals(rng, genome, 25),
+        genome_path,
+        length=30,
+        batch_size=8,
+        alphabet="AGCT",
+    )
+    interpreter = Conv1DInterpreter(model)
+    from_source = interpreter.extract(source, batch_size=16)
+    array = OneHotArray(all_batches(source), alphabet="AGCT")
+    from_array = interpreter.extract(array, batch_size=16)
+    assert from_source.nsites.sum() > 0
+    np.testing.assert_allclose(from_source.counts, from_array.counts)
+    np.testing.assert_array_equal(from_source.nsites, from_array.nsites)
