@@ -52,6 +52,12 @@ class Interval(NamedTuple):
         strand: `"+"`, `"-"` or `"."` (unknown).
         summit: narrowPeak column 10, the summit's 0-based offset from
             `start`, or -1 when there is none.
+
+    Example:
+
+    >>> Interval("chr1", 100, 300, summit=120)
+    Interval(chrom='chr1', start=100, end=300, name='.', score=nan,
+    strand='.', summit=120)
     """
 
     chrom: str
@@ -706,6 +712,12 @@ def _open_genome(path):
     except pyfaidx.FastaIndexingError as error:
         raise ValueError(
             f"The genome {path} cannot be indexed as FASTA: {error}"
+        ) from error
+    except OSError as error:
+        raise OSError(
+            f"Cannot read or write the index {path}.fai of the genome: "
+            f"{error}. Build it where the genome is writable (samtools "
+            "faidx), or copy the genome to a writable directory."
         ) from error
 
 

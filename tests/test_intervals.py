@@ -290,6 +290,18 @@ def test_plain_gzip_genome_is_refused(tmp_path, genome_path):
         GenomeIntervals([("chr1", 0, 10)], packed, length=10)
 
 
+def test_unindexable_genome_is_explained(tmp_path, genome_path):
+    ragged = tmp_path / "ragged.fa"
+    ragged.write_text(">chr1\nACGTACGT\nACG\nACGTACGT\n")
+    with pytest.raises(ValueError, match="cannot be indexed"):
+        GenomeIntervals([("chr1", 0, 10)], ragged, length=10)
+    blocked = tmp_path / "blocked.fa"
+    shutil.copy(genome_path, blocked)
+    (tmp_path / "blocked.fa.fai").mkdir()
+    with pytest.raises(OSError, match="copy the genome to a writable"):
+        GenomeIntervals([("chr1", 0, 10)], blocked, length=10)
+
+
 def test_unknown_chromosome_fails_at_construction(genome_path):
     with pytest.raises(ValueError, match="'chr1', 'chr2', 'chrM'") as error:
         GenomeIntervals(
