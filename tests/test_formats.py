@@ -285,6 +285,13 @@ def test_reads_homer_and_jaspar_files_as_published(tmp_path):
     back = read_jaspar(jaspar)
     assert back.names == ["MA0001.1"] and back.alt_names == ["AGL3"]
     assert back.matrices("counts")[0][0].tolist() == [0, 94, 1, 2]
+    # Rows and columns labelled in another order are read by their letters.
+    jaspar.write_text(">m1 x\nT [ 4 0 ]\nG [ 3 0 ]\nC [ 2 0 ]\nA [ 1 9 ]\n")
+    assert read_jaspar(jaspar).matrices("counts")[0].tolist() == [[1, 2, 3, 4],
+                                                                   [9, 0, 0, 0]]
+    transfac = tmp_path / "order.transfac"
+    transfac.write_text("AC  m1\nP0  T G C A\n01  4 3 2 1\n//\n")
+    assert read_transfac(transfac).matrices("counts")[0].tolist() == [[1, 2, 3, 4]]
 
 
 # The dispatcher.
@@ -466,6 +473,10 @@ def test_sites_fasta_from_arrays_matches_plain_loop(rng, tmp_path):
         f"filter{f} seq{s} pos{p} strand{t}"
         for f, s, p, t in zip(filters, sequences, positions, strands)]
     assert records[0].id == f"filter{filters[0]}"
+    exact = np.array([[[1, 0, 0, 0], [0.5, 0, 0.5, 0], [0.25] * 4, [0] * 4,
+                       [0, 0.6, 0.4, 0]]])
+    write_sites_fasta(path, exact, [0], [0], [0])
+    assert str(next(SeqIO.parse(path, "fasta")).seq) == "ANNNC"
 
 
 def test_sites_fasta_from_strings(tmp_path):
