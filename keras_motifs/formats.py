@@ -915,7 +915,9 @@ def write_sites_fasta(
     if strands is None:
         strands = ["+"] * n
     strands = list(strands) if not isinstance(strands, str) else None
-    if strands is None or len(strands) != n or any(s not in ("+", "-") for s in strands):
+    if strands is None or len(strands) != n or any(
+        strand not in ("+", "-") for strand in strands
+    ):
         raise ValueError(
             f"strands must hold {n} values '+' or '-', one per site, or be None. "
             f"Received: strands={strands!r}"

@@ -430,7 +430,8 @@ def test_malformed_npz_and_missing_files(rng, tmp_path):
     arrays = dict(np.load(good))
     arrays["bounds"] = arrays["bounds"][:, ::-1]
     np.savez(tmp_path / "broken.npz", **arrays)
-    with pytest.raises(ValueError, match=r"broken\.npz: invalid MotifSet arrays.*bounds"):
+    with pytest.raises(ValueError,
+                       match=r"broken\.npz: invalid MotifSet arrays.*bounds"):
         read_npz(tmp_path / "broken.npz")
     for read in (read_jaspar, read_transfac, read_homer, read_npz):
         with pytest.raises(FileNotFoundError, match="missing.x"):
