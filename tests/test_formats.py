@@ -26,6 +26,7 @@ from keras_motifs.formats import (
     write_sites_fasta,
     write_transfac,
 )
+from keras_motifs._internal.motif_files import round_rows
 from keras_motifs.meme import read_meme, write_meme
 from keras_motifs.motifs import MotifSet
 
@@ -88,7 +89,7 @@ def test_round_counts_matches_plain_loop(rng, decimals):
     counts = rng.random((40, 7, 4)) * rng.integers(1, 10**4, size=(40, 1, 1))
     counts[rng.random(counts.shape) < 0.3] = 0
     counts[:5] = np.floor(counts[:5])  # integer counts stay as they are
-    units = formats._round_counts(counts, decimals)
+    units = round_rows(counts, decimals)
     np.testing.assert_array_equal(units, plain_round(counts, decimals))
     exact = counts * 10**decimals
     assert np.all(np.abs(units - exact) < 1) and np.all(units >= 0)
