@@ -16,8 +16,8 @@ import numpy as np
 
 from keras_motifs._internal.alphabet import check_alphabet, complement_indices
 from keras_motifs._internal.checks import boolean, one_of, positive_int
-from keras_motifs._internal.files import write_atomically
-from keras_motifs.intervals import existing_path, interval_table
+from keras_motifs._internal.files import existing_file, write_atomically
+from keras_motifs.intervals import interval_table
 from keras_motifs.sequences import AMBIGUOUS_MODES, one_hot
 
 CENTRES = ("summit", "middle")
@@ -113,7 +113,7 @@ class GenomeIntervals:
         self.strand_aware = boolean(strand_aware, "strand_aware")
         self.signals = _signal_paths(signals)
         self.dtype = _check_dtype(dtype, ambiguous, bool(self.signals))
-        self.genome = existing_path(genome, "genome")
+        self.genome = existing_file(genome, "genome")
         table = interval_table(intervals)
         reader = _open_genome(self.genome)
         try:
@@ -368,7 +368,7 @@ def _signal_paths(signals) -> tuple[str, ...]:
             "signals must be a list of bigWig paths or None. "
             f"Received: signals={signals!r}"
         )
-    return tuple(existing_path(path, "signals") for path in signals)
+    return tuple(existing_file(path, "signals") for path in signals)
 
 
 def _check_dtype(dtype, ambiguous, has_signals) -> np.dtype:

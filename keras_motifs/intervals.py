@@ -21,6 +21,7 @@ from typing import NamedTuple
 import numpy as np
 
 from keras_motifs._internal.checks import one_of
+from keras_motifs._internal.files import existing_file
 
 INTERVAL_FORMATS = ("auto", "bed", "narrowpeak")
 STRANDS = ("+", "-", ".")
@@ -207,21 +208,6 @@ def _coordinate(text: str) -> int | None:
     return None
 
 
-def existing_path(path, name) -> str:
-    """`path` as a string if it names an existing file; `name` is the argument's."""
-    if not isinstance(path, (str, os.PathLike)):
-        raise TypeError(
-            f"{name} must be a file path (str or os.PathLike). "
-            f"Received: {name}={path!r}"
-        )
-    shown = os.fspath(path)
-    if not os.path.isfile(shown):
-        raise FileNotFoundError(
-            f"{name} must be an existing file. Received: {name}={shown!r}"
-        )
-    return shown
-
-
 _TABLE_DTYPE = [
     ("chrom", object),
     ("start", np.int64),
@@ -235,7 +221,7 @@ _TABLE_DTYPE = [
 def interval_table(intervals) -> np.ndarray:
     """The intervals as a structured array, checked."""
     if isinstance(intervals, (str, os.PathLike)):
-        source = existing_path(intervals, "intervals")
+        source = existing_file(intervals, "intervals")
         intervals = read_intervals(source)
     else:
         source = "the intervals given"

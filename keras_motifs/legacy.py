@@ -41,7 +41,7 @@ from dataclasses import dataclass, field
 import h5py
 import numpy as np
 
-from keras_motifs.files import write_atomically
+from keras_motifs._internal.files import write_atomically
 
 __all__ = ["LegacyWeights", "conv1d_kernel", "convert", "load_model",
            "lstm_weights", "read_weights"]
