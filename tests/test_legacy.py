@@ -407,7 +407,7 @@ def test_bad_arguments_fail_before_any_work(tmp_path):
     weights, config, _ = motif_file(tmp_path)
     with pytest.raises(ValueError, match="architecture="):
         load_model(weights)
-    with pytest.raises(ValueError, match="existing file"):
+    with pytest.raises(FileNotFoundError, match="missing.h5"):
         load_model(tmp_path / "missing.h5")
     with pytest.raises(TypeError, match="Received: safe_mode='no'"):
         load_model(weights, architecture=config, safe_mode="no")

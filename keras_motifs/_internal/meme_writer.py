@@ -34,7 +34,6 @@ def write_meme_file(motifs, path, *, keep_empty: bool = False, background=None):
 _DECIMALS = 6
 
 
-
 def _format_meme(motifs, background: np.ndarray) -> str:
     letters = " ".join(
         f"{letter} {value:.{_DECIMALS}g}" for letter, value in zip(ALPHABET, background)
@@ -51,7 +50,6 @@ def _format_meme(motifs, background: np.ndarray) -> str:
     return "\n".join(lines) + "\n"
 
 
-
 def _format_motif(motifs, i: int, matrix: np.ndarray) -> list[str]:
     alt_name = motifs.alt_names[i]
     header = f"MOTIF {motifs.names[i]}" + (f" {alt_name}" if alt_name else "")
@@ -66,7 +64,6 @@ def _format_motif(motifs, i: int, matrix: np.ndarray) -> list[str]:
         *rows,
         "",
     ]
-
 
 
 def _check_unique_names(names: list[str]) -> None:
