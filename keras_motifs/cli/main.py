@@ -1,11 +1,13 @@
 """The `keras-motifs` command line.
 
-Six commands cover the whole workflow, each reading and writing ordinary
+Seven commands cover the whole workflow, each reading and writing ordinary
 files:
 
 - `extract MODEL DATA -o motifs.meme`: the filters of a saved model's
   Conv1D as MEME motifs, from one-hot sequences in `.npy`, `.npz`, HDF5,
   DeepSEA `.mat` or FASTA files.
+- `convert IN -o OUT`: a model of any Keras era to a Keras 3 `.keras`
+  file, or motifs from one format to another (by the suffixes).
 - `compare motifs.meme -o tomtom.tsv`: Tomtom against JASPAR (offline) or
   any MEME file.
 - `logos motifs.meme -o logos/`: one PNG logo per motif and an overview.
@@ -24,17 +26,34 @@ stdout.
 
 from __future__ import annotations
 
+import os
 import sys
 import warnings
 
 from keras_motifs.cli.parser import PROG, UsageError, build_parser
 
-
-
-
-
 USER_ERRORS = (ValueError, TypeError, OSError, ImportError)
 
+
+def quiet_tensorflow(verbose: bool) -> None:
+    """Hides TensorFlow's start-up log lines unless `verbose`.
+
+    Must run before TensorFlow is imported: its C++ logging reads
+    `TF_CPP_MIN_LOG_LEVEL` once, and absl's Python logging is set to errors.
+    A level the user set in the environment is kept.
+
+    Example:
+
+    >>> quiet_tensorflow(verbose=False)
+    """
+    if verbose:
+        return
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    try:
+        import absl.logging
+    except ImportError:
+        return
+    absl.logging.set_verbosity(absl.logging.ERROR)
 
 
 def _show_warning(message, category, filename, lineno, file=None, line=None):
@@ -63,6 +82,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
+        quiet_tensorflow(args.verbose)
         from keras_motifs.cli import commands  # after parsing: --help is quick
 
         run = getattr(commands, f"run_{args.command_name}")

@@ -59,7 +59,7 @@ from keras_motifs.legacy.weights import (
 )
 
 __all__ = ["KERNEL_ORDERS", "LegacyWeights", "conv1d_kernel", "convert", "load_model",
-           "lstm_weights", "read_weights"]
+           "lstm_weights", "read_weights", "save_model"]
 
 
 def load_model(
@@ -235,7 +235,25 @@ def convert(path, output, **options) -> str:
         raise TypeError(f"Expected options among {sorted(allowed)}. Received: "
                         f"{sorted(unknown)}")
     check_writable(output)
-    model = load_model(path, **options)
+    return save_model(load_model(path, **options), output)
+
+
+def save_model(model, output) -> str:
+    """Writes `model` as a Keras 3 `.keras` file, atomically.
+
+    Args:
+        model: A Keras 3 model, such as `load_model` returns.
+        output: The `.keras` file to write.
+
+    Returns:
+        `output` as a string.
+
+    Example:
+
+    >>> save_model(load_model("model.h5"), "model.keras")
+    'model.keras'
+    """
+    check_writable(output)
     with tempfile.TemporaryDirectory() as scratch:
         staged = os.path.join(scratch, "model.keras")
         model.save(staged)
