@@ -26,6 +26,7 @@ stdout.
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import sys
 import warnings
@@ -38,15 +39,18 @@ USER_ERRORS = (ValueError, TypeError, OSError, ImportError)
 def quiet_tensorflow(verbose: bool) -> None:
     """Hides TensorFlow's start-up log lines unless `verbose`.
 
-    Must run before TensorFlow is imported: its C++ logging reads
-    `TF_CPP_MIN_LOG_LEVEL` once, and absl's Python logging is set to errors.
-    A level the user set in the environment is kept.
+    Must run before TensorFlow is imported. `TF_CPP_MIN_LOG_LEVEL` (kept if
+    the user set it) and absl's Python verbosity hide most of TensorFlow's
+    log lines, but recent releases print their C++ start-up lines (oneDNN,
+    CUDA drivers, CPU features) whatever the level, so TensorFlow is imported
+    here with the process' stderr pointed at the null device; Python errors
+    still reach the user, as exceptions.
 
     Example:
 
     >>> quiet_tensorflow(verbose=False)
     """
-    if verbose:
+    if verbose or "tensorflow" in sys.modules:
         return
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     try:
@@ -54,6 +58,20 @@ def quiet_tensorflow(verbose: bool) -> None:
     except ImportError:
         return
     absl.logging.set_verbosity(absl.logging.ERROR)
+    if importlib.util.find_spec("tensorflow") is None:
+        return
+    sys.stderr.flush()
+    saved = os.dup(2)
+    null = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(null, 2)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            import tensorflow  # noqa: F401
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(null)
 
 
 def _show_warning(message, category, filename, lineno, file=None, line=None):
