@@ -4,32 +4,31 @@ The public API, re-exported. Comparison (`keras_motifs.compare`), logos
 (`keras_motifs.plots`), the report (`keras_motifs.report`), DanQ
 (`keras_motifs.models`) and DeepSEA data (`keras_motifs.data`) live in their
 modules; their optional dependencies load only when used.
+
+The names below are imported on first use (PEP 562), so `import
+keras_motifs` and the command line's `--help` do not start Keras or
+TensorFlow.
 """
 
-from keras_motifs.callbacks import MotifExtractor
-from keras_motifs.interpreter import Conv1DInterpreter
-from keras_motifs.meme import read_meme, write_meme
-from keras_motifs.motifs import Motif, MotifSet
-from keras_motifs.sequences import (
-    OneHotArray,
-    fasta_batches,
-    one_hot,
-    read_fasta,
-    reverse_complement,
-)
+from keras_motifs._internal.lazy import lazy_names
 
 __version__ = "0.1.0"
 
-__all__ = [
-    "Conv1DInterpreter",
-    "Motif",
-    "MotifExtractor",
-    "MotifSet",
-    "OneHotArray",
-    "fasta_batches",
-    "one_hot",
-    "read_fasta",
-    "read_meme",
-    "reverse_complement",
-    "write_meme",
-]
+_MODULES = {
+    "Conv1DInterpreter": "keras_motifs.interpreter",
+    "Motif": "keras_motifs.motifs",
+    "MotifExtractor": "keras_motifs.callbacks",
+    "MotifSet": "keras_motifs.motifs",
+    "OneHotArray": "keras_motifs.sequences",
+    "fasta_batches": "keras_motifs.sequences",
+    "one_hot": "keras_motifs.sequences",
+    "read_fasta": "keras_motifs.sequences",
+    "read_meme": "keras_motifs.meme",
+    "reverse_complement": "keras_motifs.sequences",
+    "write_meme": "keras_motifs.meme",
+}
+
+__all__ = sorted(_MODULES)
+
+
+__getattr__, __dir__ = lazy_names(__name__, _MODULES)

@@ -17,10 +17,10 @@ import numpy as np
 
 from keras_motifs._internal.alphabet import ALPHABET, check_background
 from keras_motifs._internal.meme_writer import write_meme_file
+from keras_motifs._internal.motif_files import filter_indices
 from keras_motifs.motifs import Motif, MotifSet
 
 DEFAULT_NSITES = 20
-_FILTER_NAME = re.compile(r"filter([0-9]+)")
 _INT64_MAX = np.iinfo(np.int64).max
 _ROW_SUM_TOLERANCE = 1e-2
 _PARAMETER = re.compile(r"([A-Za-z]+)\s*=\s*(\S+)")
@@ -101,26 +101,11 @@ def read_meme(path) -> MotifSet:
     """
     parser = _MemeParser(os.fspath(path), _read_lines(path))
     motifs, background = parser.parse()
-    indices = _filter_indices([motif.name for motif in motifs])
+    indices = filter_indices([motif.name for motif in motifs])
     if indices is not None:
         for motif, index in zip(motifs, indices):
             motif.filter = index
     return MotifSet.from_motifs(motifs, background=background)
-
-
-def _filter_indices(names: list[str]) -> list[int] | None:
-    """The filter indices in `filter<i>` names, if every name has a distinct one.
-
-    `write_meme` leaves out filters with nsites 0, so file order alone would
-    renumber the filters after a gap.
-    """
-    matches = [_FILTER_NAME.fullmatch(name) for name in names]
-    if not all(matches):
-        return None
-    indices = [int(match.group(1)) for match in matches]
-    if len(set(indices)) != len(indices) or max(indices) > _INT64_MAX:
-        return None
-    return indices
 
 
 def _read_lines(path) -> list[str]:

@@ -183,7 +183,7 @@ def test_extract_fasta_with_n_is_encoded_on_the_fly(capsys, tmp_path, model):
         "".join(rng.choice(list("ACGTN"), LENGTH, p=[0.24] * 4 + [0.04]))
         for _ in range(25)
     ]
-    records[0] = records[0][:-4]  # a short record is N-padded to the length
+    records[0] = records[0][:-4]  # a short record: padded only with --pad
     fasta = tmp_path / "seqs.fa"
     fasta.write_text(
         "".join(f">s{i}\n{s.lower()}\n" for i, s in enumerate(records))
@@ -192,6 +192,12 @@ def test_extract_fasta_with_n_is_encoded_on_the_fly(capsys, tmp_path, model):
     model.save(model_path)
     out = tmp_path / "motifs.meme"
     status, stdout, err = run(capsys, "extract", model_path, fasta, "-o", out)
+    assert status == 2 and not out.exists()
+    assert "record 0 ('s0')" in err and "length 26" in err and "length 30" in err
+    assert "--pad" in err
+    status, stdout, err = run(
+        capsys, "extract", model_path, fasta, "-o", out, "--pad"
+    )
     assert status == 0, err
     x = one_hot(records, length=LENGTH)
     assert_same_motifs(out, expected(model, x))
@@ -570,7 +576,7 @@ def test_errors_are_one_line(capsys, tmp_path, model, files):
         ("extract", tmp_path / "missing.keras", npy): "not found",
         ("extract", model, tmp_path / "missing.npy"): "not found",
         ("extract", tmp_path / "text.keras", npy): "not a Keras model",
-        ("extract", npy, npy): "expected a .keras or .h5",
+        ("extract", npy, npy): "expected a .keras, .h5, .hdf5",
         ("extract", model, tmp_path / "flat.npy"): "shape (N, length, 4)",
         ("extract", model, tmp_path / "five.npy"): "4 channels",
         ("extract", model, tmp_path / "short.npy"): "length 30",
@@ -579,7 +585,6 @@ def test_errors_are_one_line(capsys, tmp_path, model, files):
         ("extract", model, files["npz"], "--key", "nope"): "no array 'nope'",
         ("extract", model, npy, "--layer", "nope"): "No layer named 'nope'",
         ("extract", model, npy, "--layer", dense): "is a Dense, not a Conv1D",
-        ("extract", model, npy, "--layer", "second"): "cannot be mapped back",
         ("extract", model, npy, "--layer", "7"): "out of range",
         ("extract", model, npy, "--targets", "NRSF"): "--targets needs labels",
         (

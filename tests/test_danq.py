@@ -172,3 +172,62 @@ def test_danq_jaspar_seeds_half_the_filters_from_jaspar_2016():
     bias = keras.ops.convert_to_numpy(conv.bias)
     assert np.all((bias[:512] >= -1) & (bias[:512] < 0))
     np.testing.assert_array_equal(bias[512:], 0.0)
+
+
+# The published weights: Keras 0.2, Theano, `layer_{i}/param_{j}`.
+
+
+def test_published_weights_layout_predicts_as_keras_0_2_did(tmp_path):
+    from legacy_files import conv1d, hard_sigmoid, lstm, write_keras0_weights
+
+    rng = np.random.default_rng(0)
+    length, filters, width, pool, units, hidden, tasks = 30, 6, 5, 3, 4, 7, 3
+    steps = (length - width + 1) // pool
+    stored_kernel = rng.normal(0, 0.5, (filters, 4, width, 1)).astype("float32")
+    conv_bias = rng.normal(0, 0.1, filters).astype("float32")
+
+    def gates():
+        return {g: (rng.normal(0, 0.5, (filters, units)).astype("float32"),
+                    rng.normal(0, 0.5, (units, units)).astype("float32"),
+                    rng.normal(0, 0.5, units).astype("float32")) for g in "icfo"}
+
+    forward, backward = gates(), gates()
+    # Keras 0.2 LSTM params: W_i, U_i, b_i, W_c, U_c, b_c, W_f, ..., b_o.
+    lstm_params = [gate_set[g][k] for gate_set in (forward, backward)
+                   for g in "icfo" for k in range(3)]
+    dense_w = rng.normal(0, 0.3, (steps * 2 * units, hidden)).astype("float32")
+    dense_b = rng.normal(0, 0.1, hidden).astype("float32")
+    out_w = rng.normal(0, 0.3, (hidden, tasks)).astype("float32")
+    out_b = rng.normal(0, 0.1, tasks).astype("float32")
+    path = tmp_path / "danq_small.hdf5"
+    # Sequential: conv, pool, dropout, Merge(forward, backward), dropout,
+    # flatten, dense, relu, dense, sigmoid.
+    write_keras0_weights(path, [[stored_kernel, conv_bias], [], [], lstm_params, [],
+                                [], [dense_w, dense_b], [], [out_w, out_b], []])
+    model = build_danq(length, tasks, filters=filters, kernel_size=width,
+                       pool_size=pool, lstm_units=units, dense_units=hidden,
+                       weights=path, compile=False)
+    # Theano convolved: the Keras 3 kernel is the stored one reversed.
+    true_kernel = np.transpose(stored_kernel[:, :, :, 0], (2, 1, 0))[::-1]
+    np.testing.assert_array_equal(model.get_layer("conv1d").kernel.numpy(), true_kernel)
+
+    x = np.eye(4, dtype="float32")[rng.integers(0, 4, (5, length))]
+    # Keras 0.2's forward pass: true convolution, hard_sigmoid gates, the
+    # backward LSTM's outputs in the order it produced them.
+    convolution = stored_kernel[:, :, ::-1, 0].transpose(2, 1, 0)  # flip = convolve
+    a = np.maximum(conv1d(x, convolution, conv_bias), 0)
+    a = a[:, :steps * pool].reshape(5, steps, pool, filters).max(axis=2)
+    h = np.concatenate([lstm(a, forward, inner=hard_sigmoid),
+                        lstm(a, backward, go_backwards=True, inner=hard_sigmoid)], axis=-1)
+    d = np.maximum(h.reshape(5, -1) @ dense_w + dense_b, 0)
+    expected = 1 / (1 + np.exp(-(d @ out_w + out_b)))
+    np.testing.assert_allclose(np.asarray(model(x)), expected, rtol=1e-4, atol=1e-5)
+
+    with pytest.raises(ValueError, match="do not fit this DanQ"):
+        build_danq(length, tasks, filters=filters, kernel_size=width, pool_size=pool,
+                   lstm_units=units, dense_units=hidden + 1, weights=path,
+                   compile=False)
+    write_keras0_weights(tmp_path / "other.hdf5", [[stored_kernel, conv_bias]])
+    with pytest.raises(ValueError, match="not a DanQ weights file"):
+        build_danq(length, tasks, filters=filters, kernel_size=width,
+                   pool_size=pool, weights=tmp_path / "other.hdf5", compile=False)

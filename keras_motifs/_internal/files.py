@@ -240,6 +240,7 @@ def existing_file(path, what: str) -> str:
         `os.fspath(path)`.
 
     Raises:
+        TypeError: if `path` is not a str or path-like.
         IsADirectoryError: if `path` is a directory.
         FileNotFoundError: if nothing exists at `path`.
 
@@ -248,6 +249,11 @@ def existing_file(path, what: str) -> str:
     >>> existing_file("motifs.meme", "MOTIFS")
     'motifs.meme'
     """
+    if not isinstance(path, (str, os.PathLike)):
+        raise TypeError(
+            f"{what} must be a file path (str or os.PathLike). "
+            f"Received: {what}={path!r}"
+        )
     path = os.fspath(path)
     if os.path.isdir(path):
         raise IsADirectoryError(f"{what} {path} is a directory, not a file.")

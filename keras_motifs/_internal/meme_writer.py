@@ -13,6 +13,7 @@ import numpy as np
 
 from keras_motifs._internal.alphabet import ALPHABET, check_background
 from keras_motifs._internal.files import write_atomically
+from keras_motifs._internal.motif_files import format_units, round_rows
 
 
 def write_meme_file(motifs, path, *, keep_empty: bool = False, background=None):
@@ -33,7 +34,6 @@ def write_meme_file(motifs, path, *, keep_empty: bool = False, background=None):
 _DECIMALS = 6
 
 
-
 def _format_meme(motifs, background: np.ndarray) -> str:
     letters = " ".join(
         f"{letter} {value:.{_DECIMALS}g}" for letter, value in zip(ALPHABET, background)
@@ -50,14 +50,12 @@ def _format_meme(motifs, background: np.ndarray) -> str:
     return "\n".join(lines) + "\n"
 
 
-
 def _format_motif(motifs, i: int, matrix: np.ndarray) -> list[str]:
     alt_name = motifs.alt_names[i]
     header = f"MOTIF {motifs.names[i]}" + (f" {alt_name}" if alt_name else "")
-    scale = 10**_DECIMALS
     rows = [
-        " ".join(f"{value // scale}.{value % scale:0{_DECIMALS}d}" for value in row)
-        for row in _round_rows(matrix).tolist()
+        " ".join(format_units(row, _DECIMALS))
+        for row in round_rows(matrix, _DECIMALS, total=1).tolist()
     ]
     return [
         header,
@@ -66,21 +64,6 @@ def _format_motif(motifs, i: int, matrix: np.ndarray) -> list[str]:
         *rows,
         "",
     ]
-
-
-
-def _round_rows(probabilities: np.ndarray) -> np.ndarray:
-    """Probabilities in units of 1e-6 whose rows sum to exactly 1e6.
-
-    Largest-remainder rounding: each value is rounded down and the units
-    still missing from a row go to its values with the largest remainders, so
-    every value stays within 1e-6 of the exact one.
-    """
-    scaled = probabilities * 10**_DECIMALS
-    floor = np.floor(scaled)
-    missing = 10**_DECIMALS - floor.sum(axis=-1, keepdims=True)
-    rank = np.argsort(np.argsort(floor - scaled, axis=-1, kind="stable"), axis=-1)
-    return (floor + (rank < missing)).astype(np.int64)
 
 
 def _check_unique_names(names: list[str]) -> None:

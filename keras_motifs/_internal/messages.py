@@ -3,15 +3,12 @@
 Keras routes its messages through `io_utils.print_msg`, which writes to
 stdout or to absl logging as `keras.config.disable_interactive_logging()`
 chooses. That function is not part of Keras' public API, so it is reached
-here, in one place, with plain `print` as the fallback.
+here, in one place, with plain `print` as the fallback. It is imported
+when the first line is printed, so that modules using it stay quick to
+import (the command line's `--help` does not start TensorFlow).
 """
 
 from __future__ import annotations
-
-try:
-    from keras.src.utils.io_utils import print_msg as _print_msg
-except ImportError:  # pragma: no cover - a Keras without the private module
-    _print_msg = None
 
 
 def print_msg(message: str) -> None:
@@ -25,7 +22,9 @@ def print_msg(message: str) -> None:
     >>> print_msg("MotifExtractor: wrote 12 motifs to motifs.meme")
     MotifExtractor: wrote 12 motifs to motifs.meme
     """
-    if _print_msg is None:
+    try:
+        from keras.src.utils.io_utils import print_msg as keras_print_msg
+    except ImportError:  # pragma: no cover - a Keras without the module
         print(message, flush=True)
     else:
-        _print_msg(message)
+        keras_print_msg(message)

@@ -71,7 +71,7 @@ def add_benchmark(commands, common) -> None:
         "-o", "--output", default=None, metavar="TSV",
         help="also write the table as TSV",
     )
-    parser.set_defaults(command_name="benchmark", run=run_benchmark)
+    parser.set_defaults(command_name="benchmark")
 
 
 def run_benchmark(args) -> int:

@@ -4,6 +4,8 @@ library and writes its outputs."""
 from __future__ import annotations
 
 import contextlib
+import inspect
+import os
 import sys
 
 import numpy as np
@@ -11,16 +13,19 @@ import numpy as np
 from keras_motifs._internal.alphabet import resolve_alphabet
 from keras_motifs._internal.files import check_writable, existing_file
 from keras_motifs._internal.messages import print_msg
-from keras_motifs.cli.datafiles import SequenceData, check_data
+from keras_motifs.cli.datafiles import LengthFit, SequenceData, check_data
 from keras_motifs.cli.datafiles import read_labels, read_sequences
 from keras_motifs.cli.datafiles import selected_batches, with_labels
 from keras_motifs.cli import demo
+from keras_motifs.cli.benchmark import run_benchmark  # noqa: F401  (run_<name>)
 from keras_motifs.cli.modelfiles import load_model
 from keras_motifs.cli.progress import Progress
 from keras_motifs.compare import read_comparison, tomtom
+from keras_motifs.formats import SUFFIXES, motif_format, read_motifs, write_motifs
 from keras_motifs.influence import filter_influence, read_influence
 from keras_motifs.interpreter import Conv1DInterpreter
-from keras_motifs.meme import read_meme, write_meme
+from keras_motifs.legacy import save_model
+from keras_motifs.meme import read_meme
 from keras_motifs.plots import write_logos
 from keras_motifs.report import write_report
 
@@ -36,14 +41,16 @@ def _layer(value: str | None):
 
 
 def run_extract(args) -> int:
-    """`keras-motifs extract`: motifs of a Conv1D's filters to MEME."""
+    """`keras-motifs extract`: motifs of a Conv1D's filters to a motif file."""
     output = check_writable(args.output)
-    model = load_model(args.model)
-    data = _open_data(args, _input_length(model), args.labels_key)
-    check_data(data, _input_length(model), args.targets)
+    format = _output_format(output, args.format)
+    model = _load(args)
+    length = _input_length(model, args.input)
+    data = _open_data(args, length, args.labels_key)
+    check_data(data, length, args.targets)
     alphabet = resolve_alphabet(args.alphabet, data.alphabet, name="--alphabet")
     interpreter = Conv1DInterpreter(
-        model, _layer(args.layer), alphabet=alphabet
+        model, _layer(args.layer), alphabet=alphabet, **_interpreter_options(args)
     )
     target = data.count if args.targets is None else None
     if args.max_sequences is not None and target is not None:
@@ -63,13 +70,78 @@ def run_extract(args) -> int:
             strands=args.strands,
             batch_size=args.batch_size,
         )
-    write_meme(motifs, output)
+    write_motifs(motifs, output, format)
     with_sites = int(np.count_nonzero(motifs.nsites))
     print_msg(
         f"Wrote {with_sites} of {len(motifs)} filter motifs of layer "
         f"{interpreter.layer.name!r} ({progress.seen} sequences) to {output}"
+        + ("" if format == "meme" else f" ({format})")
     )
     return 0
+
+
+def run_convert(args) -> int:
+    """`keras-motifs convert`: a model to `.keras`, or motifs between formats."""
+    output = check_writable(args.output)
+    if output.lower().endswith(".keras") and args.format is None:
+        model = _load(args)
+        save_model(model, output)
+        print_msg(f"Wrote the Keras 3 model {output} ({model.count_params():,} "
+                  "parameters)")
+        return 0
+    source = existing_file(args.model, "IN")
+    if not source.lower().endswith(tuple(SUFFIXES)):
+        raise ValueError(
+            f"convert writes a model to .keras, or motifs between formats: "
+            f"{source} is not a motif file ({', '.join(SUFFIXES)}) and "
+            f"{output} does not end in .keras."
+        )
+    for option in ("architecture", "kernel_order"):
+        if getattr(args, option) is not None:
+            raise ValueError(
+                f"--{option.replace('_', '-')} applies to models, not to "
+                f"the motif file {source}."
+            )
+    motifs = read_motifs(source)
+    format = motif_format(output, args.format)
+    write_motifs(motifs, output, format)
+    print_msg(f"Wrote {len(motifs)} motifs of {source} to {output} ({format})")
+    return 0
+
+
+def _output_format(output: str, format: str | None) -> str:
+    """`--format`, else the format of the suffix, else MEME."""
+    if format is None and os.path.splitext(output)[1].lower() not in SUFFIXES:
+        return "meme"
+    return motif_format(output, format)
+
+
+def _load(args):
+    return load_model(
+        args.model,
+        architecture=args.architecture,
+        kernel_order=args.kernel_order,
+        unsafe=args.unsafe,
+    )
+
+
+def _interpreter_options(args) -> dict:
+    """`--input`, `--dna-channels`, `--activation-layer`, those given."""
+    options = {
+        "input": getattr(args, "input", None),
+        "dna_channels": getattr(args, "dna_channels", None),
+        "activation_layer": args.activation_layer,
+    }
+    options = {name: value for name, value in options.items() if value is not None}
+    accepted = inspect.signature(Conv1DInterpreter).parameters
+    missing = [name for name in options if name not in accepted]
+    if missing:
+        flags = ", ".join("--" + name.replace("_", "-") for name in missing)
+        raise ValueError(
+            f"{flags}: this version of Conv1DInterpreter does not take "
+            f"{', '.join(missing)}; upgrade keras-motifs."
+        )
+    return options
 
 
 def _open_data(args, length, labels_key) -> SequenceData:
@@ -79,11 +151,29 @@ def _open_data(args, length, labels_key) -> SequenceData:
         labels_key=labels_key,
         alphabet=args.alphabet,
         length=length,
+        genome=args.genome,
+        fit=LengthFit(pad=args.pad, crop=args.crop, pad_with=args.pad_with),
     )
 
 
-def _input_length(model) -> int | None:
-    return model.inputs[0].shape[1] if model.inputs else None
+def _input_length(model, name: str | None = None) -> int | None:
+    """The sequence length of the input `name`, else of the model's first."""
+    inputs = list(model.inputs or [])
+    if name is not None:
+        names = [tensor.name.split(":")[0] for tensor in inputs]
+        layer_names = [layer.name for layer in model.layers]
+        matches = [t for t, n in zip(inputs, names) if n == name]
+        if not matches and name in layer_names:
+            matches = [model.get_layer(name).output]
+        if not matches:
+            raise ValueError(
+                f"--input {name!r}: the model has no such input; its inputs "
+                f"are {names}."
+            )
+        inputs = matches
+    if not inputs or len(inputs[0].shape) != 3:
+        return None
+    return inputs[0].shape[1]
 
 
 def run_compare(args) -> int:
@@ -111,6 +201,7 @@ def run_compare(args) -> int:
         threshold=args.threshold,
         evalue=args.evalue,
         min_overlap=args.min_overlap,
+        null=args.null or None,
     )
     comparison.write_tsv(output)
     significance = "E-value" if args.evalue else "q-value"
@@ -119,6 +210,8 @@ def run_compare(args) -> int:
         f"at {significance} < {args.threshold:g} ({len(comparison)} hits); "
         f"wrote {output}"
     )
+    if comparison.calibration is not None:
+        print_msg(f"Null calibration: {comparison.calibration.summary()}")
     return 0
 
 
@@ -163,7 +256,7 @@ def run_report(args) -> int:
 def run_influence(args) -> int:
     """`keras-motifs influence`: each filter's effect on loss and outputs."""
     output = check_writable(args.output)
-    model = load_model(args.model)
+    model = _load(args)
     if args.labels is None:
         data = _open_data(args, _input_length(model), args.labels_key)
     else:
@@ -182,7 +275,8 @@ def run_influence(args) -> int:
     x = np.concatenate([x for x, _ in parts])
     y = np.concatenate([y for _, y in parts]) if data.has_labels else None
     influence = filter_influence(
-        model, x, y, layer=_layer(args.layer), batch_size=args.batch_size
+        model, x, y, layer=_layer(args.layer), batch_size=args.batch_size,
+        activation_layer=args.activation_layer,
     )
     influence.write_tsv(output)
     what = "loss and outputs" if y is not None else "outputs (no labels given)"
@@ -205,7 +299,5 @@ def run_demo(args) -> int:
     print_msg(result.summary())
     return 0
 
-
-# The parser.
 
 

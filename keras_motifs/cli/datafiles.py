@@ -17,19 +17,16 @@ from typing import Callable, Iterator
 import h5py
 import numpy as np
 
+from keras_motifs._internal.alphabet import ALPHABET, check_alphabet
+from keras_motifs._internal.batching import FASTA_SUFFIXES, check_batch, check_rank
 from keras_motifs._internal.files import existing_file, open_hdf5
+from keras_motifs.cli.parser import DATA_FORMATS, INTERVAL_SUFFIXES, PAD_WITH
 from keras_motifs.data import DeepSEATrainSequence, is_training_layout
 from keras_motifs.data import label_indices, load_deepsea
 from keras_motifs.data import load_deepsea_mat
-from keras_motifs._internal.alphabet import ALPHABET, check_alphabet
-from keras_motifs.sequences import fasta_batches
-from keras_motifs._internal.batching import FASTA_SUFFIXES, check_batch, check_rank
+from keras_motifs.sequences import one_hot, read_fasta
 
 HDF5_SUFFIXES = (".h5", ".hdf5", ".hdf")
-DATA_FORMATS = (
-    ".npy, .npz, HDF5 (.h5, .hdf5), DeepSEA .mat or FASTA (.fa, .fasta, "
-    ".fna, optionally .gz)"
-)
 SEQUENCE_DIMS = (3,)
 LABEL_DIMS = (1, 2)
 
@@ -45,12 +42,15 @@ class SequenceData:
         alphabet: The channel order the file declares (`"AGCT"` for DeepSEA
             files), or `None`.
         has_labels: Whether `y` is given.
+        records: Whether batches are lists of `(name, index, array)` records
+            of their own lengths (FASTA, before `fitted`) rather than arrays.
     """
 
     batches: Callable[[int], Iterator[tuple]]
     count: int | None
     alphabet: str | None
     has_labels: bool
+    records: bool = False
 
 
 def read_sequences(
@@ -60,6 +60,8 @@ def read_sequences(
     labels_key: str | None = None,
     alphabet: str | None = None,
     length: int | None = None,
+    genome: str | None = None,
+    fit: "LengthFit | None" = None,
 ) -> SequenceData:
     """Opens a file of one-hot sequences for streaming in batches.
 
@@ -78,8 +80,7 @@ def read_sequences(
         labels_key: Name of an array or dataset of labels `(N, targets)`
             in the same `.npz` or HDF5 file. DeepSEA `.mat` files bring
             their own.
-        alphabet: Channel order used to encode FASTA files.
-        length: For FASTA, centre-crop or N-pad records to this length.
+
 
     Returns:
         A `SequenceData`.
@@ -92,12 +93,30 @@ def read_sequences(
     """
     path = existing_file(path, "DATA")
     lower = path.lower()
+    fit = LengthFit() if fit is None else fit
+    if lower.endswith(INTERVAL_SUFFIXES):
+        if genome is None:
+            raise ValueError(
+                f"{path} holds genomic intervals: pass --genome FASTA, the "
+                "reference genome they were called on."
+            )
+        return _interval_data(path, genome, alphabet or ALPHABET, length)
+    if genome is not None:
+        raise ValueError(
+            "--genome applies to BED or narrowPeak DATA only; "
+            f"{path} is not one ({', '.join(INTERVAL_SUFFIXES)})."
+        )
+    return fitted(_open_sequences(path, lower, key, labels_key, alphabet),
+                  length, fit, path)
+
+
+def _open_sequences(path, lower, key, labels_key, alphabet) -> SequenceData:
     if lower.endswith(FASTA_SUFFIXES):
         if key is not None or labels_key is not None:
             raise ValueError(
                 "--key and --labels-key do not apply to FASTA files."
             )
-        return _fasta_data(path, alphabet or ALPHABET, length)
+        return _fasta_data(path, alphabet or ALPHABET)
     if lower.endswith(".npy"):
         if key is not None or labels_key is not None:
             raise ValueError(
@@ -265,16 +284,139 @@ def _mat_data(path) -> SequenceData:
     return SequenceData(batches, sequence.num_samples, sequence.alphabet, True)
 
 
-def _fasta_data(path, alphabet, length) -> SequenceData:
+def _fasta_data(path, alphabet) -> SequenceData:
+    """FASTA records encoded a batch at a time, each at its own length.
+
+    Batches are lists of `(name, index, array)`, fitted to the model's length
+    by `fitted`, which stacks them.
+    """
     alphabet = check_alphabet(alphabet)
 
     def batches(batch_size):
-        for x in fasta_batches(
-            path, batch_size=batch_size, alphabet=alphabet, length=length
-        ):
+        records = []
+        for index, (name, sequence) in enumerate(read_fasta(path)):
+            records.append(
+                (name, index, one_hot(sequence, alphabet=alphabet)[0])
+            )
+            if len(records) == batch_size:
+                yield records, None
+                records = []
+        if records:
+            yield records, None
+
+    return SequenceData(batches, None, alphabet, False, records=True)
+
+
+def _interval_data(path, genome, alphabet, length) -> SequenceData:
+    from keras_motifs.genome import GenomeIntervals
+
+    if length is None:
+        raise ValueError(
+            "BED/narrowPeak DATA needs a model with a fixed input length: "
+            "it sets the length of the genome windows."
+        )
+    source = GenomeIntervals(path, genome, length=length, alphabet=alphabet)
+
+    def batches(batch_size):
+        source.batch_size = batch_size
+        for x in source:
             yield x, None
 
-    return SequenceData(batches, None, alphabet, False)
+    return SequenceData(batches, source.count, alphabet, False)
+
+
+@dataclasses.dataclass(frozen=True)
+class LengthFit:
+    """How sequences of another length than the model's are fitted to it.
+
+    Args:
+        pad: Centre-pad shorter sequences (`--pad`).
+        crop: Centre-crop longer sequences (`--crop`).
+        pad_with: `"zeros"` or `"uniform"` (0.25 in each channel, as N).
+    """
+
+    pad: bool = False
+    crop: bool = False
+    pad_with: str = "uniform"
+
+
+def fit_length(x: np.ndarray, length: int, fit: LengthFit, describe) -> np.ndarray:
+    """`x` `(n, l, c)` centre-padded or centre-cropped to `(n, length, c)`.
+
+    An odd surplus goes to the right end, as `one_hot(..., length=)` does.
+    Padding holds zeros or 0.25 in each channel (`fit.pad_with`).
+
+    Args:
+        x: A batch of sequences of one length.
+        length: The model's input length.
+        fit: What is allowed (`LengthFit`).
+        describe: A function giving the sequences' description for messages.
+
+    Returns:
+        The fitted batch (`x` itself when its length is already `length`).
+
+    Example:
+
+    >>> fit_length(np.ones((2, 3, 4)), 5, LengthFit(pad=True), str).shape
+    (2, 5, 4)
+    """
+    have = x.shape[1]
+    if have == length:
+        return x
+    allowed, option = (fit.pad, "--pad") if have < length else (fit.crop, "--crop")
+    if not allowed:
+        change = "centre-pad" if have < length else "centre-crop"
+        raise ValueError(
+            f"{describe()} has length {have} but the model's input takes "
+            f"length {length}; pass {option} to {change} the sequences "
+            f"to {length} (padding with --pad-with {'/'.join(PAD_WITH)}), or "
+            f"give sequences of length {length}."
+        )
+    if have > length:
+        start = (have - length) // 2
+        return x[:, start : start + length]
+    left = (length - have) // 2
+    value = 0.25 if fit.pad_with == "uniform" else 0.0
+    out = np.full((x.shape[0], length, x.shape[2]), value, dtype=np.float32)
+    if np.issubdtype(x.dtype, np.floating):
+        out = out.astype(x.dtype)
+    out[:, left : left + have] = x
+    return out
+
+
+def fitted(data: SequenceData, length: int | None, fit: LengthFit, path):
+    """`data` whose batches are fitted to `length` (see `fit_length`)."""
+    if length is None and not data.records:
+        return data
+    alphabet = data.alphabet
+
+    def stack(records):
+        arrays = []
+        for name, index, x in records:
+            if length is not None:
+                x = fit_length(
+                    x[None], length, fit,
+                    lambda: f"record {index} ({name!r}) of {path}",
+                )[0]
+            elif arrays and len(x) != len(arrays[0]):
+                raise ValueError(
+                    f"record {index} ({name!r}) of {path} has {len(x)} bases "
+                    f"but the first record has {len(arrays[0])}."
+                )
+            arrays.append(x)
+        return np.stack(arrays)
+
+    def batches(batch_size):
+        for x, y in data.batches(batch_size):
+            if data.records:
+                yield stack(x), y
+            else:
+                yield fit_length(
+                    np.asarray(x), length, fit, lambda: f"DATA {path}"
+                ), y
+
+    return dataclasses.replace(data, batches=batches, alphabet=alphabet,
+                               records=False)
 
 
 def _channels_first(shape) -> bool:

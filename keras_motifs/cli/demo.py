@@ -28,13 +28,13 @@ from keras_motifs._internal.checks import boolean, integer, number
 from keras_motifs._internal.messages import print_msg
 from keras_motifs.compare import tomtom
 from keras_motifs.data.planted import PLANTED_RELEASE, planted_dataset, recovered_motifs
+from keras_motifs.cli.parser import DEMO_FOLDER
 from keras_motifs.motifs import MotifSet
 from keras_motifs.plots import plot_logo_grid, save_logos
 from keras_motifs.report import write_report
 
 DEMO_RELEASE = PLANTED_RELEASE
 DEMO_MOTIFS = ("MA0139.2", "MA0035.5", "MA0080.7", "MA0466.4", "MA0138.3")
-DEMO_FOLDER = "keras-motifs-demo"
 SEQUENCE_LENGTH = 200
 
 

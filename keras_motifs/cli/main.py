@@ -1,11 +1,13 @@
 """The `keras-motifs` command line.
 
-Six commands cover the whole workflow, each reading and writing ordinary
+Seven commands cover the whole workflow, each reading and writing ordinary
 files:
 
 - `extract MODEL DATA -o motifs.meme`: the filters of a saved model's
   Conv1D as MEME motifs, from one-hot sequences in `.npy`, `.npz`, HDF5,
   DeepSEA `.mat` or FASTA files.
+- `convert IN -o OUT`: a model of any Keras era to a Keras 3 `.keras`
+  file, or motifs from one format to another (by the suffixes).
 - `compare motifs.meme -o tomtom.tsv`: Tomtom against JASPAR (offline) or
   any MEME file.
 - `logos motifs.meme -o logos/`: one PNG logo per motif and an overview.
@@ -24,17 +26,52 @@ stdout.
 
 from __future__ import annotations
 
+import importlib.util
+import os
 import sys
 import warnings
 
 from keras_motifs.cli.parser import PROG, UsageError, build_parser
 
-
-
-
-
 USER_ERRORS = (ValueError, TypeError, OSError, ImportError)
 
+
+def quiet_tensorflow(verbose: bool) -> None:
+    """Hides TensorFlow's start-up log lines unless `verbose`.
+
+    Must run before TensorFlow is imported. `TF_CPP_MIN_LOG_LEVEL` (kept if
+    the user set it) and absl's Python verbosity hide most of TensorFlow's
+    log lines, but recent releases print their C++ start-up lines (oneDNN,
+    CUDA drivers, CPU features) whatever the level, so TensorFlow is imported
+    here with the process' stderr pointed at the null device; Python errors
+    still reach the user, as exceptions.
+
+    Example:
+
+    >>> quiet_tensorflow(verbose=False)
+    """
+    if verbose or "tensorflow" in sys.modules:
+        return
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    try:
+        import absl.logging
+    except ImportError:
+        return
+    absl.logging.set_verbosity(absl.logging.ERROR)
+    if importlib.util.find_spec("tensorflow") is None:
+        return
+    sys.stderr.flush()
+    saved = os.dup(2)
+    null = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(null, 2)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            import tensorflow  # noqa: F401
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(null)
 
 
 def _show_warning(message, category, filename, lineno, file=None, line=None):
@@ -63,6 +100,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
+        quiet_tensorflow(args.verbose)
         from keras_motifs.cli import commands  # after parsing: --help is quick
 
         run = getattr(commands, f"run_{args.command_name}")

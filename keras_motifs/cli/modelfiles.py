@@ -1,49 +1,75 @@
-"""Loading the saved model a command is given."""
+"""Loading the saved model a command is given, of any Keras era."""
 
 from __future__ import annotations
 
 import zipfile
 
 import h5py
-import keras
 
 import keras_motifs.initializers  # noqa: F401  (registers its serializables)
+from keras_motifs import legacy
 from keras_motifs._internal.files import existing_file
+from keras_motifs.cli.parser import MODEL_SUFFIXES
 
 
-def load_model(path):
-    """Loads a saved Keras model (`.keras` or legacy `.h5`) for inference.
+def load_model(
+    path,
+    *,
+    architecture: str | None = None,
+    kernel_order: str | None = None,
+    unsafe: bool = False,
+):
+    """Loads a saved model (`.keras`, Keras 2 `.h5`, Keras 0.x/1) for inference.
 
-    The model is loaded with `safe_mode=True` and without compiling; the
-    layers of `keras_motifs` (such as `MotifInitializer`) are registered
-    first, so models built with them load.
+    Everything goes through `keras_motifs.legacy.load_model`: a `.keras`
+    file to Keras 3's loader, a Keras 2 `.h5` full model to Keras 3's loader
+    or tf-keras, Keras 0.x/1 files (weights with `architecture`) translated.
+    Loading is safe unless `unsafe`: files whose layers carry Python code
+    are refused. The layers of `keras_motifs` (such as `MotifInitializer`)
+    are registered first, so models built with them load.
 
     Args:
         path: The model file.
+        architecture: The model's JSON for a weights-only file, or `None`.
+        kernel_order: `"theano"`, `"tensorflow"` or `None` (see
+            `keras_motifs.legacy.load_model`).
+        unsafe: Allow `Lambda` layers and custom classes (`--unsafe`).
 
     Returns:
         A `keras.Model`.
 
     Example:
 
-    >>> model = load_model("danq.keras")
+    >>> model = load_model("final_model.hdf5", architecture="model.json",
+    ...                    kernel_order="theano")
     """
     path = existing_file(path, "MODEL")
+    if architecture is not None:
+        architecture = existing_file(architecture, "--architecture")
     lower = path.lower()
     if lower.endswith(".keras"):
         if not zipfile.is_zipfile(path):
             raise ValueError(
                 f"{path} is not a Keras model: a .keras file is a zip archive."
             )
-    elif lower.endswith(".h5"):
+    elif lower.endswith((".h5", ".hdf5")):
         if not h5py.is_hdf5(path):
             raise ValueError(f"{path} is not a Keras model: it is not HDF5.")
     else:
         raise ValueError(
-            f"Cannot load a model from {path}: expected a .keras or .h5 file."
+            f"Cannot load a model from {path}: expected a "
+            f"{', '.join(MODEL_SUFFIXES)} file."
         )
     try:
-        return keras.saving.load_model(path, compile=False, safe_mode=True)
+        return legacy.load_model(
+            path,
+            architecture=architecture,
+            kernel_order=kernel_order,
+            safe_mode=not unsafe,
+        )
+    except ValueError as error:
+        message = str(error).replace("safe_mode=False", "--unsafe")
+        raise ValueError(message.replace("architecture=", "--architecture ")) from None
     except Exception as error:  # Keras raises many types for bad files.
         raise ValueError(
             f"Cannot load a Keras model from {path}: {type(error).__name__}: "

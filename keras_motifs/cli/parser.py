@@ -6,11 +6,22 @@ import argparse
 import math
 
 import keras_motifs
-from keras_motifs.cli.datafiles import DATA_FORMATS
-from keras_motifs.cli.demo import DEMO_FOLDER
+from keras_motifs.cli.benchmark import add_benchmark
+from keras_motifs.formats import FORMATS, SUFFIXES
+from keras_motifs.legacy.weights import KERNEL_ORDERS
 from keras_motifs.plots import OVERVIEW
 
+# Nothing imported here may import Keras: `--help` must answer at once.
+
 PROG = "keras-motifs"
+DEMO_FOLDER = "keras-motifs-demo"
+INTERVAL_SUFFIXES = (".bed", ".bed.gz", ".narrowpeak", ".narrowpeak.gz")
+DATA_FORMATS = (
+    ".npy, .npz, HDF5 (.h5, .hdf5), DeepSEA .mat, FASTA (.fa, .fasta, "
+    ".fna, optionally .gz) or BED/narrowPeak intervals with --genome"
+)
+PAD_WITH = ("uniform", "zeros")
+MODEL_SUFFIXES = (".keras", ".h5", ".hdf5")
 
 
 class UsageError(Exception):
@@ -38,6 +49,18 @@ def _positive_int(text: str) -> int:
     return value
 
 
+def _nonnegative_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise argparse.ArgumentTypeError(
+            f"expected a non-negative integer, got {text!r}"
+        )
+    return value
+
+
 def _number(text: str) -> float:
     try:
         value = float(text)
@@ -52,15 +75,96 @@ def _number(text: str) -> float:
     return value
 
 
-def _add_data_options(parser) -> None:
+def dna_channels(text: str) -> list[int]:
+    """`--dna-channels`: a slice `0:4` or a comma list `0,1,2,3`.
+
+    Example:
+
+    >>> dna_channels("2:6")
+    [2, 3, 4, 5]
+    """
+    try:
+        if ":" in text:
+            start, stop = (int(part) if part else None for part in text.split(":"))
+            if stop is None:
+                raise ValueError
+            channels = list(range(start or 0, stop))
+        else:
+            channels = [int(part) for part in text.split(",")]
+    except ValueError:
+        channels = []
+    if len(channels) != 4 or min(channels) < 0 or len(set(channels)) != 4:
+        raise argparse.ArgumentTypeError(
+            "expected the model's four DNA channels, in A, C, G, T order (or "
+            f"--alphabet's), as a slice 0:4 or a list 0,1,2,3; got {text!r}"
+        )
+    return channels
+
+
+_MODEL_HELP = (
+    "saved model: .keras, a Keras 2 .h5 full model, or a Keras 0.x/1 "
+    "weights-only .h5/.hdf5 with --architecture"
+)
+
+
+def _add_model_options(parser, metavar="MODEL", help=_MODEL_HELP) -> None:
+    parser.add_argument("model", metavar=metavar, help=help)
     parser.add_argument(
-        "model", metavar="MODEL", help="saved model, .keras or .h5"
+        "--architecture",
+        metavar="JSON",
+        help="the model's JSON (model.to_json()) for a weights-only MODEL",
     )
+    parser.add_argument(
+        "--kernel-order",
+        choices=KERNEL_ORDERS,
+        help="theano: the file's convolution kernels are stored flipped (Theano "
+        "backend) and are flipped back; default: the backend the file records, "
+        "else a warning and theano for Keras 0.x/1 files",
+    )
+    parser.add_argument(
+        "--unsafe",
+        action="store_true",
+        help="load files with Lambda layers or custom classes (their code "
+        "runs): only for files you trust",
+    )
+
+
+def _add_data_options(parser) -> None:
+    _add_model_options(parser)
     parser.add_argument(
         "data",
         metavar="DATA",
         help=f"one-hot sequences: {DATA_FORMATS}; (N, 4, length) arrays are "
         "transposed",
+    )
+    parser.add_argument(
+        "--genome",
+        metavar="FASTA",
+        help="reference genome for BED/narrowPeak DATA: windows of the model's "
+        "input length centred on each summit (else the interval's middle)",
+    )
+    parser.add_argument(
+        "--pad",
+        action="store_true",
+        help="centre-pad sequences shorter than the model's input",
+    )
+    parser.add_argument(
+        "--crop",
+        action="store_true",
+        help="centre-crop sequences longer than the model's input",
+    )
+    parser.add_argument(
+        "--pad-with",
+        choices=PAD_WITH,
+        default="uniform",
+        help="padding: uniform, 0.25 in each channel as for N (default), or "
+        "zeros",
+    )
+    parser.add_argument(
+        "--activation-layer",
+        metavar="NAME",
+        help="scan this later layer with the Conv1D's (positions, filters) "
+        "output, e.g. the activation after a BatchNormalization",
     )
     parser.add_argument(
         "--layer",
@@ -104,7 +208,7 @@ def _add_data_options(parser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The `keras-motifs` argument parser with its six commands.
+    """The `keras-motifs` argument parser with its commands (`COMMANDS`).
 
     Returns:
         An `argparse.ArgumentParser`; each command sets `args.command_name`,
@@ -123,6 +227,11 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="no progress output on stderr",
     )
+    common.add_argument(
+        "--verbose",
+        action="store_true",
+        help="show TensorFlow's start-up log lines",
+    )
     parser = _Parser(
         prog=PROG,
         description="Turn the first-layer Conv1D filters of genomic Keras models "
@@ -136,10 +245,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(
         dest="command", metavar="COMMAND", required=True, parser_class=_Parser
     )
-    for add_command in (
-        _add_extract, _add_compare, _add_logos, _add_report, _add_influence,
-        _add_demo,
-    ):
+    for add_command in COMMANDS:
         add_command(commands, common)
     return parser
 
@@ -149,17 +255,37 @@ def _add_extract(commands, common) -> None:
     parser = commands.add_parser(
         "extract",
         parents=[common],
-        help="filter motifs of a saved model to a MEME file",
+        help="filter motifs of a saved model to a motif file (MEME, ...)",
         description="Scan sequences with a Conv1D's filters; per sequence and "
         "filter, the window under the maximum activation is counted when the "
-        "maximum is above the threshold. Writes MEME minimal format.",
+        "maximum is above the threshold. Writes MEME minimal format, or the "
+        "format of --output's suffix or --format.",
     )
     _add_data_options(parser)
     parser.add_argument(
         "-o",
         "--output",
         default="motifs.meme",
-        help="MEME file to write (motifs.meme)",
+        help="motif file to write (motifs.meme); its suffix gives the format: "
+        f"{_suffix_list()}; any other suffix: MEME",
+    )
+    parser.add_argument(
+        "--format",
+        choices=FORMATS,
+        help="write this format whatever the suffix of --output",
+    )
+    parser.add_argument(
+        "--input",
+        metavar="NAME",
+        help="the model input the Conv1D reads, when it reads several (e.g. "
+        "a forward and a reverse-complement input)",
+    )
+    parser.add_argument(
+        "--dna-channels",
+        type=dna_channels,
+        metavar="CHANNELS",
+        help="the input's four DNA channels when it has more (DNA plus signal "
+        "tracks): a slice 0:4 or a list 0,1,2,3; the other channels are zero",
     )
     parser.add_argument(
         "--threshold", type=_number, default=0.0, help="activation cutoff (0.0)"
@@ -244,6 +370,14 @@ def _add_compare(commands, common) -> None:
     )
     parser.add_argument(
         "--no-trim", action="store_true", help="compare the queries untrimmed"
+    )
+    parser.add_argument(
+        "--null",
+        type=_nonnegative_int,
+        default=10,
+        metavar="N",
+        help="compare N row-shuffled copies of each motif too and report the "
+        "empirical FDR and per-motif empirical p-values (10; 0: none)",
     )
     parser.set_defaults(command_name="compare")
 
@@ -347,6 +481,36 @@ def _add_influence(commands, common) -> None:
     parser.set_defaults(command_name="influence")
 
 
+def _suffix_list() -> str:
+    return ", ".join(f"{suffix} ({name})" for suffix, name in SUFFIXES.items())
+
+
+def _add_convert(commands, common) -> None:
+    """`keras-motifs convert`: a legacy model to .keras, or motif formats."""
+    parser = commands.add_parser(
+        "convert",
+        parents=[common],
+        help="convert a legacy model to .keras, or motifs between formats",
+        description="Two conversions, chosen by the suffixes. With -o "
+        "OUT.keras: read a model of any Keras era (a .keras, a Keras 2 .h5, or "
+        "Keras 0.x/1 weights with --architecture) and write it as a Keras 3 "
+        "file. With a motif file IN and -o OUT of motif suffixes: read IN in "
+        f"the format of its suffix and write OUT in its own: {_suffix_list()}.",
+    )
+    _add_model_options(
+        parser, "IN", f"a model ({_MODEL_HELP}) or a motif file"
+    )
+    parser.set_defaults(command_name="convert")
+    parser.add_argument(
+        "-o", "--output", required=True, help="file to write (.keras or motifs)"
+    )
+    parser.add_argument(
+        "--format",
+        choices=FORMATS,
+        help="motif format of --output whatever its suffix",
+    )
+
+
 def _add_demo(commands, common) -> None:
     """`keras-motifs demo`: the built-in demo."""
     parser = commands.add_parser(
@@ -371,3 +535,10 @@ def _add_demo(commands, common) -> None:
         help="a few seconds of training, for testing",
     )
     parser.set_defaults(command_name="demo")
+
+
+COMMANDS = (
+    _add_extract, _add_convert, _add_compare, _add_logos, _add_report,
+    _add_influence, add_benchmark, _add_demo,
+)
+"""The add-functions of the commands, in the order `--help` lists them."""

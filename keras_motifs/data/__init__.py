@@ -1,28 +1,28 @@
 """Genomic data sets: DeepSEA's files and target names (planted-motif data in
-`keras_motifs.data.planted`)."""
+`keras_motifs.data.planted`).
 
-from keras_motifs.data.deepsea import average_strands
-from keras_motifs.data.deepsea import forward_half
-from keras_motifs.data.deepsea import is_training_layout
-from keras_motifs.data.deepsea import load_deepsea
-from keras_motifs.data.deepsea import load_deepsea_h5
-from keras_motifs.data.deepsea import load_deepsea_mat
-from keras_motifs.data.deepsea_targets import DeepSEATarget
-from keras_motifs.data.deepsea_targets import deepsea_labels
-from keras_motifs.data.deepsea_targets import label_indices
-from keras_motifs.data.deepsea_targets import positive_for
-from keras_motifs.data.deepsea_train import DeepSEATrainSequence
+The names below are imported on first use (PEP 562), so that importing
+`keras_motifs.data.planted` does not start Keras (the streamed training
+sequence is a `keras.utils.PyDataset`).
+"""
 
-__all__ = [
-    "DeepSEATarget",
-    "DeepSEATrainSequence",
-    "average_strands",
-    "deepsea_labels",
-    "forward_half",
-    "is_training_layout",
-    "label_indices",
-    "load_deepsea",
-    "load_deepsea_h5",
-    "load_deepsea_mat",
-    "positive_for",
-]
+from keras_motifs._internal.lazy import lazy_names
+
+_MODULES = {
+    "DeepSEATarget": "keras_motifs.data.deepsea_targets",
+    "DeepSEATrainSequence": "keras_motifs.data.deepsea_train",
+    "average_strands": "keras_motifs.data.deepsea",
+    "deepsea_labels": "keras_motifs.data.deepsea_targets",
+    "forward_half": "keras_motifs.data.deepsea",
+    "is_training_layout": "keras_motifs.data.deepsea",
+    "label_indices": "keras_motifs.data.deepsea_targets",
+    "load_deepsea": "keras_motifs.data.deepsea",
+    "load_deepsea_h5": "keras_motifs.data.deepsea",
+    "load_deepsea_mat": "keras_motifs.data.deepsea",
+    "positive_for": "keras_motifs.data.deepsea_targets",
+}
+
+__all__ = sorted(_MODULES)
+
+
+__getattr__, __dir__ = lazy_names(__name__, _MODULES)

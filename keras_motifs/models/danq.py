@@ -9,8 +9,10 @@ variant whose first layer is partly seeded with JASPAR motifs.
 
 
 import keras
+import numpy as np
 
 from keras_motifs._internal.checks import number, positive_int
+from keras_motifs.legacy import conv1d_kernel, lstm_weights, read_weights
 from keras_motifs.initializers import MotifBiasInitializer, MotifInitializer
 from keras_motifs.jaspar import jaspar_motifs
 
@@ -32,8 +34,9 @@ def build_danq(
     compile: bool = True,
     learning_rate: float = 0.001,
     name: str = "danq",
+    weights=None,
 ) -> keras.Model:
-    """Build the DanQ model.
+    """Build the DanQ model, optionally with the published trained weights.
 
     The layers are `Input(sequence_length, 4)`, `Conv1D(filters,
     kernel_size, padding="valid", activation="relu")`,
@@ -46,6 +49,18 @@ def build_danq(
     When compiled, the model uses the published binary cross-entropy loss and
     RMSprop optimizer, with multi-label ROC AUC (`"auc_roc"`) and PR AUC
     (`"auc_pr"`) metrics over the `n_tasks` outputs.
+
+    `weights=` loads the DanQ authors' trained weights (`DanQ_bestmodel.hdf5`:
+    Keras 0.2, Theano, `layer_{i}/param_{j}`) through
+    `keras_motifs.legacy.read_weights`, so the model predicts what the
+    published one did: the convolution kernels are flipped back (Theano
+    convolved), the LSTM gates stored one matrix per gate are concatenated
+    and use `hard_sigmoid` with Keras <= 2's slope (see
+    `keras_motifs.legacy.lstm_weights`), and the dense layer's rows are
+    re-ordered for the backward LSTM, whose outputs Keras 0.2 kept in reverse
+    time order where Keras 3's `Bidirectional` aligns them with the forward
+    ones. The other arguments must describe the file's model (the defaults
+    do for the published file).
 
     Args:
         sequence_length: Length of the input sequences (one-hot, A, C, G, T).
@@ -65,6 +80,8 @@ def build_danq(
         compile: Whether to compile the model.
         learning_rate: RMSprop learning rate, used when compiling.
         name: Name of the model.
+        weights: Path of a DanQ weights file in the Keras 0.2 layout, or
+            `None` for freshly initialised weights.
 
     Returns:
         A `keras.Model` mapping `(batch, sequence_length, 4)` to
@@ -105,7 +122,11 @@ def build_danq(
     )(inputs)
     x = keras.layers.MaxPooling1D(pool_size, strides=pool_size, name="pool")(x)
     x = keras.layers.Dropout(conv_dropout, name="conv_dropout")(x)
-    lstm = keras.layers.LSTM(lstm_units, return_sequences=True, name="lstm")
+    recurrent = "sigmoid" if weights is None else "hard_sigmoid"
+    lstm = keras.layers.LSTM(
+        lstm_units, return_sequences=True, recurrent_activation=recurrent,
+        name="lstm",
+    )
     if bidirectional:
         lstm = keras.layers.Bidirectional(lstm, name="bilstm")
     x = lstm(x)
@@ -114,6 +135,8 @@ def build_danq(
     x = keras.layers.Dense(dense_units, activation="relu", name="dense")(x)
     outputs = keras.layers.Dense(n_tasks, activation="sigmoid", name="output")(x)
     model = keras.Model(inputs, outputs, name=name)
+    if weights is not None:
+        _set_published_weights(model, weights, bidirectional)
     if compile:
         model.compile(
             optimizer=keras.optimizers.RMSprop(learning_rate=learning_rate),
@@ -229,3 +252,48 @@ def _check_length(sequence_length, kernel_size, pool_size):
             f"of kernel_size={kernel_size} followed by max pooling of "
             f"pool_size={pool_size}: it must be at least {shortest}."
         )
+
+
+def _set_published_weights(model, path, bidirectional: bool) -> None:
+    """Sets the DanQ authors' Keras 0.2 weights (see `build_danq`)."""
+    stored = read_weights(path)
+    groups = [arrays for arrays in stored.layers.values() if arrays]
+    lstm_count = 24 if bidirectional else 12
+    kinds = [len(arrays) for arrays in groups]
+    if stored.layout != "keras0" or kinds != [2, lstm_count, 2, 2]:
+        raise ValueError(
+            f"{path} is not a DanQ weights file of the published layout "
+            "(Keras 0.2 `layer_{i}/param_{j}`: a convolution, "
+            f"{'two LSTMs' if bidirectional else 'an LSTM'} of 12 arrays each, "
+            f"two dense layers); it holds groups of {kinds} arrays. "
+            f"Received: weights={path!r}"
+        )
+    conv, recurrent, dense, output = groups
+    kernel = conv1d_kernel(conv[0], kernel_order="theano", filters=conv[1].shape[0])
+    forward = lstm_weights(recurrent[:12])
+    layers = {"conv1d": [kernel, conv[1]], "output": output}
+    hidden = np.asarray(dense[0])
+    if bidirectional:
+        backward = lstm_weights(recurrent[12:])
+        layers["bilstm"] = forward + backward
+        # Keras 0.2 kept the backward outputs in reverse time order.
+        units = forward[1].shape[0]
+        steps = hidden.shape[0] // (2 * units)
+        hidden = hidden.reshape(steps, 2 * units, -1).copy()
+        hidden[:, units:] = hidden[::-1, units:]
+        hidden = hidden.reshape(steps * 2 * units, -1)
+    else:
+        layers["lstm"] = forward
+    layers["dense"] = [hidden, dense[1]]
+    for name, arrays in layers.items():
+        layer = model.get_layer(name)
+        expected = [tuple(w.shape) for w in layer.get_weights()]
+        found = [tuple(np.shape(a)) for a in arrays]
+        if expected != found:
+            raise ValueError(
+                f"The weights in {path} do not fit this DanQ: layer {name!r} "
+                f"has weights of shapes {expected}, the file {found}; pass the "
+                "file's sizes (sequence_length, filters, kernel_size, "
+                f"lstm_units, ...). Received: weights={path!r}"
+            )
+        layer.set_weights(arrays)
