@@ -78,9 +78,11 @@ def main(argv=None) -> None:
     base.import_backend()
     import numba
 
-    from keras_motifs import onehot_scan
-    from keras_motifs.onehot_scan import OneHotScanFunction, encode_codes
-    from keras_motifs.scan import NO_BIN, relative_bin_count, shift_bins
+    from keras_motifs._internal import onehot_scan
+    from keras_motifs._internal.base_codes import encode_codes
+    from keras_motifs._internal.onehot_scan import OneHotScanFunction
+    from keras_motifs._internal.scan import NO_BIN, relative_bin_count
+    from keras_motifs._internal.scan import shift_bins
 
     model = base.build_model(args)
     conv = model.get_layer("conv1d")

@@ -6,15 +6,16 @@ import keras
 import numpy as np
 import pytest
 
-from keras_motifs.geometry import ConvGeometry
-from keras_motifs.onehot_scan import (
-    ACTIVATIONS, CODE_WEIGHTS, COMPLEMENT_CODES, OneHotScanFunction,
-    UnsupportedLayers, activation_values, binned_level, encode_codes,
-    find_plateau, fold_layers,
-)
-from keras_motifs.scan import NO_BIN, ScanFunction, relative_bin_count
-from keras_motifs.scan import shift_bins
-from keras_motifs.sequences import complement_indices
+from keras_motifs._internal.alphabet import complement_indices
+from keras_motifs._internal.base_codes import CODE_WEIGHTS, COMPLEMENT_CODES
+from keras_motifs._internal.base_codes import encode_codes
+from keras_motifs._internal.geometry import ConvGeometry
+from keras_motifs._internal.onehot_fold import ACTIVATIONS, UnsupportedLayers
+from keras_motifs._internal.onehot_fold import activation_values, find_plateau
+from keras_motifs._internal.onehot_fold import fold_layers
+from keras_motifs._internal.onehot_scan import OneHotScanFunction, binned_level
+from keras_motifs._internal.scan import NO_BIN, ScanFunction
+from keras_motifs._internal.scan import relative_bin_count, shift_bins
 
 TIE = 1e-5  # relative gap under which two activations are a tie
 
