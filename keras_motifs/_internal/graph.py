@@ -378,11 +378,7 @@ def check_activation_layer(conv, target) -> None:
     while layer is not conv:
         problem = _per_position_problem(layer)
         if problem is None:
-            inputs = [
-                tensor
-                for node in layer._inbound_nodes
-                for tensor in node.input_tensors
-            ]
+            inputs = _input_tensors(layer)
             if len(inputs) != 1:
                 problem = (
                     f"is called on {len(inputs)} inputs; a layer between the "
@@ -398,6 +394,32 @@ def check_activation_layer(conv, target) -> None:
             f"({type(layer).__name__}) {problem}. Scan the Conv1D itself, or "
             "a BatchNormalization/Activation/Dropout that follows it."
         )
+
+
+def layers_between(conv, target) -> list:
+    """The layers from the one after `conv` to `target`, in call order.
+
+    `target` must have passed `check_activation_layer(conv, target)`, so
+    each layer on the way is called once, on one tensor.
+
+    Args:
+        conv: The interpreted `Conv1D`.
+        target: The layer whose output is scanned (`conv` itself gives
+            `[]`).
+
+    Returns:
+        A list of layers, `target` last.
+    """
+    chain = []
+    layer = target
+    while layer is not conv:
+        chain.append(layer)
+        layer = _input_tensors(layer)[0]._keras_history.operation
+    return chain[::-1]
+
+
+def _input_tensors(layer) -> list:
+    return [tensor for node in layer._inbound_nodes for tensor in node.input_tensors]
 
 
 def _per_position_problem(layer) -> str | None:
