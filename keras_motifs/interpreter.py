@@ -162,6 +162,16 @@ class Conv1DInterpreter:
             print_msg(f"Conv1DInterpreter: scanned {self.layer.name!r} with "
                       f"the {self.last_engine} engine")
 
+    def _thresholds(self, threshold) -> np.ndarray:
+        thresholds = np.asarray(threshold, dtype="float32")
+        if thresholds.shape not in ((), (self.n_filters,)):
+            raise ValueError(
+                f"threshold must be a number or one per filter "
+                f"({self.n_filters} for Conv1D {self.layer.name!r}). "
+                f"Received: threshold with shape {thresholds.shape}"
+            )
+        return np.array(np.broadcast_to(thresholds, (self.n_filters,)))
+
     @staticmethod
     def _in_alphabet(counts, alphabet):
         """One-hot engine counts (A, C, G, T on the last axis, in groups
@@ -271,7 +281,8 @@ class Conv1DInterpreter:
 
         Args:
             sequences: One-hot DNA, as for `scan`.
-            threshold: Absolute activation cutoff (strictly above counts).
+            threshold: Absolute activation cutoff (strictly above counts):
+                a number, or one per filter.
             relative_threshold: Optional fraction in (0, 1) of each
                 filter's maximum.
             strands: `"both"` (default): per sequence and filter the strand
@@ -302,7 +313,7 @@ class Conv1DInterpreter:
         verbose = boolean(verbose, "verbose")
         alphabet = self._resolve_alphabet(sequences)
         engine = self._start_engine(engine, alphabet)
-        thresholds = np.full(self.n_filters, threshold, dtype="float32")
+        thresholds = self._thresholds(threshold)
         if relative_threshold is None:
             counts, nsites = self._count(
                 sequences, alphabet, strands, batch_size, thresholds, engine
@@ -398,7 +409,9 @@ def check_extract_options(
     )
 
 
-def _check_threshold(threshold) -> float:
+def _check_threshold(threshold):
+    if np.ndim(threshold) == 1:
+        return [_check_threshold(value) for value in threshold]
     return number(
         threshold,
         "threshold",
