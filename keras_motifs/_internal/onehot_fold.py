@@ -307,8 +307,15 @@ def fold_layers(conv, batchnorm=None, activation_layer=None, *,
         return keras.ops.convert_to_numpy(function(keras.ops.convert_to_tensor(
             np.asarray(values, np.float32))))
 
+    # The activations are the backend's named ones: measure each once.
+    key = (activation, keras.backend.backend())
+    if key not in _BACKEND_PLATEAUS:
+        _BACKEND_PLATEAUS[key] = find_plateau(activation, backend)
     return FoldedConv(kernel, bias, scale, shift, activation,
-                      find_plateau(activation, backend))
+                      _BACKEND_PLATEAUS[key])
+
+
+_BACKEND_PLATEAUS: dict = {}
 
 
 def _activation_name(function):
