@@ -204,17 +204,7 @@ def fixed_batches(
     buffer = None
     filled = 0
     seen = 0
-    for raw in _iter_raw(sequences, batch_size):
-        if raw.ndim == 2 and raw.shape[-1] == 4:
-            raise ValueError(
-                f"The source yielded a single sequence of shape {raw.shape}; "
-                "yield batches (n, length, 4), e.g. dataset.batch(256)."
-            )
-        check_batch(raw, length)
-        if alphabet:
-            resolve_alphabet(alphabet, alphabet_of(raw))
-        if raw.shape[0] == 0:
-            continue
+    for raw in _checked_arrays(sequences, batch_size, length, alphabet):
         if buffer is None:
             length = raw.shape[1]
             _check_batch_bytes(batch_size, length, dtype)
@@ -231,12 +221,16 @@ def fixed_batches(
                 buffer = np.zeros_like(buffer)
                 filled = 0
     if not seen:
-        raise ValueError(
-            "No sequences to scan: the source is empty. Pass at least one "
-            "sequence of shape (length, 4)."
-        )
+        raise _empty_source()
     if filled:
         yield buffer, filled
+
+
+def _empty_source() -> ValueError:
+    return ValueError(
+        "No sequences to scan: the source is empty. Pass at least one "
+        "sequence of shape (length, 4)."
+    )
 
 
 # One batch buffer may take at most this many bytes (4 GiB).
@@ -365,16 +359,14 @@ def code_batches(
                 yield _join(pieces, batch_size, alphabet, dtype), batch_size
                 pieces, filled = [], 0
     if not seen:
-        raise ValueError(
-            "No sequences to scan: the source is empty. Pass at least one "
-            "sequence of shape (length, 4)."
-        )
+        raise _empty_source()
     if filled:
         yield _join(pieces, batch_size, alphabet, dtype), filled
 
 
-def _code_chunks(sequences, read_size, length, alphabet):
-    """`(codes, True)` or, where codes cannot hold a chunk, `(x, False)`."""
+def _checked_arrays(sequences, read_size, length, alphabet):
+    """The source's non-empty arrays, each checked (`check_batch`, the
+    declared alphabet); every one must have the first one's length."""
     for raw in _iter_raw(sequences, read_size):
         if raw.ndim == 2 and raw.shape[-1] == 4:
             raise ValueError(
@@ -382,10 +374,17 @@ def _code_chunks(sequences, read_size, length, alphabet):
                 "yield batches (n, length, 4), e.g. dataset.batch(256)."
             )
         check_batch(raw, length)
-        resolve_alphabet(alphabet, alphabet_of(raw))
+        if alphabet:
+            resolve_alphabet(alphabet, alphabet_of(raw))
         if raw.shape[0] == 0:
             continue
         length = raw.shape[1]
+        yield raw
+
+
+def _code_chunks(sequences, read_size, length, alphabet):
+    """`(codes, True)` or, where codes cannot hold a chunk, `(x, False)`."""
+    for raw in _checked_arrays(sequences, read_size, length, alphabet):
         codes, ok = encode_codes(np.asarray(raw), alphabet)
         yield (codes, True) if ok else (np.asarray(raw), False)
 

@@ -23,21 +23,12 @@ from __future__ import annotations
 import keras
 
 from keras_motifs._internal.checks import one_of
+from keras_motifs._internal.graph import INFERENCE_IDENTITY_LAYERS
 from keras_motifs._internal.graph import layers_between
 from keras_motifs._internal.onehot_fold import UnsupportedLayers, fold_layers
 from keras_motifs._internal.scan import replica_count
 
 ENGINES = ("auto", "keras", "onehot")
-
-# Layers that are the identity when a model is called with training=False.
-_INFERENCE_IDENTITY = (
-    keras.layers.Dropout,
-    keras.layers.SpatialDropout1D,
-    keras.layers.GaussianNoise,
-    keras.layers.GaussianDropout,
-    keras.layers.AlphaDropout,
-    keras.layers.ActivityRegularization,
-)
 
 
 def check_engine(engine) -> str:
@@ -81,7 +72,7 @@ def foldable_layers(conv, target):
             [-> Activation/ReLU] (with dropout or noise anywhere between).
     """
     chain = [layer for layer in layers_between(conv, target)
-             if not isinstance(layer, _INFERENCE_IDENTITY)]
+             if not isinstance(layer, INFERENCE_IDENTITY_LAYERS)]
     batchnorm = activation = None
     if chain and isinstance(chain[0], keras.layers.BatchNormalization):
         batchnorm = chain.pop(0)

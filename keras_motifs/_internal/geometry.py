@@ -69,3 +69,13 @@ class ConvGeometry:
             0,
         )
         return total // 2
+
+    def pad_right(self, input_length: int) -> int:
+        """Input positions the last window reads past the sequence's end."""
+        return max(
+            0,
+            (self.output_length(input_length) - 1) * self.strides
+            + self.span
+            - self.pad_left(input_length)
+            - input_length,
+        )

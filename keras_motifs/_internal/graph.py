@@ -329,13 +329,8 @@ def output_in(container, inner):
 # Layers that act on each position and each filter on its own, so the
 # activation they output at (position, filter) is a function of the Conv1D's
 # output at the same (position, filter) only.
-PER_POSITION_LAYERS = (
-    keras.layers.BatchNormalization,
-    keras.layers.Activation,
-    keras.layers.ReLU,
-    keras.layers.LeakyReLU,
-    keras.layers.PReLU,
-    keras.layers.ELU,
+# Of these, the identity when a model is called with training=False.
+INFERENCE_IDENTITY_LAYERS = (
     keras.layers.Dropout,
     keras.layers.SpatialDropout1D,
     keras.layers.GaussianNoise,
@@ -343,6 +338,15 @@ PER_POSITION_LAYERS = (
     keras.layers.AlphaDropout,
     keras.layers.ActivityRegularization,
     keras.layers.Identity,
+)
+PER_POSITION_LAYERS = (
+    keras.layers.BatchNormalization,
+    keras.layers.Activation,
+    keras.layers.ReLU,
+    keras.layers.LeakyReLU,
+    keras.layers.PReLU,
+    keras.layers.ELU,
+    *INFERENCE_IDENTITY_LAYERS,
 )
 
 

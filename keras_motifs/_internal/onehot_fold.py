@@ -151,35 +151,26 @@ def find_plateau(activation: str, function=None) -> tuple:
         return np.float32(np.asarray(function(np.array([v], np.float32)))
                           .reshape(-1)[0])
 
-    def flat_above(target):
-        # Smallest float32 z with function(z) == target, by ordered bits.
+    def flat(target, above):
+        # The smallest (above) or largest float32 z with function(z) ==
+        # target, bisecting over the ordered bits of float32 values.
         lo, hi = _ordered(-1e30), _ordered(1e30)
         while hi - lo > 1:
             mid = (lo + hi) // 2
-            if at(_from_ordered(mid)) == target:
+            if (at(_from_ordered(mid)) == target) == above:
                 hi = mid
             else:
                 lo = mid
-        return _from_ordered(hi)
-
-    def flat_below(target):
-        lo, hi = _ordered(-1e30), _ordered(1e30)
-        while hi - lo > 1:
-            mid = (lo + hi) // 2
-            if at(_from_ordered(mid)) == target:
-                lo = mid
-            else:
-                hi = mid
-        return _from_ordered(lo)
+        return _from_ordered(hi if above else lo)
 
     low, value_low = -np.inf, -np.inf
     top = at(1e30)
     high, value_high = np.inf, np.inf
     if at(1e30) == at(1e20) and np.isfinite(top):
-        high, value_high = flat_above(top), top
+        high, value_high = flat(top, True), top
     bottom = at(-1e30)
     if at(-1e30) == at(-1e20) and np.isfinite(bottom):
-        low, value_low = flat_below(bottom), bottom
+        low, value_low = flat(bottom, False), bottom
     return tuple(np.float32(v) for v in (low, value_low, high, value_high))
 
 

@@ -340,13 +340,7 @@ class OneHotScanFunction:
                 f"Received: input_length={input_length}"
             )
         self.pad_left = geometry.pad_left(input_length)
-        self.pad_right = max(
-            0,
-            (self.n_positions - 1) * geometry.strides
-            + geometry.span
-            - self.pad_left
-            - input_length,
-        )
+        self.pad_right = geometry.pad_right(input_length)
         self.complement = _check_complement(complement)
         self.n_bins = n_bins
         self.kmer = min(kmer, geometry.kernel_size)
