@@ -176,6 +176,8 @@ class Conv1DInterpreter:
     def _in_alphabet(counts, alphabet):
         """One-hot engine counts (A, C, G, T on the last axis, in groups
         of 4) in the data's channel order, as the Keras path gives them."""
+        if alphabet == ALPHABET:
+            return counts
         columns = [ALPHABET.index(base) for base in alphabet]
         shape = counts.shape
         return counts.reshape(shape[:-1] + (-1, 4))[..., columns].reshape(shape)

@@ -276,7 +276,7 @@ def test_scan_and_counts_match_loops_on_every_geometry():
         bins = np.where(kept, 0, -1)
         expected, expected_sites = loop_counts(codes, position, strand, bins,
                                                1, geometry)
-        assert counts.shape == (6, 5 * 4) and counts.dtype == np.float32
+        assert counts.shape == (6, 5 * 4) and counts.dtype == np.float64
         np.testing.assert_allclose(counts, expected[:, 0], rtol=1e-6,
                                    atol=1e-6)
         np.testing.assert_array_equal(sites, expected_sites[:, 0])

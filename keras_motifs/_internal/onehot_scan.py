@@ -461,8 +461,8 @@ class OneHotScanFunction:
             self.weights, self.geometry.strides, self.geometry.dilation_rate,
             self.geometry.kernel_size,
         )
-        counts = counts.reshape(self.n_filters, n_bins, -1)
-        return counts.astype(np.float32), sites.astype(np.float32)
+        # float64 as summed: no per-batch copy of the (binned) counts.
+        return counts.reshape(self.n_filters, n_bins, -1), sites
 
     def _thresholds(self, thresholds):
         thresholds = np.asarray(thresholds, np.float32)
@@ -513,8 +513,8 @@ class OneHotScanFunction:
             thresholds: A number or one float per filter.
 
         Returns:
-            `(counts, sites)`: float32 `(filters, kernel_size * 4)` in A,
-            C, G, T and float32 `(filters,)`.
+            `(counts, sites)`: float64 `(filters, kernel_size * 4)` in A,
+            C, G, T and float64 `(filters,)`.
         """
         codes = self._check_codes(codes)
         valid = self._valid(codes.shape[0], n_valid)
@@ -545,7 +545,7 @@ class OneHotScanFunction:
 
         Returns:
             `(best, counts, sites, top)`: float32 maxima `(batch,
-            filters)`, float32 counts `(filters, n_bins, kernel_size * 4)`
+            filters)`, float64 counts `(filters, n_bins, kernel_size * 4)`
             and sites `(filters, n_bins)`, and the new int32 top bins.
         """
         if self.n_bins is None:
