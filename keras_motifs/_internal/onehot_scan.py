@@ -236,7 +236,10 @@ def _count_kernel(padded, n_batch, position, strand, bins, n_bins, weights,
             sites[f, b] += 1.0
             for i in range(kernel_size):
                 code = row[start + i * dilation]
-                if code != 0:
+                pure = PURE_BASE[code]
+                if pure >= 0:
+                    counts[f, b, i, pure] += 1.0
+                elif code != 0:
                     for base in range(4):
                         counts[f, b, i, base] += weights[code, base]
     return counts, sites
