@@ -16,7 +16,11 @@ Times, in one run, on the same model and the same random one-hot data:
 
 Also times `extract` with `relative_threshold=0.5` and with
 `strands="both"` (whose limit is two convolutions, i.e. half the bare
-rate), and measures the peak resident memory (`ru_maxrss`) of a fresh
+rate), each on both engines (`engine="keras"`, the compiled framework
+path, and `engine="onehot"`, the table-lookup engine; everything included:
+encoding the float input, windows, counts), with ratios in wall and in
+CPU time; `extract_distributed` on 1 and 2 local Dask worker processes;
+and measures the peak resident memory (`ru_maxrss`) of a fresh
 process running `extract` on N and on 10 N sequences streamed from an HDF5
 file, so that the input itself is never in memory.
 
@@ -65,13 +69,21 @@ BARE_SCANS = {
     "bare fused scan, both strands": "both",
 }
 FULL = "full activations: predict + numpy"
-BOTH_STRANDS = ("bare fused scan, both strands", 'extract(strands="both")')
+BOTH_STRANDS = ("bare fused scan, both strands", 'extract(strands="both")',
+                'one-hot extract(strands="both")')
 NOTES = {
     "bare scan with keras.ops.argmax": "its -0.0 passes; keras_motifs._internal.scan "
     "calls tf.argmax on TensorFlow",
     "bare fused scan, both strands": "limit: half the bare rate",
     'extract(strands="both")': "limit: half the bare rate",
+    'one-hot extract(strands="both")': "limit: half the bare rate",
 }
+# extract() settings timed on each engine: the bare scan reads one strand,
+# so do the first two.
+SETTINGS = (("extract()", {"strands": "forward"}),
+            ("extract(relative_threshold=0.5)",
+             {"relative_threshold": 0.5, "strands": "forward"}),
+            ('extract(strands="both")', {"strands": "both"}))
 
 
 def import_backend() -> None:
@@ -106,6 +118,10 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--repeats", type=int, default=5,
                         help="timed rounds of the fast routes, taken in "
                         "turns; the best of each is kept (default 5)")
+    parser.add_argument("--skip-dask", action="store_true",
+                        help="do not time extract_distributed")
+    parser.add_argument("--dask-n", type=int, default=4096,
+                        help="sequences of the Dask runs (default 4096)")
     parser.add_argument("--seed", type=int, default=0,
                         help="seed of the weights and the sequences")
     parser.add_argument("--memory-child", nargs=3,
@@ -141,15 +157,16 @@ def random_one_hot(n: int, length: int, seed: int, dtype="float32"):
     return np.eye(4, dtype=dtype)[codes]
 
 
-def seconds(function) -> float:
-    """Wall time in seconds of one call of `function`."""
-    start = time.perf_counter()
+def seconds(function) -> tuple[float, float]:
+    """Wall and CPU time (all threads of this process) of one call."""
+    start, start_cpu = time.perf_counter(), time.process_time()
     function()
-    return time.perf_counter() - start
+    return time.perf_counter() - start, time.process_time() - start_cpu
 
 
 def best_times(functions: dict, repeats: int) -> dict:
-    """Smallest wall time of each function over `repeats` rounds.
+    """Smallest wall time of each function over `repeats` rounds, with the
+    CPU time of that round.
 
     The functions take turns within each round, so a burst of load from
     other processes slows all of them rather than one.
@@ -314,8 +331,9 @@ def time_routes(args, model, x) -> tuple[list, list]:
     activation_model = keras.Model(model.inputs, conv.output)
     rows, notes = [], []
 
-    def add(label, elapsed, count=n, note=""):
-        rows.append((label, count / elapsed, note))
+    def add(label, elapsed, count=n, note="", cpu=None):
+        rows.append((label, count / elapsed, note,
+                     None if cpu is None else count / cpu))
         print(f"  {label}: {count / elapsed:,.0f} seq/s", flush=True)
 
     fast = {}
@@ -323,19 +341,22 @@ def time_routes(args, model, x) -> tuple[list, list]:
         function = bare_scan_function(conv, variant)
         run_bare(function, batches[:1])
         fast[label] = functools.partial(run_bare, function, batches)
-    # The bare scan reads one strand: so does extract() here.
-    settings = (("extract()", {"strands": "forward"}),
-                ("extract(relative_threshold=0.5)",
-                 {"relative_threshold": 0.5, "strands": "forward"}),
-                ('extract(strands="both")', {"strands": "both"}))
-    for label, kwargs in settings:
-        interpreter.extract(x[: args.batch_size], **kwargs)
-        fast[label] = functools.partial(
-            interpreter.extract, x, batch_size=args.batch_size, **kwargs)
-    for label, best in best_times(fast, args.repeats).items():
-        add(label, best, note=NOTES.get(label, ""))
+    for engine, prefix in (("keras", ""), ("onehot", "one-hot ")):
+        for label, kwargs in SETTINGS:
+            interpreter.extract(x[: args.batch_size], engine=engine, **kwargs)
+            fast[prefix + label] = functools.partial(
+                interpreter.extract, x, batch_size=args.batch_size,
+                engine=engine, **kwargs)
+    for label, (wall, cpu) in best_times(fast, args.repeats).items():
+        add(label, wall, note=NOTES.get(label, ""), cpu=cpu)
     motifs = interpreter.extract(x, batch_size=args.batch_size,
-                                 strands="forward")
+                                 strands="forward", engine="keras")
+    for label, kwargs in SETTINGS:
+        notes.append(f"one-hot {label} vs Keras {label}: " + agreement(
+            *_counts(interpreter.extract(x, batch_size=args.batch_size,
+                                         engine="onehot", **kwargs)),
+            interpreter.extract(x, batch_size=args.batch_size,
+                                engine="keras", **kwargs)))
 
     full_activation_route(activation_model, x[: args.batch_size],
                           args.kernel, args.batch_size)
@@ -361,18 +382,59 @@ def time_routes(args, model, x) -> tuple[list, list]:
     return rows, notes
 
 
+def _counts(motifs):
+    return motifs.counts, motifs.nsites
+
+
 def rate_table(rows) -> str:
-    """Markdown table of the rates, as throughput ratios to `extract()`."""
-    rates = {label: rate for label, rate, _ in rows}
+    """Markdown table of the rates, as throughput ratios to `extract()`
+    (Keras engine) and to each route's limit, in wall and in CPU time."""
+    rates = {label: rate for label, rate, _, _ in rows}
+    cpu_rates = {label: cpu for label, _, _, cpu in rows}
     bare = rates[BARE]
+    bare_cpu = cpu_rates[BARE]
     extract = rates["extract()"]
-    limits = {label: bare / 2 for label in BOTH_STRANDS}
+    limits = {label: 0.5 for label in BOTH_STRANDS}
     lines = ["| Route | seq/s | extract() / route | route / its limit "
-             "| note |", "|---|---:|---:|---:|---|"]
-    for label, rate, note in rows:
-        limit = limits.get(label, bare)
+             "| same, CPU time | note |", "|---|---:|---:|---:|---:|---|"]
+    for label, rate, note, cpu in rows:
+        limit = limits.get(label, 1.0)
+        by_cpu = ("" if cpu is None
+                  else f"{cpu / (bare_cpu * limit):.2f}")
         lines.append(f"| {label} | {rate:,.0f} | {extract / rate:.2f} | "
-                     f"{rate / limit:.2f} | {note} |")
+                     f"{rate / (bare * limit):.2f} | {by_cpu} | {note} |")
+    return "\n".join(lines)
+
+
+def dask_table(args, model) -> str:
+    """extract_distributed on HDF5 shards, 1 and 2 local worker processes."""
+    from dask.distributed import Client, LocalCluster
+
+    from keras_motifs.distributed import extract_distributed, hdf5_shards
+
+    lines = ["| Dask workers (processes x 1 thread) | shards | seq/s |",
+             "|---|---:|---:|"]
+    with tempfile.TemporaryDirectory() as directory:
+        data = os.path.join(directory, "x.h5")
+        write_hdf5(data, args.dask_n, args.length, args.seed)
+        model_path = os.path.join(directory, "model.keras")
+        model.save(model_path)
+        shards = hdf5_shards(data, "x", 8)
+        for workers in (1, 2):
+            with LocalCluster(n_workers=workers, threads_per_worker=1,
+                              processes=True, dashboard_address=None,
+                              silence_logs=40) as cluster, \
+                    Client(cluster) as client:
+                # The first call loads TensorFlow and the model on each
+                # worker (kept for later calls); the second is timed.
+                extract_distributed(model_path, shards, client,
+                                    batch_size=args.batch_size)
+                elapsed = seconds(functools.partial(
+                    extract_distributed, model_path, shards, client,
+                    batch_size=args.batch_size))[0]
+            rate = args.dask_n / elapsed
+            print(f"  dask, {workers} workers: {rate:,.0f} seq/s", flush=True)
+            lines.append(f"| {workers} | {len(shards)} | {rate:,.0f} |")
     return "\n".join(lines)
 
 
@@ -425,6 +487,11 @@ def main(argv=None) -> None:
     print()
     for note in notes:
         print(f"- {note}")
+    if not args.skip_dask:
+        print("\n`extract_distributed` (default engine, both strands) on "
+              f"{args.dask_n:,} sequences in 8 HDF5 shards; the second "
+              "call is timed (workers keep the model):\n")
+        print(dask_table(args, model))
     if memory:
         print("\nPeak resident memory (ru_maxrss) of a fresh process; "
               "baseline is after imports and model build.\n")

@@ -1,9 +1,9 @@
 """Scan shards of a large HDF5 file on a Dask cluster and add the counts.
 
-`MotifSet` `+` merges the counts of scans of the same layer, so the
-sequences can be split into shards, each shard scanned by any worker (here a
-local Dask cluster of processes, in practice any Dask cluster), and the
-results summed. The sum equals one scan of all the sequences.
+`keras_motifs.distributed.extract_distributed` scans each shard on a
+worker (here a local Dask cluster of processes; on a real cluster pass
+`Client("tcp://scheduler:8786")`) and sums the `MotifSet`s. The sum equals
+one scan of all the sequences.
 
     python examples/sharded_dask.py --model model.keras --data x.h5 \
         --key x --shards 8 --workers 2 --out motifs.meme
@@ -22,30 +22,15 @@ import h5py  # noqa: E402
 import numpy as np  # noqa: E402
 
 
-def scan_shard(model_path, data_path, key, start, stop, options):
-    """Runs on a worker: loads the model and scans rows [start, stop)."""
+def scan_whole(model_path, data_path, key, options):
+    """One local scan of every sequence, to check the sharded sum."""
     import keras
 
     from keras_motifs import Conv1DInterpreter
 
     model = keras.saving.load_model(model_path, compile=False)
     with h5py.File(data_path, "r") as handle:
-        return Conv1DInterpreter(model).extract(
-            handle[key][start:stop], **options
-        )
-
-
-def sharded_extract(model_path, data_path, key, shards, client, **options):
-    """Submits one task per shard to `client` and sums their MotifSets."""
-    with h5py.File(data_path, "r") as handle:
-        n = handle[key].shape[0]
-    bounds = np.linspace(0, n, shards + 1).astype(int)
-    futures = [
-        client.submit(scan_shard, model_path, data_path, key, a, b, options)
-        for a, b in zip(bounds[:-1], bounds[1:])
-        if b > a
-    ]
-    return sum(client.gather(futures))
+        return Conv1DInterpreter(model).extract(handle[key][:], **options)
 
 
 def write_smoke_inputs(directory):
@@ -81,15 +66,17 @@ def main(argv=None):
 
     from dask.distributed import Client, LocalCluster
 
+    from keras_motifs.distributed import extract_distributed, hdf5_shards
+
     with tempfile.TemporaryDirectory() as scratch:
         if args.smoke:
             args.model, args.data = write_smoke_inputs(scratch)
         with LocalCluster(
             n_workers=args.workers, threads_per_worker=1, processes=True
         ) as cluster, Client(cluster) as client:
-            motifs = sharded_extract(
-                args.model, args.data, args.key, args.shards, client,
-                strands=args.strands,
+            shards = hdf5_shards(args.data, args.key, args.shards)
+            motifs = extract_distributed(
+                args.model, shards, client, strands=args.strands,
             )
         motifs.to_meme(args.out)
         print(
@@ -97,9 +84,8 @@ def main(argv=None):
             f"{int(motifs.nsites.sum())} sites, wrote {args.out}"
         )
         if args.smoke:
-            whole = scan_shard(
-                args.model, args.data, args.key, 0, None,
-                {"strands": args.strands},
+            whole = scan_whole(
+                args.model, args.data, args.key, {"strands": args.strands},
             )
             same = np.allclose(whole.counts, motifs.counts) and np.array_equal(
                 whole.nsites, motifs.nsites

@@ -7,13 +7,19 @@ import numpy as np
 from keras_motifs._internal.alphabet import ALPHABET, alphabet_of
 from keras_motifs._internal.alphabet import channel_complement, check_alphabet
 from keras_motifs._internal.alphabet import dna_channels_of, resolve_alphabet
-from keras_motifs._internal.batching import fixed_batches, known_count, prefetch
-from keras_motifs._internal.checks import number, one_of, positive_int
+from keras_motifs._internal.batching import code_batches, fixed_batches
+from keras_motifs._internal.batching import known_count, prefetch
+from keras_motifs._internal.checks import boolean, number, one_of
+from keras_motifs._internal.checks import positive_int
+from keras_motifs._internal.engine import check_engine, choose_engine
+from keras_motifs._internal.engine import foldable_layers
 from keras_motifs._internal.geometry import ConvGeometry
 from keras_motifs._internal.graph import check_activation_layer, conv_input
 from keras_motifs._internal.graph import find_conv1d, find_layer, input_dtype
 from keras_motifs._internal.graph import model_input, output_model
 from keras_motifs._internal.graph import reads_model_input
+from keras_motifs._internal.messages import print_msg
+from keras_motifs._internal.onehot_scan import OneHotScanFunction
 from keras_motifs._internal.receptive_field import receptive_field
 from keras_motifs._internal.scan import BINS_PER_OCTAVE, NO_BIN, ScanFunction
 from keras_motifs._internal.scan import relative_bin_count, replica_count
@@ -110,8 +116,10 @@ class Conv1DInterpreter:
         if activation_layer is not None:
             target = find_layer(model, activation_layer)
         check_activation_layer(self.layer, target)
+        self._target = target
         self.activation_model = output_model(model, target, self.input_index)
         self._functions = {}
+        self.last_engine = None
 
     @property
     def n_filters(self) -> int:
@@ -146,10 +154,22 @@ class Conv1DInterpreter:
     def _resolve_alphabet(self, sequences) -> str:
         return resolve_alphabet(self.alphabet, alphabet_of(sequences))
 
-    def _scan_function(self, length, alphabet, strands, n_bins=None):
-        key = (length, alphabet if strands == "both" else None, n_bins)
-        if key not in self._functions:
-            self._check_length(length)
+    def _scan_function(self, length, alphabet, strands, n_bins=None,
+                       engine="keras"):
+        keyed = strands == "both" or engine == "onehot"
+        key = (length, alphabet if keyed else None, n_bins, engine)
+        if key in self._functions:
+            return self._functions[key]
+        self._check_length(length)
+        if engine == "onehot":
+            # Built from the weights as they are now (once per call).
+            batchnorm, activation = foldable_layers(self.layer, self._target)
+            self._functions[key] = OneHotScanFunction.from_layers(
+                self.layer, batchnorm, activation, input_length=length,
+                alphabet=alphabet, complement=strands == "both",
+                n_bins=n_bins,
+            )
+        else:
             complement = (
                 channel_complement(alphabet, self.dna_channels, self.n_channels)
                 if strands == "both"
@@ -165,6 +185,58 @@ class Conv1DInterpreter:
             )
         return self._functions[key]
 
+    def _start_engine(self, engine, alphabet) -> str:
+        """The engine this call runs (see `_internal/engine.py`); one-hot
+        tables of an earlier call are dropped, the weights may have moved."""
+        self._functions = {
+            key: function for key, function in self._functions.items()
+            if key[-1] != "onehot"
+        }
+        self._ran = set()
+        limitation = None
+        if not isinstance(self.geometry, ConvGeometry):
+            limitation = "it reads the DNA through earlier layers"
+        elif self.dna_channels != tuple(range(4)):
+            limitation = f"dna_channels={self.dna_channels} reorders the channels"
+        return choose_engine(
+            engine, model_input(self.model, self.input_index), self.layer,
+            self._target, alphabet, limitation=limitation,
+        )
+
+    def _batch_function(self, x, alphabet, strands, n_bins=None):
+        """The scan function for a batch: codes (2-D) go to the one-hot
+        engine, one-hot rows to the Keras path."""
+        engine = "onehot" if x.ndim == 2 else "keras"
+        self._ran.add(engine)
+        return self._scan_function(x.shape[1], alphabet, strands, n_bins,
+                                   engine)
+
+    def _finish_engine(self, verbose):
+        self.last_engine = "+".join(sorted(self._ran, reverse=True)) or None
+        if verbose:
+            print_msg(f"Conv1DInterpreter: scanned {self.layer.name!r} with "
+                      f"the {self.last_engine} engine")
+
+    def _thresholds(self, threshold) -> np.ndarray:
+        thresholds = np.asarray(threshold, dtype="float32")
+        if thresholds.shape not in ((), (self.n_filters,)):
+            raise ValueError(
+                f"threshold must be a number or one per filter "
+                f"({self.n_filters} for Conv1D {self.layer.name!r}). "
+                f"Received: threshold with shape {thresholds.shape}"
+            )
+        return np.array(np.broadcast_to(thresholds, (self.n_filters,)))
+
+    @staticmethod
+    def _in_alphabet(counts, alphabet):
+        """One-hot engine counts (A, C, G, T on the last axis, in groups
+        of 4) in the data's channel order, as the Keras path gives them."""
+        if alphabet == ALPHABET:
+            return counts
+        columns = [ALPHABET.index(base) for base in alphabet]
+        shape = counts.shape
+        return counts.reshape(shape[:-1] + (-1, 4))[..., columns].reshape(shape)
+
     def _check_length(self, length):
         if self.geometry.output_length(length) < 1:
             raise ValueError(
@@ -176,7 +248,7 @@ class Conv1DInterpreter:
                 f"sequences of at least {self.geometry.span} positions."
             )
 
-    def _batches(self, sequences, batch_size, alphabet):
+    def _batches(self, sequences, batch_size, alphabet, engine="keras"):
         batch_size = positive_int(batch_size, "batch_size")
         count = known_count(sequences)
         if count:
@@ -185,19 +257,25 @@ class Conv1DInterpreter:
         # Under a tf.distribute strategy every replica gets a slice.
         replicas = replica_count()
         batch_size = -(-batch_size // replicas) * replicas
+        options = dict(
+            length=self.input_length,
+            dtype=input_dtype(self.model, self.input_index),
+            alphabet=alphabet,
+        )
+        if engine == "onehot":  # DNA only: the engine was chosen for it
+            return prefetch(code_batches(sequences, batch_size, **options))
         return prefetch(
             fixed_batches(
                 sequences,
                 batch_size,
-                length=self.input_length,
-                dtype=input_dtype(self.model, self.input_index),
-                alphabet=alphabet,
                 channels=self.n_channels,
                 dna_channels=self.dna_channels,
+                **options,
             )
         )
 
-    def scan(self, sequences, batch_size: int = 256, *, strands: str = "forward"):
+    def scan(self, sequences, batch_size: int = 256, *, strands: str = "forward",
+             engine: str = "auto", verbose: bool = False):
         """Each filter's maximum activation and its position per sequence.
 
         Args:
@@ -207,6 +285,8 @@ class Conv1DInterpreter:
             batch_size: Sequences per compiled call.
             strands: `"forward"`, or `"both"` to also scan each sequence's
                 reverse complement and keep the larger maximum.
+            engine: `"auto"`, `"keras"` or `"onehot"`, as for `extract`.
+            verbose: Print which engine ran.
 
         Returns:
             `(max_activation, argmax)`, both `(N, filters)`; `argmax` is the
@@ -216,12 +296,15 @@ class Conv1DInterpreter:
             complement.
         """
         _check_strands(strands)
+        verbose = boolean(verbose, "verbose")
         alphabet = self._resolve_alphabet(sequences)
+        engine = self._start_engine(engine, alphabet)
         parts = []
-        for x, n_valid in self._batches(sequences, batch_size, alphabet):
-            function = self._scan_function(x.shape[1], alphabet, strands)
+        for x, n_valid in self._batches(sequences, batch_size, alphabet, engine):
+            function = self._batch_function(x, alphabet, strands)
             best, position, strand = function.scan(x)
             parts.append((best[:n_valid], position[:n_valid], strand[:n_valid]))
+        self._finish_engine(verbose)
         best, position, strand = (np.concatenate(p) for p in zip(*parts))
         if strands == "both":
             return best, position, strand
@@ -235,6 +318,8 @@ class Conv1DInterpreter:
         relative_threshold: float | None = None,
         strands: str = "both",
         batch_size: int = 256,
+        engine: str = "auto",
+        verbose: bool = False,
     ) -> MotifSet:
         """Motifs of every filter from the windows under its maxima.
 
@@ -259,7 +344,8 @@ class Conv1DInterpreter:
 
         Args:
             sequences: One-hot DNA, as for `scan`.
-            threshold: Absolute activation cutoff (strictly above counts).
+            threshold: Absolute activation cutoff (strictly above counts):
+                a number, or one per filter.
             relative_threshold: Optional fraction in (0, 1) of each
                 filter's maximum.
             strands: `"both"` (default): per sequence and filter the strand
@@ -267,6 +353,13 @@ class Conv1DInterpreter:
                 strand, so a motif is counted in one orientation.
                 `"forward"` scans the sequences as given.
             batch_size: Sequences per compiled call.
+            engine: `"auto"` (default): the one-hot engine on the CPU where
+                the layers and the data allow it, else the compiled Keras
+                path; `"keras"`; or `"onehot"` (a `ValueError` says why
+                where it cannot run). Batches whose rows base codes cannot
+                hold exactly (arbitrary float weights) always take the
+                Keras path. `last_engine` then says which ran.
+            verbose: Print which engine ran.
 
         Returns:
             A `MotifSet` with counts `(filters, kernel_size, 4)` in A, C, G,
@@ -278,19 +371,23 @@ class Conv1DInterpreter:
             relative_threshold=relative_threshold,
             strands=strands,
             batch_size=batch_size,
+            engine=engine,
         )
         threshold, relative_threshold = options["threshold"], options["relative_threshold"]
+        verbose = boolean(verbose, "verbose")
         alphabet = self._resolve_alphabet(sequences)
-        thresholds = np.full(self.n_filters, threshold, dtype="float32")
+        engine = self._start_engine(engine, alphabet)
+        thresholds = self._thresholds(threshold)
         if relative_threshold is None:
             counts, nsites = self._count(
-                sequences, alphabet, strands, batch_size, thresholds
+                sequences, alphabet, strands, batch_size, thresholds, engine
             )
         else:
             counts, nsites = self._count_relative(
                 sequences, alphabet, strands, batch_size, thresholds,
-                relative_threshold,
+                relative_threshold, engine,
             )
+        self._finish_engine(verbose)
         return self._motif_set(counts, nsites, alphabet)
 
     def _motif_set(self, counts, nsites, alphabet) -> MotifSet:
@@ -311,31 +408,35 @@ class Conv1DInterpreter:
             signal_names=[f"channel{c}" for c in self.signal_channels],
         )
 
-    def _count(self, sequences, alphabet, strands, batch_size, thresholds):
+    def _count(self, sequences, alphabet, strands, batch_size, thresholds,
+               engine="keras"):
         counts = 0.0
         nsites = 0.0
-        for x, n_valid in self._batches(sequences, batch_size, alphabet):
-            function = self._scan_function(x.shape[1], alphabet, strands)
+        for x, n_valid in self._batches(sequences, batch_size, alphabet, engine):
+            function = self._batch_function(x, alphabet, strands)
             batch_counts, batch_sites = function.count(x, n_valid, thresholds)
+            if x.ndim == 2:
+                batch_counts = self._in_alphabet(batch_counts, alphabet)
             counts = counts + batch_counts.astype(np.float64)
             nsites = nsites + batch_sites.astype(np.float64)
         return counts, nsites
 
     def _count_relative(
-        self, sequences, alphabet, strands, batch_size, thresholds, fraction
+        self, sequences, alphabet, strands, batch_size, thresholds, fraction,
+        engine="keras",
     ):
         n_bins = relative_bin_count(fraction)
         filters = self.n_filters
         top = np.full(filters, NO_BIN, dtype=np.int32)
         maximum = np.full(filters, -np.inf)
         counts = sites = None
-        for x, n_valid in self._batches(sequences, batch_size, alphabet):
-            function = self._scan_function(
-                x.shape[1], alphabet, strands, n_bins
-            )
+        for x, n_valid in self._batches(sequences, batch_size, alphabet, engine):
+            function = self._batch_function(x, alphabet, strands, n_bins)
             best, batch_counts, batch_sites, new_top = function.count_binned(
                 x, n_valid, thresholds, top
             )
+            if x.ndim == 2:
+                batch_counts = self._in_alphabet(batch_counts, alphabet)
             maximum = np.maximum(maximum, best[:n_valid].max(axis=0))
             if counts is None:
                 counts = np.zeros(batch_counts.shape)
@@ -362,6 +463,7 @@ def check_extract_options(
     relative_threshold=None,
     strands="both",
     batch_size=256,
+    engine="auto",
 ) -> dict:
     """The options of `Conv1DInterpreter.extract`, checked.
 
@@ -383,10 +485,13 @@ def check_extract_options(
         ),
         strands=_check_strands(strands),
         batch_size=positive_int(batch_size, "batch_size"),
+        engine=check_engine(engine),
     )
 
 
-def _check_threshold(threshold) -> float:
+def _check_threshold(threshold):
+    if np.ndim(threshold) == 1:
+        return [_check_threshold(value) for value in threshold]
     return number(
         threshold,
         "threshold",

@@ -21,7 +21,7 @@ import numpy as np
 
 from keras_motifs._internal.alphabet import ALPHABET, check_alphabet
 from keras_motifs._internal.alphabet import complement_indices, resolve_alphabet
-from keras_motifs._internal.checks import one_of, positive_int
+from keras_motifs._internal.checks import boolean, one_of, positive_int
 
 IUPAC_BASES = {
     "A": "A",
@@ -493,8 +493,24 @@ def _lookup_table(alphabet: str, ambiguous: str):
     return weights, valid
 
 
-def _encode(sequences, *, alphabet, dtype, ambiguous, length, describe):
-    """One-hot encode checked arguments; `describe(i)` names sequence i."""
+def _code_table(ambiguous: str) -> np.ndarray:
+    """(256,) uint8 base code of each byte: bit b set for base b of A, C, G,
+    T (A = 1, C = 2, G = 4, T = 8; N = 15, or 0 with "zeros")."""
+    table = np.zeros(256, dtype=np.uint8)
+    for code, bases in IUPAC_BASES.items():
+        if len(bases) == 1 or ambiguous == "uniform":
+            mask = sum(1 << ALPHABET.index(base) for base in bases)
+            table[ord(code)] = table[ord(code.lower())] = mask
+    return table
+
+
+def _encode(sequences, *, alphabet, dtype, ambiguous, length, describe,
+            codes_only=False):
+    """One-hot encode checked arguments; `describe(i)` names sequence i.
+
+    With `codes_only` the result is the uint8 `(N, length)` base codes
+    (see `_code_table`) instead of one-hot rows.
+    """
     lengths = np.array([len(s) for s in sequences], dtype=np.int64)
     if length is None:
         _check_equal_lengths(lengths, describe)
@@ -510,6 +526,8 @@ def _encode(sequences, *, alphabet, dtype, ambiguous, length, describe):
         codes = codes[:-1].reshape(len(lengths), length)
     else:
         codes = _crop_or_pad(codes, lengths, length)
+    if codes_only:
+        return _code_table(ambiguous)[codes]
     if not np.issubdtype(dtype, np.inexact):
         _check_integer_dtype(codes, table, dtype, describe)
     return OneHotArray(table.astype(dtype)[codes], alphabet=alphabet)
@@ -719,6 +737,7 @@ def fasta_batches(
     length: int | None = None,
     dtype="float32",
     ambiguous: str = "uniform",
+    codes: bool = False,
 ) -> Iterator[OneHotArray]:
     """Stream one-hot batches from a FASTA file.
 
@@ -737,9 +756,15 @@ def fasta_batches(
         dtype: NumPy dtype of the batches. Defaults to `"float32"`.
         ambiguous: `"uniform"` or `"zeros"` (see `one_hot`). Defaults to
             `"uniform"`.
+        codes: If True, yield uint8 base codes `(B, length)` instead, one
+            byte a position: bit `b` set for base `b` of A, C, G, T (A = 1,
+            C = 2, G = 4, T = 8, N = 15; ambiguity codes set each base they
+            stand for, or give 0 with `ambiguous="zeros"`); `alphabet` and
+            `dtype` are then ignored. Defaults to False.
 
     Returns:
-        An iterator of `OneHotArray` batches of shape `(B, length, 4)`.
+        An iterator of `OneHotArray` batches of shape `(B, length, 4)`
+        (uint8 arrays `(B, length)` with `codes=True`).
 
     Example:
 
@@ -753,6 +778,7 @@ def fasta_batches(
         dtype=np.dtype(dtype),
         ambiguous=_check_ambiguous(ambiguous),
         length=_check_length(length),
+        codes_only=boolean(codes, "codes"),
     )
     return _batches(records, os.fspath(path), batch_size, options)
 

@@ -17,7 +17,9 @@ from typing import Iterator
 import keras
 import numpy as np
 
-from keras_motifs._internal.alphabet import alphabet_of, resolve_alphabet
+from keras_motifs._internal.alphabet import ALPHABET, alphabet_of
+from keras_motifs._internal.alphabet import resolve_alphabet
+from keras_motifs._internal.base_codes import CODE_WEIGHTS, encode_codes
 from keras_motifs.sequences import fasta_batches
 
 FASTA_SUFFIXES = (".fa", ".fasta", ".fna", ".fa.gz", ".fasta.gz", ".fna.gz")
@@ -234,19 +236,9 @@ def fixed_batches(
     buffer = None
     filled = 0
     seen = 0
-    for raw in _iter_raw(sequences, batch_size):
-        if raw.ndim == 2 and raw.shape[-1] == 4:
-            raise ValueError(
-                f"The source yielded a single sequence of shape {raw.shape}; "
-                "yield batches (n, length, 4), e.g. dataset.batch(256)."
-            )
-        check_batch(raw, length, channels, dna_channels)
-        if alphabet:
-            resolve_alphabet(alphabet, alphabet_of(raw))
-        if raw.shape[-1] != channels:
-            raw = _widen(raw, channels, dna_channels)
-        if raw.shape[0] == 0:
-            continue
+    for raw in _checked_arrays(
+        sequences, batch_size, length, alphabet, channels, dna_channels
+    ):
         if buffer is None:
             length = raw.shape[1]
             _check_batch_bytes(batch_size, length, dtype, channels)
@@ -263,12 +255,16 @@ def fixed_batches(
                 buffer = np.zeros_like(buffer)
                 filled = 0
     if not seen:
-        raise ValueError(
-            "No sequences to scan: the source is empty. Pass at least one "
-            "sequence of shape (length, 4)."
-        )
+        raise _empty_source()
     if filled:
         yield buffer, filled
+
+
+def _empty_source() -> ValueError:
+    return ValueError(
+        "No sequences to scan: the source is empty. Pass at least one "
+        "sequence of shape (length, 4)."
+    )
 
 
 # One batch buffer may take at most this many bytes (4 GiB).
@@ -347,3 +343,119 @@ def prefetch(iterator: Iterator, depth: int = 2) -> Iterator:
 def is_one_shot(sequences) -> bool:
     """True for iterators (generators), which a second read finds empty."""
     return not hasattr(sequences, "shape") and hasattr(sequences, "__next__")
+
+
+def code_batches(
+    sequences,
+    batch_size: int,
+    *,
+    length: int | None = None,
+    dtype="float32",
+    alphabet: str = ALPHABET,
+) -> Iterator[tuple[np.ndarray, int]]:
+    """As `fixed_batches`, but batches of base codes where the data allow.
+
+    Yields `(batch, n_valid)` where `batch` is uint8 base codes
+    `(batch_size, length)` in A, C, G, T (see `base_codes.encode_codes`:
+    one byte a position instead of four floats), or, for a batch holding
+    rows that codes cannot represent exactly (arbitrary weights), the
+    one-hot batch `(batch_size, length, 4)` in `alphabet` order and
+    `dtype`, exactly as `fixed_batches` would yield it. FASTA files are
+    encoded straight to codes; arrays are converted chunk by chunk as
+    they are read. The padding rows of the last batch are code 0 (zeros).
+
+    Args:
+        sequences: Any supported source (see the module docstring).
+        batch_size: Rows per yielded batch.
+        length: Expected sequence length, or `None` for the first batch's.
+        dtype: Dtype of the one-hot batches that fall back.
+        alphabet: The channel order of the one-hot input.
+
+    Returns:
+        A generator of `(np.ndarray, int)`.
+    """
+    if isinstance(sequences, (str, os.PathLike)) and os.fspath(
+        sequences
+    ).lower().endswith(FASTA_SUFFIXES):
+        raw_chunks = (
+            (chunk, True)
+            for chunk in fasta_batches(
+                sequences, batch_size=batch_size, codes=True
+            )
+        )
+    else:
+        raw_chunks = _code_chunks(sequences, batch_size, length, alphabet)
+    pieces, filled, seen = [], 0, 0
+    for chunk, is_codes in raw_chunks:
+        if length is not None and chunk.shape[1] != length:
+            check_batch(_decode(chunk, alphabet, dtype), length)
+        if not seen:  # a batch may fall back to one-hot rows of `dtype`
+            _check_batch_bytes(batch_size, chunk.shape[1], dtype)
+        length = chunk.shape[1]
+        seen += chunk.shape[0]
+        start = 0
+        while start < chunk.shape[0]:
+            take = min(batch_size - filled, chunk.shape[0] - start)
+            pieces.append((chunk[start : start + take], is_codes))
+            filled += take
+            start += take
+            if filled == batch_size:
+                yield _join(pieces, batch_size, alphabet, dtype), batch_size
+                pieces, filled = [], 0
+    if not seen:
+        raise _empty_source()
+    if filled:
+        yield _join(pieces, batch_size, alphabet, dtype), filled
+
+
+def _checked_arrays(
+    sequences, read_size, length, alphabet, channels=4, dna_channels=None
+):
+    """The source's non-empty arrays, each checked (`check_batch`, the
+    declared alphabet) and widened to `channels` (zeros in the signal
+    channels of DNA-only data); every one must have the first one's length."""
+    for raw in _iter_raw(sequences, read_size):
+        if raw.ndim == 2 and raw.shape[-1] == 4:
+            raise ValueError(
+                f"The source yielded a single sequence of shape {raw.shape}; "
+                "yield batches (n, length, 4), e.g. dataset.batch(256)."
+            )
+        check_batch(raw, length, channels, dna_channels)
+        if alphabet:
+            resolve_alphabet(alphabet, alphabet_of(raw))
+        if raw.shape[-1] != channels:
+            raw = _widen(raw, channels, dna_channels)
+        if raw.shape[0] == 0:
+            continue
+        length = raw.shape[1]
+        yield raw
+
+
+def _code_chunks(sequences, read_size, length, alphabet):
+    """`(codes, True)` or, where codes cannot hold a chunk, `(x, False)`."""
+    for raw in _checked_arrays(sequences, read_size, length, alphabet):
+        codes, ok = encode_codes(np.asarray(raw), alphabet)
+        yield (codes, True) if ok else (np.asarray(raw), False)
+
+
+def _decode(codes, alphabet, dtype):
+    """One-hot rows `(n, length, 4)` in `alphabet` of uint8 base codes."""
+    order = [ALPHABET.index(base) for base in alphabet]
+    return CODE_WEIGHTS[:, order].astype(dtype)[codes]
+
+
+def _join(pieces, batch_size, alphabet, dtype):
+    length = pieces[0][0].shape[1]
+    if all(is_codes for _, is_codes in pieces):
+        batch = np.zeros((batch_size, length), np.uint8)
+        rows = np.concatenate([piece for piece, _ in pieces])
+        batch[: len(rows)] = rows
+        return batch
+    _check_batch_bytes(batch_size, length, dtype)
+    batch = np.zeros((batch_size, length, 4), dtype=dtype)
+    filled = 0
+    for piece, is_codes in pieces:
+        rows = _decode(piece, alphabet, dtype) if is_codes else piece
+        batch[filled : filled + len(piece)] = rows
+        filled += len(piece)
+    return batch

@@ -69,3 +69,27 @@ class ConvGeometry:
             0,
         )
         return total // 2
+
+    def pad_right(self, input_length: int) -> int:
+        """Input positions the last window reads past the sequence's end."""
+        return pad_right(self, input_length)
+
+
+def pad_right(geometry, input_length: int) -> int:
+    """Input positions the last window of `geometry` reads past the end.
+
+    Args:
+        geometry: A `ConvGeometry` or anything with its interface (the
+            receptive field of a deeper layer).
+        input_length: The sequence length.
+
+    Returns:
+        The number of padding positions after the sequence.
+    """
+    return max(
+        0,
+        (geometry.output_length(input_length) - 1) * geometry.strides
+        + geometry.span
+        - geometry.pad_left(input_length)
+        - input_length,
+    )

@@ -537,13 +537,8 @@ def output_in(container, inner):
 # Layers that act on each position and each filter on its own, so the
 # activation they output at (position, filter) is a function of the Conv1D's
 # output at the same (position, filter) only.
-PER_POSITION_LAYERS = (
-    keras.layers.BatchNormalization,
-    keras.layers.Activation,
-    keras.layers.ReLU,
-    keras.layers.LeakyReLU,
-    keras.layers.PReLU,
-    keras.layers.ELU,
+# Of these, the identity when a model is called with training=False.
+INFERENCE_IDENTITY_LAYERS = (
     keras.layers.Dropout,
     keras.layers.SpatialDropout1D,
     keras.layers.GaussianNoise,
@@ -551,6 +546,15 @@ PER_POSITION_LAYERS = (
     keras.layers.AlphaDropout,
     keras.layers.ActivityRegularization,
     keras.layers.Identity,
+)
+PER_POSITION_LAYERS = (
+    keras.layers.BatchNormalization,
+    keras.layers.Activation,
+    keras.layers.ReLU,
+    keras.layers.LeakyReLU,
+    keras.layers.PReLU,
+    keras.layers.ELU,
+    *INFERENCE_IDENTITY_LAYERS,
 )
 
 
@@ -586,11 +590,7 @@ def check_activation_layer(conv, target) -> None:
     while layer is not conv:
         problem = _per_position_problem(layer)
         if problem is None:
-            inputs = [
-                tensor
-                for node in layer._inbound_nodes
-                for tensor in node.input_tensors
-            ]
+            inputs = _input_tensors(layer)
             if len(inputs) != 1:
                 problem = (
                     f"is called on {len(inputs)} inputs; a layer between the "
@@ -606,6 +606,32 @@ def check_activation_layer(conv, target) -> None:
             f"({type(layer).__name__}) {problem}. Scan the Conv1D itself, or "
             "a BatchNormalization/Activation/Dropout that follows it."
         )
+
+
+def layers_between(conv, target) -> list:
+    """The layers from the one after `conv` to `target`, in call order.
+
+    `target` must have passed `check_activation_layer(conv, target)`, so
+    each layer on the way is called once, on one tensor.
+
+    Args:
+        conv: The interpreted `Conv1D`.
+        target: The layer whose output is scanned (`conv` itself gives
+            `[]`).
+
+    Returns:
+        A list of layers, `target` last.
+    """
+    chain = []
+    layer = target
+    while layer is not conv:
+        chain.append(layer)
+        layer = _input_tensors(layer)[0]._keras_history.operation
+    return chain[::-1]
+
+
+def _input_tensors(layer) -> list:
+    return [tensor for node in layer._inbound_nodes for tensor in node.input_tensors]
 
 
 def _per_position_problem(layer) -> str | None:

@@ -29,7 +29,7 @@ import dataclasses
 
 import keras
 
-from keras_motifs._internal.geometry import ConvGeometry
+from keras_motifs._internal.geometry import ConvGeometry, pad_right
 from keras_motifs._internal.graph import PER_POSITION_LAYERS, layer_inputs
 from keras_motifs._internal.graph import model_input, path_to, tensor_source
 
@@ -126,6 +126,10 @@ class ReceptiveField:
     def pad_left(self, input_length: int) -> int:
         """Input positions before the sequence in the first window."""
         return _evaluate(self.steps, input_length)[1]
+
+    def pad_right(self, input_length: int) -> int:
+        """Input positions the last window reads past the sequence's end."""
+        return pad_right(self, input_length)
 
 
 def _strides(steps) -> int:

@@ -76,13 +76,7 @@ class ScanFunction:
         self.n_filters = int(activation_model.output.shape[-1])
         self.n_positions = geometry.output_length(input_length)
         self.pad_left = geometry.pad_left(input_length)
-        self.pad_right = max(
-            0,
-            (self.n_positions - 1) * geometry.strides
-            + geometry.span
-            - self.pad_left
-            - input_length,
-        )
+        self.pad_right = geometry.pad_right(input_length)
         self._compiled = {}
 
     # Device-side pieces, written with keras.ops so any backend runs them.

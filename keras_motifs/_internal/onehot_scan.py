@@ -1,0 +1,630 @@
+"""A scan engine for one-hot DNA: table lookups instead of convolutions.
+
+Because the input of a first-layer Conv1D is one-hot, the pre-activation of
+filter `f` at output position `j` is a sum of kernel rows,
+
+    conv[j, f] = b[f] + sum_i W[i, base(j * strides - pad_left + i * dilation), f],
+
+one lookup and add per window position instead of a 4-channel dot product.
+This module scans with precomputed tables of those rows, on the CPU with
+numba, and gives the same results as `ScanFunction` (`_internal/scan.py`):
+
+- **Base codes.** Each input row becomes a 4-bit mask (bit `b` set: base
+  `b` of A, C, G, T present) whose weight is `1 / popcount` on every set
+  base, so one-hot rows, all-zero rows (N as zeros) and uniform IUPAC rows
+  (N as 0.25 each, R as 0.5 A + 0.5 G, ...) are represented exactly.
+  `encode_codes` says when a batch holds anything else (then scan it with
+  `ScanFunction`).
+- **Tables.** `table[i, code, f] = sum_b weight(code, b) * W[i, b, f]`
+  (16 codes), and for stretches of pure bases a table of the summed rows of
+  each k-mer of window positions (`kmer=3`: 64 rows per group of 3 window
+  positions, 9 adds instead of 26 for DanQ), falling back exactly to the
+  per-position table where a k-mer holds a non-ACGT code. Positions in the
+  padding have code 0 and add nothing, as zero padding does.
+- **Activation and BatchNormalization.** The scanned value is
+  `act(scale[f] * conv + shift[f])` for a monotone non-decreasing `act`
+  (see `ACTIVATIONS`). Its maximum over positions is `act` of the extreme
+  of `conv` (the maximum where `scale > 0`, the minimum where
+  `scale < 0`), so the kernel tracks only that and applies the affine map
+  and the activation to one value. The position is the FIRST position of
+  the maximum of the activated values, as `numpy.argmax` and `tf.argmax`
+  give: where the activation is flat at the maximum (ReLU of an all-negative
+  filter, a saturated sigmoid or tanh, a scale of 0), every position whose
+  activated value ties counts, so the filter is rescanned up to its first
+  tied position (for ReLU below 0 that is position 0).
+- **Threads.** The kernels run in parallel over sequences (the counts over
+  filters) on numba's thread pool: `NUMBA_NUM_THREADS` (or
+  `numba.set_num_threads`) sets how many threads, and
+  `NUMBA_THREADING_LAYER` which pool; the default is one per CPU core.
+
+Outputs have the shapes and dtypes of `ScanFunction`'s, except that counts
+are in A, C, G, T order whatever the data's alphabet (the codes are).
+"""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+from numba import njit, prange
+
+from keras_motifs._internal.alphabet import ALPHABET, complement_indices
+from keras_motifs._internal.base_codes import CODE_WEIGHTS, COMPLEMENT_CODES
+from keras_motifs._internal.base_codes import N_CODES, PURE_BASE
+from keras_motifs._internal.checks import positive_int
+from keras_motifs._internal.geometry import ConvGeometry
+from keras_motifs._internal.onehot_fold import activated_value, activation_id
+from keras_motifs._internal.onehot_fold import find_plateau, fold_layers
+from keras_motifs._internal.scan import BINS_PER_OCTAVE, NO_BIN
+
+#: k-mer length of the default table, the fastest measured on DanQ's first
+#: layer (`benchmarks/bench_onehot.py`).
+DEFAULT_KMER = 3
+KMERS = (1, 2, 3)
+
+# ---------------------------------------------------------------------------
+# The scan kernels.
+
+
+@njit(cache=True)
+def _kmer_index(c, k, dilation, out):
+    """`out[p]`: the k-mer of pure bases at `c[p], c[p + d], ...` as a
+    base-4 number (A = 0, ..., T = 3, first base most significant), or -1
+    where one of them is not a pure base."""
+    length = c.shape[0]
+    last = length - (k - 1) * dilation
+    for p in range(length):
+        out[p] = -1
+    for p in range(max(last, 0)):
+        q = 0
+        for m in range(k):
+            base = PURE_BASE[c[p + m * dilation]]
+            if base < 0:
+                q = -1
+                break
+            q = q * 4 + base
+        out[p] = q
+
+
+
+
+@njit(cache=True)
+def _row_ids(c, kfull, kpart, start, dilation, kmer, kernel_size, offsets,
+             ids):
+    """The table rows summed for the window at `start`, in order.
+
+    Window positions go in groups of `kmer` (the last one may be shorter):
+    a group of pure bases is one row of its k-mer table, which starts at
+    `offsets[g]`; any other group is one row per position of the 16-code
+    table, which starts at `offsets[-1]`. Returns how many rows.
+    """
+    groups = offsets.shape[0] - 1
+    single = offsets[groups]
+    n = 0
+    for g in range(groups):
+        first = g * kmer
+        size = min(kmer, kernel_size - first)
+        p = start + first * dilation
+        q = kfull[p] if size == kmer else kpart[p]
+        if q >= 0:
+            ids[n] = offsets[g] + q
+            n += 1
+        else:
+            for m in range(size):
+                i = first + m
+                ids[n] = single + i * N_CODES + c[start + i * dilation]
+                n += 1
+    return n
+
+
+@njit(cache=True)
+def _sum_rows(acc, rows, ids, n):
+    """`acc += rows[ids[0]] + rows[ids[1]] + ...`, added one after another
+    in this order (four rows per pass over `acc`)."""
+    m = 0
+    while m + 4 <= n:
+        a = rows[ids[m]]
+        b = rows[ids[m + 1]]
+        c = rows[ids[m + 2]]
+        d = rows[ids[m + 3]]
+        for f in range(acc.shape[0]):
+            acc[f] = (((acc[f] + a[f]) + b[f]) + c[f]) + d[f]
+        m += 4
+    while m < n:
+        a = rows[ids[m]]
+        for f in range(acc.shape[0]):
+            acc[f] += a[f]
+        m += 1
+
+
+@njit(cache=True)
+def _prepare(c, kmer, kernel_size, dilation):
+    """The k-mer indices of a sequence, for full and for the last group."""
+    kfull = np.empty(c.shape[0], np.int32)
+    _kmer_index(c, kmer, dilation, kfull)
+    last_size = kernel_size - (-(-kernel_size // kmer) - 1) * kmer
+    if last_size == kmer:
+        return kfull, kfull
+    kpart = np.empty(c.shape[0], np.int32)
+    _kmer_index(c, last_size, dilation, kpart)
+    return kfull, kpart
+
+
+@njit(parallel=True, cache=True)
+def _scan_kernel(padded, rows, offsets, kmer, kernel_size, bias, strides,
+                 dilation, n_positions):
+    """Per sequence and filter the max of the signed pre-activation and its
+    first position."""
+    n = padded.shape[0]
+    filters = rows.shape[1]
+    best = np.empty((n, filters), np.float32)
+    where = np.empty((n, filters), np.int32)
+    for s in prange(n):
+        c = padded[s]
+        kfull, kpart = _prepare(c, kmer, kernel_size, dilation)
+        ids = np.empty(kernel_size, np.int64)
+        acc = np.empty(filters, np.float32)
+        top = np.full(filters, -np.inf, np.float32)
+        at = np.zeros(filters, np.int32)
+        for j in range(n_positions):
+            count = _row_ids(c, kfull, kpart, j * strides, dilation, kmer,
+                             kernel_size, offsets, ids)
+            for f in range(filters):
+                acc[f] = bias[f]
+            _sum_rows(acc, rows, ids, count)
+            for f in range(filters):
+                if acc[f] > top[f]:
+                    top[f] = acc[f]
+                    at[f] = j
+        best[s] = top
+        where[s] = at
+    return best, where
+
+
+@njit(parallel=True, cache=True)
+def _finish_kernel(padded, rows, offsets, kmer, kernel_size, bias, strides,
+                   dilation, signed_best, signed_at, scale, shift, act,
+                   plateau):
+    """Activated maxima and first positions of the activated maximum."""
+    n, filters = signed_best.shape
+    best = np.empty((n, filters), np.float32)
+    where = np.empty((n, filters), np.int32)
+    for s in prange(n):
+        c = padded[s]
+        ids = np.empty(kernel_size, np.int64)
+        kfull = kpart = np.empty(0, np.int32)
+        ready = False
+        for f in range(filters):
+            top = signed_best[s, f]
+            value = activated_value(top, scale[f], shift[f], act, plateau)
+            best[s, f] = value
+            where[s, f] = signed_at[s, f]
+            below = np.float32(np.nextafter(top, np.float32(-np.inf)))
+            if activated_value(below, scale[f], shift[f], act, plateau) != value:
+                continue
+            # Flat at the maximum: earlier positions may tie. Their sums
+            # are redone in the scan's order, so equal windows are equal.
+            if not ready:
+                kfull, kpart = _prepare(c, kmer, kernel_size, dilation)
+                ready = True
+            for j in range(signed_at[s, f]):
+                count = _row_ids(c, kfull, kpart, j * strides, dilation,
+                                 kmer, kernel_size, offsets, ids)
+                conv = bias[f]
+                for m in range(count):
+                    conv += rows[ids[m], f]
+                if activated_value(conv, scale[f], shift[f], act, plateau) == value:
+                    where[s, f] = j
+                    break
+    return best, where
+
+
+@njit(parallel=True, cache=True)
+def _count_kernel(padded, n_batch, position, strand, bins, n_bins, weights,
+                  strides, dilation, kernel_size):
+    """Per filter and bin the summed windows (float64) and their number."""
+    filters = position.shape[1]
+    counts = np.zeros((filters, n_bins, kernel_size, 4), np.float64)
+    sites = np.zeros((filters, n_bins), np.float64)
+    for f in prange(filters):
+        for s in range(n_batch):
+            b = bins[s, f]
+            if b < 0:
+                continue
+            row = padded[s + strand[s, f] * n_batch]
+            start = position[s, f] * strides
+            sites[f, b] += 1.0
+            for i in range(kernel_size):
+                code = row[start + i * dilation]
+                pure = PURE_BASE[code]
+                if pure >= 0:
+                    counts[f, b, i, pure] += 1.0
+                elif code != 0:
+                    for base in range(4):
+                        counts[f, b, i, base] += weights[code, base]
+    return counts, sites
+
+
+# ---------------------------------------------------------------------------
+# The scan function.
+
+
+class OneHotScanFunction:
+    """Scans base codes with table lookups; a drop-in for `ScanFunction`.
+
+    `scan`, `count` and `count_binned` take the codes of `encode_codes`
+    (`(batch, input_length)` uint8, A, C, G, T) and return what
+    `ScanFunction`'s methods return for the one-hot
+    batch: the activated per-filter maxima, their first positions and the
+    winning strand, the summed windows (in A, C, G, T order) and sites, and
+    the windows binned by activation for a relative threshold.
+
+    Args:
+        kernel: `(kernel_size, 4, filters)` Conv1D kernel in A, C, G, T.
+        bias: `(filters,)` Conv1D bias.
+        scale: `(filters,)` multiplier after the bias (a folded
+            BatchNormalization; ones without).
+        shift: `(filters,)` offset after `scale` (zeros without).
+        activation: One of `ACTIVATIONS`.
+        geometry: The Conv1D's `ConvGeometry`.
+        input_length: Sequence length of every batch.
+        complement: `None` (or False) to scan one strand; True, or the
+            complement channel indices `ScanFunction` takes, to scan each
+            sequence's reverse complement too (codes are always A, C, G,
+            T, so only whether it is given matters).
+        n_bins: Activation bins for a relative threshold, or `None`.
+        plateau: Where the activation is flat, `(low, value_low, high,
+            value_high)` from `find_plateau`; `None` for the engine's own
+            (`from_layers` measures the Keras backend's).
+        kmer: Window positions per table lookup for stretches of pure
+            bases, 1 to 3 (default `DEFAULT_KMER`).
+
+    Example:
+
+    >>> scan = OneHotScanFunction.from_layers(model.get_layer("conv1d"))
+    >>> codes, ok = encode_codes(x)
+    >>> best, position, strand = scan.scan(codes)
+    """
+
+    def __init__(self, kernel, bias, scale, shift, activation: str,
+                 geometry: ConvGeometry, input_length: int, *,
+                 complement=None, n_bins: int | None = None, plateau=None,
+                 kmer: int = DEFAULT_KMER):
+        if not isinstance(geometry, ConvGeometry):
+            raise TypeError(
+                "geometry must be a ConvGeometry. "
+                f"Received: geometry={type(geometry).__name__}"
+            )
+        input_length = positive_int(input_length, "input_length")
+        kernel = np.asarray(kernel, np.float64)
+        if kernel.ndim != 3 or kernel.shape[1] != 4:
+            raise ValueError(
+                "kernel must have shape (kernel_size, 4, filters). "
+                f"Received: kernel.shape={kernel.shape}"
+            )
+        if kernel.shape[0] != geometry.kernel_size:
+            raise ValueError(
+                f"kernel has width {kernel.shape[0]} but geometry.kernel_size "
+                f"is {geometry.kernel_size}. Received: "
+                f"kernel.shape={kernel.shape}"
+            )
+        filters = kernel.shape[2]
+        vectors = {}
+        for name, value in (("bias", bias), ("scale", scale),
+                            ("shift", shift)):
+            array = np.asarray(value, np.float64)
+            if array.shape != (filters,):
+                raise ValueError(
+                    f"{name} must have shape ({filters},), one value per "
+                    f"filter. Received: {name}.shape={array.shape}"
+                )
+            vectors[name] = array
+        for name, array in (("kernel", kernel), *vectors.items()):
+            if not np.all(np.isfinite(array)):
+                raise ValueError(
+                    f"{name} must be finite. Received: {name} with NaN or "
+                    "infinite values"
+                )
+        self.act = activation_id(activation)
+        self.activation = activation
+        if kmer not in KMERS:
+            raise ValueError(f"kmer must be one of {KMERS}. Received: "
+                             f"kmer={kmer!r}")
+        if n_bins is not None:
+            n_bins = positive_int(n_bins, "n_bins")
+        self.geometry = geometry
+        self.input_length = input_length
+        self.n_filters = filters
+        self.n_positions = geometry.output_length(input_length)
+        if self.n_positions < 1:
+            raise ValueError(
+                f"Sequences of {input_length} bp give no output position "
+                f"for a {geometry.padding!r} Conv1D of span {geometry.span}. "
+                f"Received: input_length={input_length}"
+            )
+        self.pad_left = geometry.pad_left(input_length)
+        self.pad_right = geometry.pad_right(input_length)
+        self.complement = _check_complement(complement)
+        self.n_bins = n_bins
+        self.kmer = min(kmer, geometry.kernel_size)
+        self.plateau = np.asarray(
+            find_plateau(activation) if plateau is None else plateau,
+            np.float32,
+        )
+        if self.plateau.shape != (4,):
+            raise ValueError(
+                "plateau must be (low, value_low, high, value_high). "
+                f"Received: plateau={plateau!r}"
+            )
+        # A negative scale turns the maximum into a minimum: scan -conv.
+        sign = np.where(vectors["scale"] < 0, -1.0, 1.0)
+        self.scale = np.abs(vectors["scale"]).astype(np.float32)
+        self.shift = vectors["shift"].astype(np.float32)
+        self.bias = (sign * vectors["bias"]).astype(np.float32)
+        rows = np.einsum("cb,ibf->icf", CODE_WEIGHTS, kernel) * sign
+        self.rows, self.offsets = _row_table(rows, self.kmer)
+        self.weights = CODE_WEIGHTS.astype(np.float32)
+
+    @classmethod
+    def from_layers(cls, conv, batchnorm=None, activation_layer=None, *,
+                    input_length: int | None = None, alphabet: str = ALPHABET,
+                    complement=None, n_bins: int | None = None,
+                    kmer: int = DEFAULT_KMER) -> "OneHotScanFunction":
+        """The engine for a Conv1D and its optional BN and activation.
+
+        Args:
+            conv: The first-layer `keras.layers.Conv1D`.
+            batchnorm: Optional following `BatchNormalization`.
+            activation_layer: Optional following `Activation` or `ReLU`.
+            input_length: Sequence length; `None` takes the Conv1D's input
+                length.
+            alphabet: Channel order the model reads (the kernel is
+                reordered to A, C, G, T, as `encode_codes` reorders data).
+            complement: As in the constructor.
+            n_bins: As in the constructor.
+            kmer: As in the constructor.
+
+        Returns:
+            An `OneHotScanFunction`.
+
+        Raises:
+            UnsupportedLayers: the layers cannot be folded (see
+                `fold_layers`); scan with `ScanFunction` instead.
+        """
+        folded = fold_layers(conv, batchnorm, activation_layer,
+                             alphabet=alphabet)
+        if input_length is None:
+            input_length = conv.input.shape[1]
+            if input_length is None:
+                raise ValueError(
+                    "The Conv1D accepts any length; pass input_length. "
+                    "Received: input_length=None"
+                )
+        return cls(folded.kernel, folded.bias, folded.scale, folded.shift,
+                   folded.activation, ConvGeometry.from_layer(conv),
+                   input_length, complement=complement, n_bins=n_bins,
+                   plateau=folded.plateau, kmer=kmer)
+
+    # Pieces.
+
+    def _check_codes(self, codes):
+        if not isinstance(codes, np.ndarray) or codes.dtype not in (
+            np.uint8, np.int8
+        ):
+            raise TypeError(
+                "codes must be the uint8 array of encode_codes. Received: "
+                f"codes={type(codes).__name__} of dtype "
+                f"{getattr(codes, 'dtype', None)}"
+            )
+        if codes.ndim != 2 or codes.shape[1] != self.input_length:
+            raise ValueError(
+                f"codes must have shape (batch, {self.input_length}). "
+                f"Received: codes.shape={codes.shape}"
+            )
+        codes = codes.view(np.uint8)
+        if codes.size and codes.max() >= N_CODES:
+            raise ValueError(
+                "codes must be 4-bit base masks (0 to 15) from encode_codes. "
+                f"Received: codes.max()={codes.max()}"
+            )
+        return codes
+
+    def _padded(self, codes):
+        """Padded codes, the reverse complements after the sequences."""
+        n = codes.shape[0]
+        strands = 1 if self.complement is None else 2
+        length = self.pad_left + self.input_length + self.pad_right
+        padded = np.zeros((strands * n, length), np.uint8)
+        inside = slice(self.pad_left, self.pad_left + self.input_length)
+        padded[:n, inside] = codes
+        if strands == 2:
+            padded[n:, inside] = COMPLEMENT_CODES[codes[:, ::-1]]
+        return padded
+
+    def _maxima(self, padded, n):
+        args = (padded, self.rows, self.offsets, self.kmer,
+                self.geometry.kernel_size, self.bias, self.geometry.strides, self.geometry.dilation_rate)
+        signed_best, signed_at = _scan_kernel(*args, self.n_positions)
+        best, position = _finish_kernel(
+            *args, signed_best, signed_at, self.scale, self.shift, self.act,
+            self.plateau,
+        )
+        if self.complement is None:
+            return best, position, np.zeros(best.shape, np.int8)
+        strand = best[n:] > best[:n]
+        return (
+            np.where(strand, best[n:], best[:n]),
+            np.where(strand, position[n:], position[:n]),
+            strand.astype(np.int8),
+        )
+
+    def _sum_windows(self, padded, n, position, strand, bins, n_bins):
+        counts, sites = _count_kernel(
+            padded, n, position, strand.astype(np.int64), bins, n_bins,
+            self.weights, self.geometry.strides, self.geometry.dilation_rate,
+            self.geometry.kernel_size,
+        )
+        # float64 as summed: no per-batch copy of the (binned) counts.
+        return counts.reshape(self.n_filters, n_bins, -1), sites
+
+    def _thresholds(self, thresholds):
+        thresholds = np.asarray(thresholds, np.float32)
+        if thresholds.shape not in ((), (self.n_filters,)):
+            raise ValueError(
+                f"thresholds must be a number or one per filter "
+                f"({self.n_filters},). Received: "
+                f"thresholds.shape={thresholds.shape}"
+            )
+        return np.broadcast_to(thresholds, (self.n_filters,))
+
+    def _valid(self, n, n_valid):
+        if isinstance(n_valid, bool) or not isinstance(n_valid,
+                                                       numbers.Integral):
+            raise TypeError(f"n_valid must be an integer. Received: "
+                            f"n_valid={n_valid!r}")
+        if not 0 <= n_valid <= n:
+            raise ValueError(f"n_valid must be in [0, {n}]. Received: "
+                             f"n_valid={n_valid}")
+        return np.arange(n) < n_valid
+
+    # Entry points, as ScanFunction's.
+
+    def scan(self, codes):
+        """Per-filter maximum, first argmax and strand (1 = reverse).
+
+        Args:
+            codes: `(batch, input_length)` uint8 base codes.
+
+        Returns:
+            `(best, position, strand)`: float32, int32 and int8
+            `(batch, filters)`. A reverse-strand position counts along the
+            reverse complement.
+        """
+        codes = self._check_codes(codes)
+        return self._maxima(self._padded(codes), codes.shape[0])
+
+    def count(self, codes, n_valid: int, thresholds):
+        """Summed windows `(filters, kernel_size * 4)` and sites of a batch.
+
+        A sequence's window is summed for a filter when its maximum is
+        strictly above the filter's threshold and the sequence is among
+        the first `n_valid`.
+
+        Args:
+            codes: `(batch, input_length)` uint8 base codes.
+            n_valid: How many leading sequences are real (the rest pad).
+            thresholds: A number or one float per filter.
+
+        Returns:
+            `(counts, sites)`: float64 `(filters, kernel_size * 4)` in A,
+            C, G, T and float64 `(filters,)`.
+        """
+        codes = self._check_codes(codes)
+        valid = self._valid(codes.shape[0], n_valid)
+        thresholds = self._thresholds(thresholds)
+        padded = self._padded(codes)
+        best, position, strand = self._maxima(padded, codes.shape[0])
+        kept = (best > thresholds[None, :]) & valid[:, None]
+        bins = np.where(kept, 0, -1).astype(np.int32)
+        counts, sites = self._sum_windows(padded, codes.shape[0], position,
+                                          strand, bins, 1)
+        return counts[:, 0], sites[:, 0]
+
+    def count_binned(self, codes, n_valid: int, thresholds, top):
+        """As `count`, with windows binned by activation.
+
+        Bin `k` of filter `f` holds windows whose activation lies in
+        `[2 ** ((top_f - k) / R), 2 ** ((top_f - k + 1) / R))` with
+        `R = BINS_PER_OCTAVE` and `top_f` the filter's running top bin
+        (`NO_BIN` before any window), exactly as `ScanFunction` bins them;
+        `shift_bins` (`_internal/scan.py`) re-indexes earlier batches.
+
+        Args:
+            codes: `(batch, input_length)` uint8 base codes.
+            n_valid: How many leading sequences are real.
+            thresholds: A number or one float per filter (a window counts
+                above the larger of it and 0).
+            top: `(filters,)` int32 running top bins.
+
+        Returns:
+            `(best, counts, sites, top)`: float32 maxima `(batch,
+            filters)`, float64 counts `(filters, n_bins, kernel_size * 4)`
+            and sites `(filters, n_bins)`, and the new int32 top bins.
+        """
+        if self.n_bins is None:
+            raise ValueError("count_binned needs n_bins; this scan function "
+                             "was built with n_bins=None.")
+        codes = self._check_codes(codes)
+        valid = self._valid(codes.shape[0], n_valid)
+        thresholds = self._thresholds(thresholds)
+        top = np.asarray(top)
+        if top.shape != (self.n_filters,):
+            raise ValueError(f"top must have shape ({self.n_filters},). "
+                             f"Received: top.shape={top.shape}")
+        padded = self._padded(codes)
+        best, position, strand = self._maxima(padded, codes.shape[0])
+        kept = (best > np.maximum(thresholds, 0)[None, :]) & valid[:, None]
+        level = binned_level(best)
+        batch_top = np.max(np.where(kept, level, NO_BIN), axis=0)
+        top = np.maximum(top.astype(np.int32), batch_top)
+        rank = top[None, :] - level
+        kept &= rank < self.n_bins
+        bins = np.where(kept, rank, -1).astype(np.int32)
+        counts, sites = self._sum_windows(padded, codes.shape[0], position,
+                                          strand, bins, self.n_bins)
+        return best, counts, sites, top
+
+
+def binned_level(best):
+    """`floor(log2(best) * BINS_PER_OCTAVE)` in float32 as `ScanFunction`
+    computes it (`log(x) / log(2)`), int32."""
+    best = np.maximum(np.asarray(best, np.float32), np.float32(1e-30))
+    level = np.log(best) / np.log(np.float32(2))
+    return np.floor(level * np.float32(BINS_PER_OCTAVE)).astype(np.int32)
+
+
+def _row_table(rows, k):
+    """All table rows `(n_rows, filters)` float32 and where each group's
+    k-mer table starts.
+
+    Group `g` covers window positions `g * k` to `g * k + size - 1`
+    (`size = k`, or less for the last group); its `4 ** size` rows are the
+    summed per-position rows of each k-mer of pure bases (summed in float64,
+    rounded once). After the groups come the `kernel_size * 16` rows of the
+    per-position code table (`offsets[-1]`).
+    """
+    kernel_size, _, filters = rows.shape
+    pure = rows[:, [1, 2, 4, 8], :]
+    tables, offsets, start = [], [], 0
+    for first in range(0, kernel_size, k):
+        size = min(k, kernel_size - first)
+        kmers = np.arange(4**size)
+        table = np.zeros((4**size, filters))
+        for m in range(size):
+            table += pure[first + m][(kmers // 4 ** (size - 1 - m)) % 4]
+        tables.append(table)
+        offsets.append(start)
+        start += 4**size
+    tables.append(rows.reshape(kernel_size * N_CODES, filters))
+    offsets.append(start)
+    return (np.ascontiguousarray(np.concatenate(tables), np.float32),
+            np.array(offsets, np.int64))
+
+
+def _check_complement(complement):
+    if complement is None or complement is False:
+        return None
+    if complement is True:
+        return complement_indices(ALPHABET)
+    indices = np.asarray(complement)
+    if (indices.shape != (4,) or not np.issubdtype(indices.dtype, np.integer)
+            or sorted(indices.tolist()) != [0, 1, 2, 3]
+            or np.any(indices[indices] != np.arange(4))
+            or np.any(indices == np.arange(4))):
+        raise ValueError(
+            "complement must be None, a bool, or the 4 complement channel "
+            "indices of an alphabet (complement_indices). Received: "
+            f"complement={complement!r}"
+        )
+    return indices
+
