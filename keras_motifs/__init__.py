@@ -19,7 +19,7 @@ _MODULES = {
     "Motif": "keras_motifs.motifs",
     "MotifExtractor": "keras_motifs.callbacks",
     "MotifSet": "keras_motifs.motifs",
-    "OneHotArray": "keras_motifs.sequences",
+    "OneHotArray": "keras_motifs.onehot_array",
     "fasta_batches": "keras_motifs.sequences",
     "one_hot": "keras_motifs.sequences",
     "read_fasta": "keras_motifs.sequences",

@@ -25,7 +25,10 @@ MODULES = (
     "keras_motifs.data.deepsea_targets",
     "keras_motifs.meme",
     "keras_motifs.motifs",
+    "keras_motifs.onehot_array",
     "keras_motifs.sequences",
+    "keras_motifs._internal.alphabet",
+    "keras_motifs._internal.lazy",
 )
 
 NEEDS_FILE = "reads a file the example does not create"

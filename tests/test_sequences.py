@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from conftest import shared_file
 
-from keras_motifs.sequences import OneHotArray
+from keras_motifs.onehot_array import OneHotArray
 from keras_motifs.sequences import check_alphabet
 from keras_motifs.sequences import complement_indices
 from keras_motifs.sequences import fasta_batches

@@ -35,7 +35,7 @@ from keras_motifs.data.deepsea_layout import describe_shapes, file_format
 from keras_motifs.data.deepsea_layout import forward_count
 from keras_motifs.data.deepsea_layout import hdf5_shapes, is_matlab_order
 from keras_motifs.data.deepsea_layout import wrong_format
-from keras_motifs.sequences import OneHotArray
+from keras_motifs.onehot_array import OneHotArray
 
 
 def forward_half(array):
