@@ -400,7 +400,11 @@ def tomtom(
             distance=distance, threshold=threshold, evalue=evalue,
             min_overlap=min_overlap,
         )
-        comparison.calibration = calibrate(comparison, null_comparison)
+        # The headline cutoff is the one the hits were kept at.
+        headline = threshold if not evalue and threshold <= 1 else 0.05
+        comparison.calibration = calibrate(
+            comparison, null_comparison, cutoff=headline
+        )
     return comparison
 
 
