@@ -345,11 +345,8 @@ def depends_on(tensor, source, stop=None) -> bool:
         if current is stop or id(current) in seen:
             continue
         seen.add(id(current))
-        history = getattr(current, "_keras_history", None)
-        if history is None:
-            continue
-        node = history.operation._inbound_nodes[history.node_index]
-        stack.extend(node.input_tensors)
+        if getattr(current, "_keras_history", None) is not None:
+            stack.extend(tensor_source(current)[2])
     return False
 
 
@@ -591,15 +588,13 @@ def check_activation_layer(conv, target) -> None:
         problem = _per_position_problem(layer)
         if problem is None:
             inputs = _input_tensors(layer)
-            if len(inputs) != 1:
-                problem = (
-                    f"is called on {len(inputs)} inputs; a layer between the "
-                    "Conv1D and the scanned activation must be called once, "
-                    "on one tensor"
-                )
-            else:
-                layer = inputs[0]._keras_history.operation
+            if len(inputs) == 1:
+                layer = tensor_source(inputs[0])[0]
                 continue
+            problem = (
+                f"is called on {len(inputs)} inputs; a layer between the "
+                "Conv1D and the scanned activation must be called once"
+            )
         raise ValueError(
             f"activation_layer {target.name!r} is not computed from Conv1D "
             f"{conv.name!r} position by position: layer {layer.name!r} "
@@ -626,7 +621,7 @@ def layers_between(conv, target) -> list:
     layer = target
     while layer is not conv:
         chain.append(layer)
-        layer = _input_tensors(layer)[0]._keras_history.operation
+        layer = tensor_source(_input_tensors(layer)[0])[0]
     return chain[::-1]
 
 
@@ -640,10 +635,7 @@ def _per_position_problem(layer) -> str | None:
         return "is an input: the scanned layer does not read the Conv1D"
     if not isinstance(layer, PER_POSITION_LAYERS):
         return "may mix positions or filters, or belongs to another branch"
-    if isinstance(layer, keras.layers.BatchNormalization) and layer.axis not in (
-        -1,
-        2,
-    ):
+    if isinstance(layer, keras.layers.BatchNormalization) and layer.axis not in (-1, 2):
         return f"normalises over axis {layer.axis}, not over the filters"
     activation = getattr(layer, "activation", None)
     if getattr(activation, "__name__", "") in ("softmax", "log_softmax"):

@@ -16,7 +16,7 @@ from keras_motifs._internal.messages import print_msg
 from keras_motifs.cli.datafiles import LengthFit, SequenceData, check_data
 from keras_motifs.cli.datafiles import read_labels, read_sequences
 from keras_motifs.cli.datafiles import selected_batches, with_labels
-from keras_motifs.cli import demo
+from keras_motifs.cli.demo import run_demo as build_demo
 from keras_motifs.cli.benchmark import run_benchmark  # noqa: F401  (run_<name>)
 from keras_motifs.cli.modelfiles import load_model
 from keras_motifs.cli.progress import Progress
@@ -290,7 +290,7 @@ def run_influence(args) -> int:
 def run_demo(args) -> int:
     """`keras-motifs demo`: plant motifs, train, recover them."""
     with contextlib.redirect_stdout(sys.stderr):
-        result = demo.run_demo(
+        result = build_demo(
             args.out,
             seed=args.seed,
             quick=args.quick,
