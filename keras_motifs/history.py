@@ -337,8 +337,10 @@ class MotifHistory:
     def _comments(self) -> list[str]:
         lines = [
             "keras-motifs motif history: one row per recorded epoch and filter",
-            f"information: bits summed over the motif trimmed to positions "
-            f">= {self.min_information:g} bits; width: that span",
+            (
+                "information: bits summed over the motif trimmed to positions "
+                f">= {self.min_information:g} bits; width: that span"
+            ),
         ]
         if self.compare:
             lines.append(
