@@ -16,6 +16,7 @@ from keras_motifs._internal.checks import boolean, integer, positive_int
 from keras_motifs._internal.files import check_writable
 from keras_motifs._internal.fit_data import fit_sample
 from keras_motifs._internal.messages import print_msg
+from keras_motifs.history import as_record
 from keras_motifs.interpreter import Conv1DInterpreter, check_extract_options
 from keras_motifs.meme import write_meme
 
@@ -47,6 +48,18 @@ class MotifExtractor(keras.callbacks.Callback):
     the first epoch: pass `sequences=` then. `callback.source` says what
     was scanned.
 
+    With `every_n_epochs` and `record=True` (or a TSV path, or a
+    `keras_motifs.history.MotifHistory` for its options), each snapshot is
+    also recorded, from the same scan: per filter nsites, the information
+    content of the trimmed motif and, with the compare extra, the best
+    JASPAR match and its q-value, in a table rewritten atomically after
+    each snapshot (`keras_motifs.history.read_motif_history` reads it,
+    `keras-motifs history` draws it); the extraction at the end of
+    training is recorded too. Scalar summaries (`motifs_mean_nsites`,
+    `motifs_mean_information`, `motifs_matching`, ...) go into the epoch's
+    `logs`, so `History` and `CSVLogger` keep them; they are NaN on epochs
+    without a snapshot. A failed record warns like a failed snapshot.
+
     Every option is checked when the callback is made or when training
     begins, so a mistake fails before the first epoch. If an extraction
     fails during or at the end of training (a full disk, a path that became
@@ -71,6 +84,8 @@ class MotifExtractor(keras.callbacks.Callback):
             training or validation data to scan.
         every_n_epochs: Also extract every this many epochs, or `None` for
             the end of training only.
+        record: `None` (no record), `True` (`motifs_history.tsv`), a TSV
+            path or a `MotifHistory`; needs `every_n_epochs`.
         strict: Raise extraction errors (of a snapshot or at the end of
             training) instead of warning.
         alphabet: Channel order of the sequences (e.g. `"AGCT"` for
@@ -98,6 +113,7 @@ class MotifExtractor(keras.callbacks.Callback):
         dna_channels=None,
         max_sequences: int = 10_000,
         every_n_epochs: int | None = None,
+        record=None,
         strict: bool = False,
         alphabet: str | None = None,
         verbose: int = 0,
@@ -126,6 +142,12 @@ class MotifExtractor(keras.callbacks.Callback):
         self.dna_channels = dna_channels
         self.max_sequences = positive_int(max_sequences, "max_sequences")
         self.source = None
+        self.record = as_record(record)
+        if self.record is not None and every_n_epochs is None:
+            raise ValueError(
+                "record= keeps one entry per snapshot; pass every_n_epochs "
+                "(1 records every epoch). Received: every_n_epochs=None"
+            )
         self.every_n_epochs = every_n_epochs
         self.strict = boolean(strict, "strict")
         self.alphabet = None if alphabet is None else check_alphabet(alphabet)
@@ -135,6 +157,7 @@ class MotifExtractor(keras.callbacks.Callback):
         self._interpreter = None
         self._epoch = 0
         self._written_epoch = None
+        self._scanned_epoch = None
 
     def on_train_begin(self, logs=None):
         self._written_epoch = None
@@ -154,11 +177,15 @@ class MotifExtractor(keras.callbacks.Callback):
                 print_msg(f"MotifExtractor: will scan {description}")
         self._check_sequences()
         check_writable(self._path(0))
+        if self.record is not None:
+            check_writable(self.record.path)
 
     def on_epoch_end(self, epoch, logs=None):
         self._epoch = epoch + 1
+        if self.record is not None and logs is not None:
+            logs.update(self.record.empty_summary())
         if self.every_n_epochs and self._epoch % self.every_n_epochs == 0:
-            if self._try_write(f"after epoch {self._epoch}"):
+            if self._try_write(f"after epoch {self._epoch}", logs):
                 self._written_epoch = self._epoch
 
     def on_train_end(self, logs=None):
@@ -166,20 +193,39 @@ class MotifExtractor(keras.callbacks.Callback):
             return  # the last epoch's snapshot is the final result
         self._try_write("at the end of training")
 
-    def _try_write(self, when: str) -> bool:
-        """Extracts and writes; a failure warns (or raises with `strict`)
-        so that training is never lost to the callback."""
+    def _try_write(self, when: str, logs=None) -> bool:
+        """Extracts, writes and records, from one scan; a failure warns (or
+        raises with `strict`) so that training is never lost to the
+        callback."""
+        written = self._attempt(
+            lambda: self._write(self._path(self._epoch)), f"extract motifs {when}"
+        )
+        if self.record is not None and self._scanned_epoch == self._epoch:
+            self._attempt(lambda: self._record(logs), f"record motifs {when}")
+        return written
+
+    def _record(self, logs):
+        summary = self.record.record(self._epoch, self.motifs)
+        if logs is not None:
+            logs.update(summary)
+        if self.verbose:
+            print_msg(
+                f"MotifExtractor: recorded epoch {self._epoch} in "
+                f"{self.record.path}"
+            )
+
+    def _attempt(self, action, what: str) -> bool:
         try:
-            self._write(self._path(self._epoch))
+            action()
         except Exception as error:
             if self.strict:
                 raise
             warnings.warn(
-                f"MotifExtractor could not extract motifs {when} "
+                f"MotifExtractor could not {what} "
                 f"({type(error).__name__}: {error}). Training goes on and the "
                 "model is unaffected; call Conv1DInterpreter(model)"
                 ".extract(x) to retry, or pass strict=True to raise.",
-                stacklevel=2,
+                stacklevel=3,
             )
             return False
         return True
@@ -197,6 +243,7 @@ class MotifExtractor(keras.callbacks.Callback):
         self.motifs = self._interpreter.extract(
             self.source, **self.extract_options
         )
+        self._scanned_epoch = self._epoch
         write_meme(self.motifs, path)
         if self.verbose:
             written = int(np.count_nonzero(self.motifs.nsites))

@@ -349,3 +349,69 @@ def write_logos(
     overview = os.path.join(os.fspath(directory), OVERVIEW)
     plot_logo_grid(motifs, overview, columns=columns, kind=kind, dpi=dpi)
     return paths, overview
+
+
+def plot_motif_history(table, path, *, top: int = 4, dpi: int = 100) -> str:
+    """Draws how a layer's motifs emerged during training, as one PNG.
+
+    Four panels over the recorded epochs: the number of filters matching a
+    known motif (`motifs_matching`; left blank when the record has no
+    comparison), the mean information content of the trimmed motifs, and,
+    for the `top` filters with the most information at the last recorded
+    epoch, each one's nsites and information. The file is written
+    atomically.
+
+    Args:
+        table: A `keras_motifs.history.MotifHistoryTable` or the path of a
+            table written by `MotifHistory` (`MotifExtractor(record=...)`).
+        path: Output PNG file.
+        top: How many filters get their own curves.
+        dpi: Resolution in dots per inch.
+
+    Returns:
+        `path`, as a str.
+
+    Example:
+
+    >>> plot_motif_history("motifs_history.tsv", "curves.png")
+    'curves.png'
+    """
+    from keras_motifs.history import MotifHistoryTable, read_motif_history
+
+    if isinstance(table, (str, os.PathLike)):
+        table = read_motif_history(table)
+    if not isinstance(table, MotifHistoryTable):
+        raise TypeError(
+            "`table` must be a MotifHistoryTable or the path of a motif "
+            f"history table. Received: table={type(table).__name__}"
+        )
+    top = positive_int(top, "top")
+    dpi = _check_dpi(dpi)
+    _, _, Figure, FigureCanvasAgg = _import_plotting()
+    figure = Figure(figsize=(10, 6.5), layout="constrained")
+    FigureCanvasAgg(figure)
+    axes = figure.subplots(2, 2, sharex=True).ravel()
+    epochs = table.epochs()
+    summary = table.summary()
+    matching = summary["motifs_matching"]
+    if np.all(np.isnan(matching)):
+        axes[0].text(0.5, 0.5, "no comparison recorded", ha="center",
+                     va="center", transform=axes[0].transAxes)
+    else:
+        axes[0].plot(epochs, matching, marker="o")
+        axes[0].set_ylim(0, max(1.0, float(np.nanmax(matching))) * 1.1)
+    axes[0].set_ylabel("filters matching")
+    axes[1].plot(epochs, summary["motifs_mean_information"], marker="o")
+    axes[1].set_ylabel("mean information (bits)")
+    for ax, column, label in ((axes[2], "nsites", "nsites"),
+                              (axes[3], "information", "information (bits)")):
+        for filter_ in table.top_filters(top):
+            ax.plot(*table.series(column, filter_), marker=".",
+                    label=table.name[int(np.flatnonzero(table.filter == filter_)[0])])
+        ax.set_ylabel(f"{label}, top {top} filters")
+        ax.set_xlabel("epoch")
+    axes[3].legend(fontsize="small", loc="best")
+    if len(epochs) <= 20:
+        for ax in axes:
+            ax.set_xticks(epochs)
+    return write_atomically(path, _png_bytes(figure, dpi))

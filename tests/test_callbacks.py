@@ -49,6 +49,19 @@ def data(rng):
     return x, y
 
 
+def counting_extract(monkeypatch):
+    """Counts the scans: calls of `Conv1DInterpreter.extract`."""
+    calls = []
+    extract = Conv1DInterpreter.extract
+
+    def counted(self, *args, **kwargs):
+        calls.append(1)
+        return extract(self, *args, **kwargs)
+
+    monkeypatch.setattr(Conv1DInterpreter, "extract", counted)
+    return calls
+
+
 def test_fit_writes_meme_read_back_by_independent_parsers(data, tmp_path):
     x, y = data
     model = small_model()
@@ -89,14 +102,7 @@ def test_deepbind_like_nested_model_with_layer_selection(data, tmp_path):
 def test_every_n_epochs_snapshots(data, tmp_path, monkeypatch):
     x, y = data
     model = small_model()
-    calls = []
-    extract = Conv1DInterpreter.extract
-
-    def counted(self, *args, **kwargs):
-        calls.append(1)
-        return extract(self, *args, **kwargs)
-
-    monkeypatch.setattr(Conv1DInterpreter, "extract", counted)
+    calls = counting_extract(monkeypatch)
     callback = MotifExtractor(
         x, tmp_path / "motifs_{epoch}.meme", every_n_epochs=2
     )
@@ -350,3 +356,101 @@ def test_no_arguments_on_the_jax_backend(data, tmp_path):
     assert (tmp_path / "valid.meme").exists() and (tmp_path / "train.meme").exists()
     assert out["valid"].max() <= 24 and out["train"].max() <= 20
     assert read_meme(tmp_path / "valid.meme").nsites.sum() == out["valid"].sum()
+
+
+# record=: the per-epoch motif history, from the snapshots' scans.
+
+
+@pytest.mark.parametrize("epochs, recorded", [(4, [2, 4]), (5, [2, 4, 5])])
+def test_record_costs_one_scan_per_recorded_epoch(
+    data, tmp_path, monkeypatch, epochs, recorded
+):
+    from keras_motifs.history import MotifHistory, read_motif_history
+
+    x, y = data
+    calls = counting_extract(monkeypatch)
+    record = MotifHistory(tmp_path / "h.tsv", compare=False)
+    callback = MotifExtractor(x, tmp_path / "m.meme", every_n_epochs=2,
+                              record=record, strict=True)
+    small_model().fit(x, y, epochs=epochs, batch_size=16, verbose=0,
+                      callbacks=[callback])
+    assert len(calls) == len(recorded)  # the end of training too, when not a snapshot
+    table = read_motif_history(tmp_path / "h.tsv")
+    assert table.epochs().tolist() == recorded
+    np.testing.assert_array_equal(table.nsites[table.epoch == recorded[-1]],
+                                  callback.motifs.nsites)
+
+
+def test_record_reaches_history_and_csvlogger(data, tmp_path):
+    import csv
+
+    x, y = data
+    callback = MotifExtractor(x, tmp_path / "m.meme", every_n_epochs=2,
+                              record=tmp_path / "h.tsv", strict=True)
+    logger = keras.callbacks.CSVLogger(str(tmp_path / "log.csv"))
+    history = small_model().fit(x, y, epochs=4, batch_size=16, verbose=0,
+                                callbacks=[callback, logger])
+    nsites = history.history["motifs_mean_nsites"]
+    assert len(nsites) == 4 and np.isnan(nsites[0]) and np.isnan(nsites[2])
+    assert nsites[3] == pytest.approx(np.mean(callback.motifs.nsites))
+    information = history.history["motifs_mean_information"]
+    summary = callback.record.table.summary()
+    np.testing.assert_allclose(information[1::2], summary["motifs_mean_information"],
+                               rtol=1e-5)
+    with open(tmp_path / "log.csv", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert [float(r["motifs_mean_nsites"]) for r in rows][1::2] == nsites[1::2]
+    assert rows[0]["motifs_mean_nsites"] == "nan"
+
+
+def test_record_without_comparison_keeps_only_its_keys(data, tmp_path):
+    from keras_motifs.history import MotifHistory
+
+    x, y = data
+    record = MotifHistory(tmp_path / "h.tsv", compare=False)
+    callback = MotifExtractor(x, tmp_path / "m.meme", every_n_epochs=1, record=record)
+    history = small_model().fit(x, y, epochs=1, verbose=0, callbacks=[callback])
+    assert sorted(k for k in history.history if k.startswith("motifs_")) == [
+        "motifs_mean_information", "motifs_mean_nsites"]
+
+
+def test_failed_record_warns_and_strict_raises(data, tmp_path, monkeypatch):
+    from keras_motifs import history as history_module
+
+    x, y = data
+
+    def full_disk(*args, **kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(history_module, "write_tsv", full_disk)
+    counter = EpochCounter()
+    callback = MotifExtractor(x, tmp_path / "m_{epoch}.meme", every_n_epochs=1,
+                              record=history_module.MotifHistory(
+                                  tmp_path / "h.tsv", compare=False))
+    with pytest.warns(UserWarning, match="could not record motifs after epoch 1"):
+        history = small_model().fit(x, y, epochs=2, verbose=0,
+                                    callbacks=[counter, callback])
+    assert counter.epochs == 2
+    assert (tmp_path / "m_2.meme").is_file()  # the snapshots were still written
+    assert np.isnan(history.history["motifs_mean_nsites"]).all()
+    strict = MotifExtractor(x, tmp_path / "s.meme", every_n_epochs=1, strict=True,
+                            record=history_module.MotifHistory(
+                                tmp_path / "h.tsv", compare=False))
+    counter = EpochCounter()
+    with pytest.raises(OSError, match="disk full"):
+        small_model().fit(x, y, epochs=2, verbose=0, callbacks=[counter, strict])
+    assert counter.epochs == 1
+
+
+def test_record_options_fail_when_the_callback_is_made(data, tmp_path, monkeypatch):
+    x, _ = data
+    with pytest.raises(ValueError, match="every_n_epochs"):
+        MotifExtractor(x, tmp_path / "m.meme", record=True)
+    with pytest.raises(TypeError, match="`record`"):
+        MotifExtractor(x, tmp_path / "m.meme", every_n_epochs=1, record=3)
+    with pytest.raises(FileNotFoundError, match="does not exist"):
+        MotifExtractor(x, tmp_path / "m.meme", every_n_epochs=1,
+                       record=tmp_path / "no" / "h.tsv")
+    monkeypatch.chdir(tmp_path)
+    callback = MotifExtractor(x, "m.meme", every_n_epochs=1, record=True)
+    assert callback.record.path == "motifs_history.tsv"

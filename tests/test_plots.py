@@ -223,3 +223,24 @@ def test_a_motif_named_overview_leaves_the_overview_free(tmp_path):
     paths = plots.save_logos(motifs, tmp_path)
     assert "overview.png" not in {os.path.basename(p) for p in paths}
     assert len(set(paths)) == 2
+
+
+@needs_plot
+def test_plot_motif_history(rng, tmp_path):
+    from keras_motifs.history import MotifHistory
+
+    record = MotifHistory(tmp_path / "h.tsv", compare=False)
+    for epoch in (2, 4, 6):
+        record.record(epoch, random_motifs(rng, n=6))
+    path = plots.plot_motif_history(record.table, tmp_path / "a.png", dpi=DPI)
+    assert path == str(tmp_path / "a.png")
+    image = imread(path)
+    assert image.shape[:2] == (round(6.5 * DPI), 10 * DPI)
+    assert image[..., :3].std() > 0.05  # curves and text, not a blank canvas
+    from_file = plots.plot_motif_history(tmp_path / "h.tsv", tmp_path / "b.png", dpi=DPI)
+    np.testing.assert_array_equal(imread(from_file), image)
+    with pytest.raises(ValueError, match="`top`"):
+        plots.plot_motif_history(record.table, tmp_path / "c.png", top=0)
+    with pytest.raises(TypeError, match="MotifHistoryTable"):
+        plots.plot_motif_history(random_motifs(rng), tmp_path / "c.png")
+    assert not (tmp_path / "c.png").exists()
