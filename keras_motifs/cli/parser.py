@@ -7,6 +7,7 @@ import math
 
 import keras_motifs
 from keras_motifs.cli.benchmark import add_benchmark
+from keras_motifs.cli.history import add_history
 from keras_motifs.formats import FORMATS, SUFFIXES
 from keras_motifs.legacy.weights import KERNEL_ORDERS
 from keras_motifs.plots import OVERVIEW
@@ -539,6 +540,6 @@ def _add_demo(commands, common) -> None:
 
 COMMANDS = (
     _add_extract, _add_convert, _add_compare, _add_logos, _add_report,
-    _add_influence, add_benchmark, _add_demo,
+    _add_influence, add_history, add_benchmark, _add_demo,
 )
 """The add-functions of the commands, in the order `--help` lists them."""
