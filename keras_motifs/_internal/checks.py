@@ -11,6 +11,8 @@ from __future__ import annotations
 import math
 import numbers
 
+import numpy as np
+
 
 def _received(name: str, value) -> str:
     return f"Received: {name}={value!r}"
@@ -173,6 +175,6 @@ def boolean(value, name: str) -> bool:
     >>> boolean(True, "strict")
     True
     """
-    if not isinstance(value, bool) and type(value).__name__ != "bool_":
+    if not isinstance(value, (bool, np.bool_)):
         raise TypeError(f"`{name}` must be True or False. {_received(name, value)}")
     return bool(value)
