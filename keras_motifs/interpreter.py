@@ -13,6 +13,7 @@ from keras_motifs._internal.checks import boolean, number, one_of
 from keras_motifs._internal.checks import positive_int
 from keras_motifs._internal.engine import check_engine, choose_engine
 from keras_motifs._internal.engine import foldable_layers
+from keras_motifs._internal.firing import FiringPass, LabelRows
 from keras_motifs._internal.geometry import ConvGeometry
 from keras_motifs._internal.graph import check_activation_layer, conv_input
 from keras_motifs._internal.graph import find_conv1d, find_layer, input_dtype
@@ -24,6 +25,7 @@ from keras_motifs._internal.receptive_field import receptive_field
 from keras_motifs._internal.scan import BINS_PER_OCTAVE, NO_BIN, ScanFunction
 from keras_motifs._internal.scan import relative_bin_count, replica_count
 from keras_motifs._internal.scan import shift_bins
+from keras_motifs.firing import FiringStats
 from keras_motifs.motifs import MotifSet
 
 STRANDS = ("forward", "both")
@@ -320,6 +322,8 @@ class Conv1DInterpreter:
         batch_size: int = 256,
         engine: str = "auto",
         verbose: bool = False,
+        firing: bool = False,
+        labels=None,
     ) -> MotifSet:
         """Motifs of every filter from the windows under its maxima.
 
@@ -360,11 +364,26 @@ class Conv1DInterpreter:
                 hold exactly (arbitrary float weights) always take the
                 Keras path. `last_engine` then says which ran.
             verbose: Print which engine ran.
+            firing: Also gather, in the same scan, where and for whom each
+                filter fires: `MotifSet.firing`, a
+                `keras_motifs.firing.FiringStats` (kept-site positions and
+                strands; with `labels`, per target the fraction of
+                positives and negatives where the filter fires and the
+                ROC AUC of its maximum). With `relative_threshold` a site
+                is kept when its maximum's bin (256 per filter over the
+                range of maxima) has its centre above the cutoff.
+            labels: Optionally `(N,)` or `(N, targets)` 0/1 labels, row for
+                row with the sequences (numpy, h5py); implies `firing`.
 
         Returns:
             A `MotifSet` with counts `(filters, kernel_size, 4)` in A, C, G,
             T order and `nsites` per filter; with signal channels, also
             their mean under each filter's sites (`MotifSet.signal`).
+
+        Example:
+
+        >>> motifs = interpreter.extract(x, labels=y)   # y: (N, targets)
+        >>> names, auc = motifs.firing.best_target()
         """
         options = check_extract_options(
             threshold=threshold,
@@ -375,22 +394,28 @@ class Conv1DInterpreter:
         )
         threshold, relative_threshold = options["threshold"], options["relative_threshold"]
         verbose = boolean(verbose, "verbose")
+        tally = None
+        if boolean(firing, "firing") or labels is not None:
+            rows = None if labels is None else LabelRows(labels, known_count(sequences))
+            tally = FiringPass(self.n_filters, self.geometry, rows)
         alphabet = self._resolve_alphabet(sequences)
         engine = self._start_engine(engine, alphabet)
         thresholds = self._thresholds(threshold)
         if relative_threshold is None:
             counts, nsites = self._count(
-                sequences, alphabet, strands, batch_size, thresholds, engine
+                sequences, alphabet, strands, batch_size, thresholds, engine, tally
             )
         else:
             counts, nsites = self._count_relative(
                 sequences, alphabet, strands, batch_size, thresholds,
-                relative_threshold, engine,
+                relative_threshold, engine, tally,
             )
         self._finish_engine(verbose)
-        return self._motif_set(counts, nsites, alphabet)
+        if tally is not None:
+            tally = FiringStats(**tally.result())
+        return self._motif_set(counts, nsites, alphabet, tally)
 
-    def _motif_set(self, counts, nsites, alphabet) -> MotifSet:
+    def _motif_set(self, counts, nsites, alphabet, firing=None) -> MotifSet:
         """The `MotifSet` of summed windows `(filters, width * channels)`:
         DNA columns in A, C, G, T order, signal channels as sums."""
         order = [alphabet.index(base) for base in ALPHABET]
@@ -398,10 +423,11 @@ class Conv1DInterpreter:
         dna = counts[..., list(self.dna_channels)][..., order]
         nsites = np.rint(nsites).astype(np.int64)
         if not self.signal_channels:
-            return MotifSet(dna, nsites)
+            return MotifSet(dna, nsites, firing=firing)
         return MotifSet(
             dna,
             nsites,
+            firing=firing,
             signal_sums=counts[..., list(self.signal_channels)].sum(axis=1),
             # The last channel is the ones appended by the scan.
             signal_positions=np.rint(counts[..., -1].sum(axis=1)),
@@ -409,12 +435,15 @@ class Conv1DInterpreter:
         )
 
     def _count(self, sequences, alphabet, strands, batch_size, thresholds,
-               engine="keras"):
+               engine="keras", tally=None):
         counts = 0.0
         nsites = 0.0
         for x, n_valid in self._batches(sequences, batch_size, alphabet, engine):
             function = self._batch_function(x, alphabet, strands)
-            batch_counts, batch_sites = function.count(x, n_valid, thresholds)
+            batch_counts, batch_sites, *scanned = function.count(
+                x, n_valid, thresholds, maxima=tally is not None)
+            if tally is not None:
+                tally.add(x.shape[1], n_valid, scanned, thresholds)
             if x.ndim == 2:
                 batch_counts = self._in_alphabet(batch_counts, alphabet)
             counts = counts + batch_counts.astype(np.float64)
@@ -423,7 +452,7 @@ class Conv1DInterpreter:
 
     def _count_relative(
         self, sequences, alphabet, strands, batch_size, thresholds, fraction,
-        engine="keras",
+        engine="keras", tally=None,
     ):
         n_bins = relative_bin_count(fraction)
         filters = self.n_filters
@@ -432,9 +461,11 @@ class Conv1DInterpreter:
         counts = sites = None
         for x, n_valid in self._batches(sequences, batch_size, alphabet, engine):
             function = self._batch_function(x, alphabet, strands, n_bins)
-            best, batch_counts, batch_sites, new_top = function.count_binned(
-                x, n_valid, thresholds, top
+            best, batch_counts, batch_sites, new_top, *scanned = function.count_binned(
+                x, n_valid, thresholds, top, maxima=tally is not None
             )
+            if tally is not None:
+                tally.add(x.shape[1], n_valid, (best, *scanned))
             if x.ndim == 2:
                 batch_counts = self._in_alphabet(batch_counts, alphabet)
             maximum = np.maximum(maximum, best[:n_valid].max(axis=0))
@@ -446,6 +477,8 @@ class Conv1DInterpreter:
             sites += batch_sites
             top = new_top
         cutoff = np.maximum(thresholds, fraction * maximum)
+        if tally is not None:  # binned windows count above 0 too
+            tally.cutoff = np.maximum(cutoff, 0.0)
         with np.errstate(divide="ignore", invalid="ignore"):
             # Bin k is kept when its centre, 2 ** ((top - k + 0.5) / R), is
             # above the cutoff.

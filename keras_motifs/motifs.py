@@ -26,6 +26,7 @@ from keras_motifs._internal.alphabet import check_background
 from keras_motifs._internal.meme_writer import write_meme_file
 from keras_motifs._internal.signal import added_signal, check_signal
 from keras_motifs._internal.signal import signal_at, signal_means
+from keras_motifs.firing import added_firing, check_firing, firing_at
 
 
 def _show(array) -> str:
@@ -170,6 +171,9 @@ class MotifSet:
             to `nsites * width`.
         signal_names: One name per signal channel; defaults to
             `"signal<i>"`.
+        firing: Optionally a `keras_motifs.firing.FiringStats` of the
+            motifs' filters (where and for whom each fires), kept through
+            indexing and `+`.
 
     Example:
 
@@ -196,6 +200,7 @@ class MotifSet:
         signal_sums=None,
         signal_positions=None,
         signal_names: Sequence[str] | None = None,
+        firing=None,
     ):
         self.counts = self._check_counts(counts)
         n, width = self.counts.shape[:2]
@@ -222,8 +227,8 @@ class MotifSet:
         self.signal_sums, self.signal_positions, self.signal_names = check_signal(
             signal_sums, signal_positions, signal_names, n, self.nsites, width
         )
-        for array in (self.counts, self.nsites, self.filters, self.background,
-                      self.bounds):
+        self.firing = check_firing(firing, n)
+        for array in (self.counts, self.nsites, self.filters, self.background, self.bounds):
             array.flags.writeable = False
 
     @staticmethod
@@ -380,7 +385,7 @@ class MotifSet:
             filters=self.filters[index],
             background=self.background,
             bounds=self.bounds[index],
-            **signal_at(self, index),
+            **signal_at(self, index), **firing_at(self, index),
         )
         kwargs.update(changes)
         return MotifSet(kwargs.pop("counts"), kwargs.pop("nsites"), **kwargs)
@@ -403,9 +408,8 @@ class MotifSet:
         if index.size == 0:
             index = index.astype(np.int64)
         if index.dtype == bool and index.shape != (len(self),):
-            raise IndexError(
-                f"a boolean mask must have shape ({len(self)},), got {index.shape}"
-            )
+            raise IndexError(f"a boolean mask must have shape ({len(self)},), "
+                             f"got {index.shape}")
         if index.dtype != bool and index.dtype.kind not in "iu":
             raise TypeError(
                 "MotifSet indices must be an int, a slice, integers or a boolean "
@@ -437,16 +441,13 @@ class MotifSet:
                 "only MotifSets with the same background can be added, got "
                 f"{self.background.tolist()} and {other.background.tolist()}"
             )
-        bounds = np.stack(
-            [np.minimum(self.bounds[:, 0], other.bounds[:, 0]),
-             np.maximum(self.bounds[:, 1], other.bounds[:, 1])],
-            axis=1,
-        )
+        bounds = np.stack([np.minimum(self.bounds[:, 0], other.bounds[:, 0]),
+                           np.maximum(self.bounds[:, 1], other.bounds[:, 1])], axis=1)
         return self._replace(
             counts=self.counts + other.counts,
             nsites=self.nsites + other.nsites,
             bounds=bounds,
-            **added_signal(self, other),
+            **added_signal(self, other), **added_firing(self, other),
         )
 
     def __radd__(self, other) -> "MotifSet":

@@ -18,6 +18,7 @@ import numpy as np
 
 from keras_motifs._internal.files import write_atomically
 from keras_motifs._internal.tsv import write_tsv
+from keras_motifs.firing import position_svg, strand_svg
 from keras_motifs.motifs import MotifSet
 from keras_motifs.plots import render_logo
 
@@ -34,6 +35,8 @@ th button { font: inherit; font-weight: bold; border: 0; background: none;
 th[aria-sort="ascending"] button::after { content: " \\25B2"; }
 th[aria-sort="descending"] button::after { content: " \\25BC"; }
 img.logo { height: 7em; display: block; }
+svg.positions rect { fill: #3a6ea5; } svg.positions rect.axis { fill: #bbb; }
+svg.strands rect.forward { fill: #3a6ea5; } svg.strands rect.reverse { fill: #e3a33b; }
 """
 
 _SCRIPT = """
@@ -91,7 +94,11 @@ def write_report(
     nsites, total information content in bits and consensus; for motifs of
     a model with signal channels, the mean of each channel under the sites
     (`MotifSet.signal`); with `comparison`, the best database match and its
-    q-value; with `influence`, one column per influence array.
+    q-value; with `influence`, one column per influence array; with firing
+    stats (`extract(..., firing=True)` or `labels=`), a sparkline of the
+    kept sites' positions along the sequence, the forward-strand share and,
+    with labels, the target of the highest ROC AUC and that AUC (sort by it
+    for the most enriched filters).
     Every column but the logo sorts by clicking its header. Motifs built from
     no sites (nsites 0) keep their row, with a blank logo. All text is
     HTML-escaped and the file is written atomically.
@@ -299,6 +306,28 @@ def _columns(trimmed: MotifSet, logos: list, matches, influence: dict) -> list:
         (label, "number", [_number_cell(x, ".3g") for x in values])
         for label, values in influence.items()
     ]
+    return columns + _firing_columns(trimmed.firing)
+
+
+def _firing_columns(firing) -> list:
+    """Positions sparkline, strand balance and best target, with firing."""
+    if firing is None:
+        return []
+    forward = firing.forward_fraction()
+    columns = [
+        ("positions", None, [f"<td>{position_svg(c)}</td>"
+                             for c in firing.position_counts]),
+        ("forward strand", "number", [
+            _number_cell(x, ".2f").replace(">", ">" + strand_svg(x) + " ", 1)
+            for x in forward
+        ]),
+    ]
+    if firing.positives is not None:
+        names, best = firing.best_target()
+        columns += [
+            ("best target", "text", [_text_cell(name) for name in names]),
+            ("best AUC", "number", [_number_cell(x, ".3f") for x in best]),
+        ]
     return columns
 
 

@@ -29,3 +29,17 @@ def random_one_hot(rng, n, length, alphabet_size=4, dtype="float32"):
     """Random one-hot DNA of shape (n, length, alphabet_size)."""
     codes = rng.integers(0, alphabet_size, size=(n, length))
     return np.eye(alphabet_size, dtype=dtype)[codes]
+
+
+def random_firing(rng, filters, n=200, targets=2):
+    """Firing stats of random maxima, built as `extract` builds them."""
+    from keras_motifs._internal.firing import FiringAccumulator
+    from keras_motifs._internal.geometry import ConvGeometry
+    from keras_motifs.firing import FiringStats
+
+    geometry = ConvGeometry(kernel_size=3, strides=1, dilation_rate=1, padding="valid")
+    accumulator = FiringAccumulator(filters, 30, geometry, n_targets=targets)
+    best = rng.normal(size=(n, filters))
+    accumulator.add(best, rng.integers(0, 28, (n, filters)), rng.integers(0, 2, (n, filters)),
+                    best > 0, rng.integers(0, 2, (n, targets)))
+    return FiringStats(**accumulator.result())

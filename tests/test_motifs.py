@@ -4,6 +4,7 @@ import math
 
 import numpy as np
 import pytest
+from conftest import random_firing
 
 from keras_motifs.motifs import Motif, MotifSet
 
@@ -398,3 +399,35 @@ def test_signal_mistakes():
         MotifSet(counts, signal_sums=np.ones((2, 2)), signal_names=["a"])
     with pytest.raises(ValueError, match="finite"):
         MotifSet(counts, signal_sums=np.full((2, 1), np.nan))
+
+
+def test_firing_is_kept_through_indexing_and_addition(rng):
+    counts = rng.integers(0, 5, (4, 3, 4))
+    firing = random_firing(rng, 4)
+    motifs = MotifSet(counts, firing=firing)
+    for index in ([2, 0], slice(1, 3), np.array([True, False, True, True])):
+        subset = motifs[index]
+        rows = np.arange(4)[index]
+        np.testing.assert_array_equal(subset.firing.position_counts, firing.position_counts[rows])
+        np.testing.assert_array_equal(subset.firing.auc(), firing.auc()[rows])
+        assert subset.firing.n_sequences == 200
+    assert motifs.trim().select(0).reverse_complement().firing.position_counts.shape == (4, 20)
+    total = sum([motifs, motifs])
+    np.testing.assert_array_equal(total.firing.fired_positive, 2 * firing.fired_positive)
+    np.testing.assert_array_equal(total.firing.strand_counts, 2 * firing.strand_counts)
+    np.testing.assert_allclose(total.firing.auc(), firing.auc())
+    assert total.firing.n_sequences == 400
+    assert MotifSet(counts).firing is None
+
+
+def test_firing_mistakes(rng):
+    counts = np.ones((2, 3, 4))
+    with pytest.raises(ValueError, match="one filter per motif"):
+        MotifSet(counts, firing=random_firing(rng, 3))
+    with pytest.raises(TypeError, match="FiringStats"):
+        MotifSet(counts, firing={"fired": [1, 2]})
+    with pytest.raises(ValueError, match="both have firing stats"):
+        MotifSet(counts, firing=random_firing(rng, 2)) + MotifSet(counts)
+    with pytest.raises(ValueError, match="same layer, sequence length, bins and targets"):
+        MotifSet(counts, firing=random_firing(rng, 2)) + MotifSet(
+            counts, firing=random_firing(rng, 2, targets=3))

@@ -15,7 +15,7 @@ import subprocess
 import numpy as np
 import pytest
 
-from conftest import shared_file
+from conftest import random_firing, shared_file
 from keras_motifs.meme import read_meme
 from keras_motifs.motifs import MotifSet
 from keras_motifs.plots import render_logo
@@ -289,14 +289,14 @@ window.addEventListener("load", () => {
 </script>"""
 
 
-def run_in_chromium(path, tmp_path):
+def run_in_chromium(path, tmp_path, probe=None):
     chromium = shutil.which("chromium")
     if chromium is None:
         pytest.skip("chromium is not installed (Debian: apt-get install chromium)")
     text = read(path)
     probed = tmp_path / "probed.html"
     probed.write_text(
-        text.replace("<head>", "<head>" + ERRORS, 1).replace("</body>", PROBE + "</body>", 1),
+        text.replace("<head>", "<head>" + ERRORS, 1).replace("</body>", (probe or PROBE) + "</body>", 1),
         encoding="utf-8",
     )
     command = [
@@ -397,3 +397,49 @@ def test_empirical_p_and_family_columns(tmp_path, motifs):
     assert "3 of 5 filters match at q &lt; 0.05; 25.0% of 4 null filters" in text
     with pytest.raises(TypeError, match="families"):
         write_report(motifs, tmp_path / "r.html", families=[0, 1], dpi=DPI)
+
+
+# After load: per row the drawn size of the positions sparkline and of its
+# bars, the strand bar, and the row order after sorting by best AUC.
+FIRING_PROBE = """<script>
+window.addEventListener("load", () => {
+  const labels = Array.from(document.querySelectorAll("thead th"), (th) => th.textContent);
+  const rows = () => Array.from(document.querySelectorAll("tbody tr"));
+  const plots = rows().map((row) => {
+    const svg = row.querySelector("svg.positions").getBoundingClientRect();
+    const bars = Array.from(row.querySelectorAll("svg.positions rect:not(.axis)"),
+                            (r) => r.getBoundingClientRect().height);
+    const strand = row.querySelector("svg.strands rect.forward").getBoundingClientRect();
+    return {width: svg.width, height: svg.height, bars: bars, forward: strand.width};
+  });
+  document.querySelectorAll("thead th")[labels.indexOf("best AUC")]
+          .querySelector("button").click();
+  const byAuc = rows().map((row) => row.cells[labels.indexOf("name")].textContent);
+  const probe = document.createElement("pre");
+  probe.id = "probe";
+  probe.textContent = JSON.stringify({plots: plots, by_auc: byAuc, errors: window.errors});
+  document.body.append(probe);
+});
+</script>"""
+
+
+def test_firing_plots_in_headless_chromium(tmp_path, motifs, rng):
+    firing = random_firing(rng, len(motifs)).with_target_names(["CTCF", "<GATA1>"])
+    motifs = MotifSet(motifs.counts, motifs.nsites, names=NAMES, firing=firing)
+    path = write_report(motifs, tmp_path / "report.html", dpi=DPI)
+    table = Table(read(path))
+    assert {"positions", "forward strand", "best target", "best AUC"} <= set(table.headers)
+    names, best = firing.best_target()
+    assert table.column("best target") == names
+    assert "&lt;GATA1&gt;" in read(path) or "<GATA1>" not in names
+    np.testing.assert_allclose([float(v) for v in table.column("best AUC", "value")], best)
+    result = run_in_chromium(path, tmp_path, FIRING_PROBE)
+    assert result["errors"] == []
+    forward = firing.forward_fraction()
+    for plot, counts, share in zip(result["plots"], firing.position_counts, forward):
+        assert plot["width"] == 100 and plot["height"] == 24
+        assert len(plot["bars"]) == 20
+        # The tallest bar fills the plot, the others in proportion.
+        np.testing.assert_allclose(plot["bars"], counts / counts.max() * 24, atol=0.05)
+        assert plot["forward"] == pytest.approx(60 * share, abs=0.05)
+    assert result["by_auc"] == [NAMES[i] for i in np.argsort(best, kind="stable")]

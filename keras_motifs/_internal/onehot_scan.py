@@ -503,7 +503,7 @@ class OneHotScanFunction:
         codes = self._check_codes(codes)
         return self._maxima(self._padded(codes), codes.shape[0])
 
-    def count(self, codes, n_valid: int, thresholds):
+    def count(self, codes, n_valid: int, thresholds, maxima=False):
         """Summed windows `(filters, kernel_size * 4)` and sites of a batch.
 
         A sequence's window is summed for a filter when its maximum is
@@ -514,6 +514,7 @@ class OneHotScanFunction:
             codes: `(batch, input_length)` uint8 base codes.
             n_valid: How many leading sequences are real (the rest pad).
             thresholds: A number or one float per filter.
+            maxima: Also return `scan`'s `(best, position, strand)`.
 
         Returns:
             `(counts, sites)`: float64 `(filters, kernel_size * 4)` in A,
@@ -528,9 +529,12 @@ class OneHotScanFunction:
         bins = np.where(kept, 0, -1).astype(np.int32)
         counts, sites = self._sum_windows(padded, codes.shape[0], position,
                                           strand, bins, 1)
+        if maxima:
+            return counts[:, 0], sites[:, 0], best, position, strand
         return counts[:, 0], sites[:, 0]
 
-    def count_binned(self, codes, n_valid: int, thresholds, top):
+    def count_binned(self, codes, n_valid: int, thresholds, top,
+                     maxima=False):
         """As `count`, with windows binned by activation.
 
         Bin `k` of filter `f` holds windows whose activation lies in
@@ -545,6 +549,7 @@ class OneHotScanFunction:
             thresholds: A number or one float per filter (a window counts
                 above the larger of it and 0).
             top: `(filters,)` int32 running top bins.
+            maxima: Also return the maxima's positions and strands.
 
         Returns:
             `(best, counts, sites, top)`: float32 maxima `(batch,
@@ -572,6 +577,8 @@ class OneHotScanFunction:
         bins = np.where(kept, rank, -1).astype(np.int32)
         counts, sites = self._sum_windows(padded, codes.shape[0], position,
                                           strand, bins, self.n_bins)
+        if maxima:
+            return best, counts, sites, top, position, strand
         return best, counts, sites, top
 
 

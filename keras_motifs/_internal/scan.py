@@ -106,7 +106,8 @@ class ScanFunction:
         )
 
     def _best_windows(self, x):
-        """Per-filter maxima and the windows under them, in float32.
+        """Per-filter maxima, the windows under them (in float32), and
+        the maxima's positions and strands (int8).
 
         The sums that follow are in float32 whatever the model's dtype:
         float16 and bfloat16 cannot count past 2048 and 256.
@@ -116,7 +117,8 @@ class ScanFunction:
         if reverse is not None:
             reverse = ops.cast(reverse, "float32")
         windows = self._windows(ops.cast(x, "float32"), reverse, position, strand)
-        return best, windows
+        strand = ops.zeros_like(position) if strand is None else strand
+        return best, windows, position, ops.cast(strand, "int8")
 
     def _windows(self, x, reverse, position, strand):
         """Input windows under `position`, read from the winning strand.
@@ -154,16 +156,22 @@ class ScanFunction:
         return best, position, ops.cast(strand, "int8")
 
     def _count(self, x, valid, threshold):
-        best, windows = self._best_windows(x)
+        return self._count_maxima(x, valid, threshold)[:2]
+
+    def _count_maxima(self, x, valid, threshold):
+        best, windows, position, strand = self._best_windows(x)
         kept = ops.logical_and(
             ops.greater(best, threshold[None, :]), valid[:, None]
         )
         weights = ops.transpose(ops.cast(kept, "float32"))[:, None, :]
         counts = ops.matmul(weights, windows)[:, 0, :]
-        return counts, ops.sum(weights, axis=(1, 2))
+        return counts, ops.sum(weights, axis=(1, 2)), best, position, strand
 
     def _count_binned(self, x, valid, threshold, top):
-        best, windows = self._best_windows(x)
+        return self._count_binned_maxima(x, valid, threshold, top)[:4]
+
+    def _count_binned_maxima(self, x, valid, threshold, top):
+        best, windows, position, strand = self._best_windows(x)
         kept = ops.logical_and(
             ops.greater(best, ops.maximum(threshold, 0.0)[None, :]),
             valid[:, None],
@@ -181,7 +189,7 @@ class ScanFunction:
         ) * ops.cast(kept, "float32")[:, None, :]
         counts = ops.matmul(membership, windows)
         sites = ops.sum(membership, axis=2)
-        return best, counts, sites, top
+        return best, counts, sites, top, position, strand
 
     # Host-side entry points.
 
@@ -230,25 +238,30 @@ class ScanFunction:
         replicas = self._run("_scan", (x,))
         return tuple(np.concatenate(o) for o in zip(*replicas))
 
-    def count(self, x, n_valid, threshold):
+    def count(self, x, n_valid, threshold, maxima=False):
         """Summed windows `(filters, kernel_size * channels)` and sites of
-        a batch."""
+        a batch; with `maxima=True` also the batch's per-sequence maximum,
+        position and strand, as `scan` gives them."""
         valid = np.arange(x.shape[0]) < n_valid
-        replicas = self._run("_count", (x, valid), (threshold,))
-        counts, sites = zip(*replicas)
-        return sum(counts), sum(sites)
+        name = "_count_maxima" if maxima else "_count"
+        replicas = self._run(name, (x, valid), (threshold,))
+        counts, sites, *scanned = zip(*replicas)
+        return (sum(counts), sum(sites),
+                *(np.concatenate(o) for o in scanned))
 
-    def count_binned(self, x, n_valid, threshold, top):
+    def count_binned(self, x, n_valid, threshold, top, maxima=False):
         """As `count`, with windows binned by activation (see module).
 
         Returns:
             `(best, counts, sites, top)`: per-sequence maxima, and counts
             `(filters, bins, kernel_size * channels)` and sites `(filters, bins)`
-            binned against the returned `top`.
+            binned against the returned `top`; with `maxima=True` also the
+            per-sequence positions and strands of the maxima.
         """
         valid = np.arange(x.shape[0]) < n_valid
-        replicas = self._run("_count_binned", (x, valid), (threshold, top))
-        best, counts, sites, tops = zip(*replicas)
+        name = "_count_binned_maxima" if maxima else "_count_binned"
+        replicas = self._run(name, (x, valid), (threshold, top))
+        best, counts, sites, tops, *scanned = zip(*replicas)
         shape = (self.n_filters, self.n_bins)
         counts = [c.reshape(shape + (-1,)) for c in counts]
         sites = [s.reshape(shape) for s in sites]
@@ -262,6 +275,7 @@ class ScanFunction:
             sum(counts[1:], counts[0]),
             sum(sites[1:], sites[0]),
             new_top,
+            *(np.concatenate(o) for o in scanned),
         )
 
 
