@@ -20,7 +20,10 @@ from keras_motifs.history import as_record
 from keras_motifs.interpreter import Conv1DInterpreter, check_extract_options
 from keras_motifs.meme import write_meme
 
-EXTRACT_OPTIONS = ("threshold", "relative_threshold", "strands", "batch_size")
+EXTRACT_OPTIONS = (
+    "threshold", "relative_threshold", "strands", "batch_size", "engine",
+    "firing", "labels",
+)
 
 
 class MotifExtractor(keras.callbacks.Callback):
@@ -91,8 +94,10 @@ class MotifExtractor(keras.callbacks.Callback):
         alphabet: Channel order of the sequences (e.g. `"AGCT"` for
             DeepSEA); `None` takes the order the data declare, or `"ACGT"`.
         verbose: 1 prints a line each time motifs are written.
-        **extract_options: `threshold`, `relative_threshold`, `strands`
-            and `batch_size`, passed to `Conv1DInterpreter.extract`.
+        **extract_options: `threshold`, `relative_threshold`, `strands`,
+            `batch_size`, `engine`, `firing` and `labels` (row for row with
+            `sequences`: where and for whom each filter fires, kept as
+            `callback.motifs.firing`), passed to `Conv1DInterpreter.extract`.
 
     Example:
 

@@ -497,6 +497,8 @@ def check_extract_options(
     strands="both",
     batch_size=256,
     engine="auto",
+    firing=False,
+    labels=None,
 ) -> dict:
     """The options of `Conv1DInterpreter.extract`, checked.
 
@@ -519,6 +521,8 @@ def check_extract_options(
         strands=_check_strands(strands),
         batch_size=positive_int(batch_size, "batch_size"),
         engine=check_engine(engine),
+        firing=boolean(firing, "firing"),
+        labels=None if labels is None else LabelRows(labels, None).labels,
     )
 
 

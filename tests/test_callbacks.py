@@ -454,3 +454,17 @@ def test_record_options_fail_when_the_callback_is_made(data, tmp_path, monkeypat
     monkeypatch.chdir(tmp_path)
     callback = MotifExtractor(x, "m.meme", every_n_epochs=1, record=True)
     assert callback.record.path == "motifs_history.tsv"
+
+
+def test_callback_keeps_where_and_for_whom_filters_fire(data, tmp_path):
+    x, y = data
+    labels = (np.random.default_rng(1).random((len(x), 2)) < 0.5).astype("float32")
+    model = small_model()
+    callback = MotifExtractor(x, tmp_path / "m.meme", labels=labels, strands="forward")
+    model.fit(x, y, epochs=1, verbose=0, callbacks=[callback])
+    expected = Conv1DInterpreter(model).extract(x, labels=labels, strands="forward")
+    np.testing.assert_array_equal(callback.motifs.firing.strand_counts,
+                                  expected.firing.strand_counts)
+    np.testing.assert_allclose(callback.motifs.firing.auc(), expected.firing.auc())
+    with pytest.raises(ValueError, match="labels must have shape"):
+        MotifExtractor(x, tmp_path / "m.meme", labels=np.zeros((len(x), 2, 2)))

@@ -755,3 +755,25 @@ def test_demo_with_a_negative_seed_leaves_nothing_behind(capsys, tmp_path):
     assert status == 2
     assert "`seed` must be an integer >= 0. Received: seed=-1" in err
     assert not out.exists()
+
+
+def test_extract_writes_where_and_for_whom_filters_fire(capsys, tmp_path, model, files):
+    from keras_motifs._internal.tsv import read_tsv
+
+    with_labels = tmp_path / "labelled.tsv"
+    status, _, err = run(capsys, "extract", files["keras"], files["npz"], "--labels-key",
+                         "y", "-o", tmp_path / "m.meme", "--firing", with_labels, "-q")
+    assert status == 0, err
+    expected = Conv1DInterpreter(model).extract(files["x"], labels=files["y"])
+    rows = read_tsv(with_labels, ("filter", "nsites", "forward", "reverse", "best_auc"))
+    assert [int(r["nsites"]) for r in rows] == expected.nsites.tolist()
+    names, aucs = expected.firing.best_target()
+    np.testing.assert_allclose([float(r["best_auc"]) for r in rows], aucs, rtol=1e-5)
+    assert [r["best_target"] for r in rows] == list(names)
+    strands = expected.firing.strand_counts
+    assert [(int(r["forward"]), int(r["reverse"])) for r in rows] == [tuple(s) for s in strands]
+    without = tmp_path / "plain.tsv"
+    status, _, err = run(capsys, "extract", files["keras"], files["npy"], "-o",
+                         tmp_path / "n.meme", "--firing", without, "-q")
+    assert status == 0, err
+    assert "best_auc" not in read_tsv(without)[0]

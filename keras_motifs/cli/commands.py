@@ -22,6 +22,7 @@ from keras_motifs.cli.history import run_history  # noqa: F401  (run_<name>)
 from keras_motifs.cli.modelfiles import load_model
 from keras_motifs.cli.progress import Progress
 from keras_motifs.compare import read_comparison, tomtom
+from keras_motifs.firing import write_firing_tsv
 from keras_motifs.formats import SUFFIXES, motif_format, read_motifs, write_motifs
 from keras_motifs.influence import filter_influence, read_influence
 from keras_motifs.interpreter import Conv1DInterpreter
@@ -53,6 +54,15 @@ def run_extract(args) -> int:
     interpreter = Conv1DInterpreter(
         model, _layer(args.layer), alphabet=alphabet, **_interpreter_options(args)
     )
+    firing = None if args.firing is None else check_writable(args.firing)
+    labels = None
+    if firing is not None and data.has_labels:
+        labels = np.concatenate([
+            np.asarray(y) for _, y in selected_batches(
+                data, args.batch_size, targets=args.targets,
+                max_sequences=args.max_sequences,
+            )
+        ])
     target = data.count if args.targets is None else None
     if args.max_sequences is not None and target is not None:
         target = min(target, args.max_sequences)
@@ -70,8 +80,12 @@ def run_extract(args) -> int:
             relative_threshold=args.relative_threshold,
             strands=args.strands,
             batch_size=args.batch_size,
+            firing=firing is not None,
+            labels=labels,
         )
     write_motifs(motifs, output, format)
+    if firing is not None:
+        write_firing_tsv(motifs, firing)
     with_sites = int(np.count_nonzero(motifs.nsites))
     print_msg(
         f"Wrote {with_sites} of {len(motifs)} filter motifs of layer "

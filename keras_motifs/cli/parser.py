@@ -304,6 +304,14 @@ def _add_extract(commands, common) -> None:
         help="both: also scan the reverse complement, keep the stronger "
         "strand (default); forward: the classic one-strand scan",
     )
+    parser.add_argument(
+        "--firing",
+        metavar="TSV",
+        help="also write where each filter fires (kept-site positions, "
+        "strands) and, when DATA has labels, for whom (per target: fractions "
+        "of positive and negative sequences, ROC AUC of the maximum); labels "
+        "are read in a first pass",
+    )
     parser.set_defaults(command_name="extract")
 
 
