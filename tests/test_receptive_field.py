@@ -309,3 +309,22 @@ def test_cli_layer_option_reads_a_second_layer(tmp_path):
         check=True, capture_output=True,
     )
     assert read_meme(out).counts.shape[1] == 5 + 1 + 2 * 2
+
+
+def test_callback_reads_a_second_layer(tmp_path):
+    from keras_motifs import MotifExtractor, read_meme
+
+    rng = np.random.default_rng(6)
+    inputs = keras.Input((30, 4))
+    x = keras.layers.Conv1D(4, 5, activation="relu", name="first")(inputs)
+    x = keras.layers.MaxPooling1D(2)(x)
+    x = keras.layers.Conv1D(3, 3, activation="relu", name="second")(x)
+    model = keras.Model(inputs, keras.layers.Dense(1)(keras.layers.GlobalMaxPooling1D()(x)))
+    model.compile("adam", "mse")
+    sequences = np.eye(4, dtype="float32")[rng.integers(0, 4, (40, 30))]
+    callback = MotifExtractor(sequences, tmp_path / "second.meme", layer="second")
+    model.fit(sequences, rng.random((40, 1)), epochs=1, verbose=0, callbacks=[callback])
+    expected = Conv1DInterpreter(model, "second").extract(sequences)
+    assert callback.motifs.width == receptive_field(model, model.get_layer("second")).kernel_size
+    np.testing.assert_allclose(callback.motifs.counts, expected.counts)
+    assert len(read_meme(tmp_path / "second.meme")) == np.count_nonzero(expected.nsites)
