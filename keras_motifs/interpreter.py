@@ -432,6 +432,14 @@ class Conv1DInterpreter:
         counts = sites = None
         for x, n_valid in self._batches(sequences, batch_size, alphabet, engine):
             function = self._batch_function(x, alphabet, strands, n_bins)
+            if x.ndim == 2:  # one-hot engine: summed in place, no copies
+                if counts is None:
+                    counts, sites = function.binned_arrays()
+                best, new_top = function.accumulate_binned(
+                    x, n_valid, thresholds, top, counts, sites, alphabet)
+                maximum = np.maximum(maximum, best[:n_valid].max(axis=0))
+                top = new_top
+                continue
             best, batch_counts, batch_sites, new_top = function.count_binned(
                 x, n_valid, thresholds, top
             )
