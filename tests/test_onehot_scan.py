@@ -457,15 +457,13 @@ def test_bad_arguments_are_refused_before_any_work(rng):
 
 
 @pytest.mark.parametrize("kernel_size, kmer", [(30, 3), (30, 1), (26, 3)])
-def test_filter_blocks_and_long_windows_match_loops(rng, kernel_size, kmer):
-    """Several filter blocks (the last one partly padding) and windows of
-    more rows than are summed in registers (kernel 30: 10 or 30 rows)."""
+def test_many_filters_and_long_windows_match_loops(rng, kernel_size, kmer):
+    """Many filters and long windows (kernel 30: 10 or 30 rows)."""
     geometry = ConvGeometry(kernel_size, 1, 1, "same")
     codes = random_codes(rng, 3, 40, odd=0.2)
     layer = random_layer(rng, 150, kernel_size, "linear")
     engine = OneHotScanFunction(*layer, "linear", geometry, 40, kmer=kmer,
                                 complement=True)
-    assert engine.table.shape[0] == 3  # 150 filters in blocks of 64
     best, position, strand = engine.scan(codes)
     best_ref, position_ref, strand_ref, values_ref, gap = reference_scan(
         codes, *layer, "linear", geometry, True)

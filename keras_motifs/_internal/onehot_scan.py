@@ -32,9 +32,6 @@ numba, and gives the same results as `ScanFunction` (`_internal/scan.py`):
   filter, a saturated sigmoid or tanh, a scale of 0), every position whose
   activated value ties counts, so the filter is rescanned up to its first
   tied position (for ReLU below 0 that is position 0).
-- **Blocks.** The scan runs over blocks of `BLOCK` filters whose table
-  rows stay in cache, a window's rows summed in vector registers
-  (`onehot_kernels.py`).
 - **Threads.** The kernels run in parallel over sequences (the counts over
   filters) on numba's thread pool: `NUMBA_NUM_THREADS` (or
   `numba.set_num_threads`) sets how many threads, and
@@ -57,7 +54,7 @@ from keras_motifs._internal.checks import positive_int
 from keras_motifs._internal.geometry import ConvGeometry
 from keras_motifs._internal.onehot_fold import activation_id
 from keras_motifs._internal.onehot_fold import find_plateau, fold_layers
-from keras_motifs._internal.onehot_kernels import BLOCK, block_columns, count_kernel
+from keras_motifs._internal.onehot_kernels import count_kernel
 from keras_motifs._internal.onehot_kernels import finish_kernel, row_table
 from keras_motifs._internal.onehot_kernels import scan_kernel, shift_kernel
 from keras_motifs._internal.scan import BINS_PER_OCTAVE, NO_BIN
@@ -66,9 +63,6 @@ from keras_motifs._internal.scan import BINS_PER_OCTAVE, NO_BIN
 #: layer (`benchmarks/bench_onehot.py`).
 DEFAULT_KMER = 3
 KMERS = (1, 2, 3)
-#: Filters per block of the scan (`onehot_kernels.py`): a block's rows of
-#: the 3-mer table of DanQ's first layer take 135 KB (in L2).
-DEFAULT_BLOCK = BLOCK
 _ACGT = np.arange(4)
 
 # ---------------------------------------------------------------------------
@@ -186,11 +180,9 @@ class OneHotScanFunction:
         sign = np.where(vectors["scale"] < 0, -1.0, 1.0)
         self.scale = np.abs(vectors["scale"]).astype(np.float32)
         self.shift = vectors["shift"].astype(np.float32)
-        self.block = DEFAULT_BLOCK
-        self.bias = block_columns(
-            (sign * vectors["bias"]).astype(np.float32), self.block)
+        self.bias = (sign * vectors["bias"]).astype(np.float32)
         rows = np.einsum("cb,ibf->icf", CODE_WEIGHTS, kernel) * sign
-        self.table, self.offsets = row_table(rows, self.kmer, self.block)
+        self.table, self.offsets = row_table(rows, self.kmer)
         self.weights = CODE_WEIGHTS.astype(np.float32)
 
     @classmethod
@@ -274,9 +266,8 @@ class OneHotScanFunction:
                 self.geometry.kernel_size, self.bias, self.geometry.strides,
                 self.geometry.dilation_rate)
         signed_best, signed_at = scan_kernel(*args, self.n_positions)
-        filters = self.n_filters
         best, position = finish_kernel(
-            *args, signed_best[:, :filters], signed_at[:, :filters],
+            *args, signed_best, signed_at,
             self.scale, self.shift, self.act, self.plateau,
         )
         if self.complement is None:
