@@ -349,6 +349,7 @@ def time_routes(args, model, x) -> tuple[list, list]:
                 engine=engine, **kwargs)
     for label, (wall, cpu) in best_times(fast, args.repeats).items():
         add(label, wall, note=NOTES.get(label, ""), cpu=cpu)
+    notes.extend(thread_scaling(interpreter, x, args))
     motifs = interpreter.extract(x, batch_size=args.batch_size,
                                  strands="forward", engine="keras")
     for label, kwargs in SETTINGS:
@@ -380,6 +381,29 @@ def time_routes(args, model, x) -> tuple[list, list]:
         notes.append(f"seed loop vs extract on {len(subset)} sequences: "
                      f"{agreement(counts, nsites, reference)}")
     return rows, notes
+
+
+def thread_scaling(interpreter, x, args) -> list:
+    """The one-hot `extract()` on 1 thread and on all of numba's threads
+    (`numba.set_num_threads`), wall and CPU seconds, as notes."""
+    import numba
+
+    threads = numba.get_num_threads()
+    run = functools.partial(interpreter.extract, x, batch_size=args.batch_size,
+                            engine="onehot", strands="forward")
+    times = {}
+    try:
+        for count in sorted({1, threads}):
+            numba.set_num_threads(count)
+            times[count] = best_times({count: run}, args.repeats)[count]
+    finally:
+        numba.set_num_threads(threads)
+    wall_1, cpu_1 = times[1]
+    notes = [f"one-hot extract() on {count} numba thread(s): "
+             f"{len(x) / wall:,.0f} seq/s wall ({wall_1 / wall:.2f}x one "
+             f"thread), {1e3 * cpu / len(x):.3f} CPU ms/seq"
+             for count, (wall, cpu) in times.items()]
+    return notes
 
 
 def _counts(motifs):

@@ -78,7 +78,7 @@ def main(argv=None) -> None:
     base.import_backend()
     import numba
 
-    from keras_motifs._internal import onehot_scan
+    from keras_motifs._internal import onehot_kernels
     from keras_motifs._internal.base_codes import encode_codes
     from keras_motifs._internal.onehot_scan import OneHotScanFunction
     from keras_motifs._internal.scan import NO_BIN, relative_bin_count
@@ -152,21 +152,24 @@ def main(argv=None) -> None:
     batch = batches[0]
     codes = encode_codes(batch)[0]
     padded = forward._padded(codes)
-    common = (padded, forward.rows, forward.offsets, forward.kmer,
+    common = (padded, forward.table, forward.offsets, forward.kmer,
               forward.geometry.kernel_size, forward.bias,
               forward.geometry.strides, forward.geometry.dilation_rate)
-    signed = onehot_scan._scan_kernel(*common, forward.n_positions)
+    signed = onehot_kernels.scan_kernel(*common, forward.n_positions)
     best, position, strand = forward.scan(codes)
     bins = np.zeros(best.shape, np.int32)
+    window_counts = np.zeros((args.filters, 1, args.kernel * 4))
+    window_sites = np.zeros((args.filters, 1))
     parts = {
         "encode_codes": lambda: encode_codes(batch),
-        "scan kernel": lambda: onehot_scan._scan_kernel(
+        "scan kernel": lambda: onehot_kernels.scan_kernel(
             *common, forward.n_positions),
-        "activation and ties": lambda: onehot_scan._finish_kernel(
+        "activation and ties": lambda: onehot_kernels.finish_kernel(
             *common, *signed, forward.scale, forward.shift, forward.act,
             forward.plateau),
         "window sums": lambda: forward._sum_windows(
-            padded, len(codes), position, strand, bins, 1),
+            padded, len(codes), position, strand, bins, window_counts,
+            window_sites),
     }
     profile = timed(parts, args.repeats)
     print("\nOne strand, one batch of", len(batch), "(wall ms, CPU ms):")
@@ -180,8 +183,8 @@ def main(argv=None) -> None:
               f"{len(batch) / wall:,.0f} seq/s wall, "
               f"{1e3 * cpu / len(batch):.3f} CPU ms/seq")
     numba.set_num_threads(threads)
-    print(f"- table rows: {forward.rows.shape[0]} x {args.filters} float32 "
-          f"= {forward.rows.nbytes / 2**10:,.0f} KiB")
+    print(f"- table rows: {forward.table.shape[0]} x {args.filters} float32 "
+          f"= {forward.table.nbytes / 2**10:,.0f} KiB")
 
 
 if __name__ == "__main__":

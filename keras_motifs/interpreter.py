@@ -461,6 +461,13 @@ class Conv1DInterpreter:
         counts = sites = None
         for x, n_valid in self._batches(sequences, batch_size, alphabet, engine):
             function = self._batch_function(x, alphabet, strands, n_bins)
+            if x.ndim == 2 and tally is None:  # one-hot: summed in place
+                if counts is None:
+                    counts, sites = function.binned_arrays()
+                best, top = function.accumulate_binned(
+                    x, n_valid, thresholds, top, counts, sites, alphabet)
+                maximum = np.maximum(maximum, best[:n_valid].max(axis=0))
+                continue
             best, batch_counts, batch_sites, new_top, *scanned = function.count_binned(
                 x, n_valid, thresholds, top, maxima=tally is not None
             )

@@ -454,3 +454,57 @@ def test_bad_arguments_are_refused_before_any_work(rng):
     with pytest.raises(ValueError, match="n_bins"):
         engine.count_binned(np.zeros((2, 20), np.uint8), 2, 0.0,
                             np.zeros(3, np.int32))
+
+
+@pytest.mark.parametrize("kernel_size, kmer", [(30, 3), (30, 1), (26, 3)])
+def test_many_filters_and_long_windows_match_loops(rng, kernel_size, kmer):
+    """Many filters and long windows (kernel 30: 10 or 30 rows)."""
+    geometry = ConvGeometry(kernel_size, 1, 1, "same")
+    codes = random_codes(rng, 3, 40, odd=0.2)
+    layer = random_layer(rng, 150, kernel_size, "linear")
+    engine = OneHotScanFunction(*layer, "linear", geometry, 40, kmer=kmer,
+                                complement=True)
+    best, position, strand = engine.scan(codes)
+    best_ref, position_ref, strand_ref, values_ref, gap = reference_scan(
+        codes, *layer, "linear", geometry, True)
+    other = strand != strand_ref
+    assert np.all(gap[other] <= TIE * (1 + np.abs(best_ref[other])))
+    assert check_positions(best, position, best_ref,
+                           np.where(other, position, position_ref),
+                           values_ref) <= other.sum()
+    np.testing.assert_allclose(best, best_ref, rtol=1e-5, atol=1e-5)
+
+
+def test_accumulate_binned_equals_count_binned_and_shift_bins(rng):
+    """In-place binned sums over batches, in the AGCT column order, equal
+    per-batch `count_binned` arrays shifted and added as before."""
+    geometry = ConvGeometry(6, 1, 1, "valid")
+    layer = random_layer(rng, 70, 6, "relu")
+    engine = OneHotScanFunction(*layer, "relu", geometry, 30, n_bins=9,
+                                complement=True)
+    thresholds = np.zeros(70, np.float32)
+    top = np.full(70, NO_BIN, np.int32)
+    top_in_place = top.copy()
+    counts, sites = engine.binned_arrays()
+    expected = expected_sites = None
+    columns = ["ACGT".index(base) for base in "AGCT"]
+    for batch in range(4):
+        # Later batches scaled up so that the top bins move.
+        codes = random_codes(rng, 5, 30)
+        best, c, s, new_top = engine.count_binned(codes, 4, thresholds, top)
+        if expected is None:
+            expected, expected_sites = np.zeros(c.shape), np.zeros(s.shape)
+        shift_bins(expected, expected_sites, new_top - top, top)
+        expected += c
+        expected_sites += s
+        top = new_top
+        best_in_place, top_in_place = engine.accumulate_binned(
+            codes, 4, thresholds, top_in_place, counts, sites, "AGCT")
+        np.testing.assert_array_equal(best_in_place, best)
+        np.testing.assert_array_equal(top_in_place, top)
+    assert expected_sites.sum() > 0
+    reordered = expected.reshape(70, 9, 6, 4)[..., columns].reshape(70, 9, -1)
+    np.testing.assert_array_equal(counts, reordered)
+    np.testing.assert_array_equal(sites, expected_sites)
+    with pytest.raises(ValueError, match="binned_arrays"):
+        engine.accumulate_binned(codes, 4, thresholds, top, counts[:1], sites)

@@ -46,204 +46,24 @@ from __future__ import annotations
 import numbers
 
 import numpy as np
-from numba import njit, prange
 
 from keras_motifs._internal.alphabet import ALPHABET, complement_indices
 from keras_motifs._internal.base_codes import CODE_WEIGHTS, COMPLEMENT_CODES
-from keras_motifs._internal.base_codes import N_CODES, PURE_BASE
+from keras_motifs._internal.base_codes import N_CODES
 from keras_motifs._internal.checks import positive_int
 from keras_motifs._internal.geometry import ConvGeometry
-from keras_motifs._internal.onehot_fold import activated_value, activation_id
+from keras_motifs._internal.onehot_fold import activation_id
 from keras_motifs._internal.onehot_fold import find_plateau, fold_layers
+from keras_motifs._internal.onehot_kernels import count_kernel
+from keras_motifs._internal.onehot_kernels import finish_kernel, row_table
+from keras_motifs._internal.onehot_kernels import scan_kernel, shift_kernel
 from keras_motifs._internal.scan import BINS_PER_OCTAVE, NO_BIN
 
 #: k-mer length of the default table, the fastest measured on DanQ's first
 #: layer (`benchmarks/bench_onehot.py`).
 DEFAULT_KMER = 3
 KMERS = (1, 2, 3)
-
-# ---------------------------------------------------------------------------
-# The scan kernels.
-
-
-@njit(cache=True)
-def _kmer_index(c, k, dilation, out):
-    """`out[p]`: the k-mer of pure bases at `c[p], c[p + d], ...` as a
-    base-4 number (A = 0, ..., T = 3, first base most significant), or -1
-    where one of them is not a pure base."""
-    length = c.shape[0]
-    last = length - (k - 1) * dilation
-    for p in range(length):
-        out[p] = -1
-    for p in range(max(last, 0)):
-        q = 0
-        for m in range(k):
-            base = PURE_BASE[c[p + m * dilation]]
-            if base < 0:
-                q = -1
-                break
-            q = q * 4 + base
-        out[p] = q
-
-
-
-
-@njit(cache=True)
-def _row_ids(c, kfull, kpart, start, dilation, kmer, kernel_size, offsets,
-             ids):
-    """The table rows summed for the window at `start`, in order.
-
-    Window positions go in groups of `kmer` (the last one may be shorter):
-    a group of pure bases is one row of its k-mer table, which starts at
-    `offsets[g]`; any other group is one row per position of the 16-code
-    table, which starts at `offsets[-1]`. Returns how many rows.
-    """
-    groups = offsets.shape[0] - 1
-    single = offsets[groups]
-    n = 0
-    for g in range(groups):
-        first = g * kmer
-        size = min(kmer, kernel_size - first)
-        p = start + first * dilation
-        q = kfull[p] if size == kmer else kpart[p]
-        if q >= 0:
-            ids[n] = offsets[g] + q
-            n += 1
-        else:
-            for m in range(size):
-                i = first + m
-                ids[n] = single + i * N_CODES + c[start + i * dilation]
-                n += 1
-    return n
-
-
-@njit(cache=True)
-def _sum_rows(acc, rows, ids, n):
-    """`acc += rows[ids[0]] + rows[ids[1]] + ...`, added one after another
-    in this order (four rows per pass over `acc`)."""
-    m = 0
-    while m + 4 <= n:
-        a = rows[ids[m]]
-        b = rows[ids[m + 1]]
-        c = rows[ids[m + 2]]
-        d = rows[ids[m + 3]]
-        for f in range(acc.shape[0]):
-            acc[f] = (((acc[f] + a[f]) + b[f]) + c[f]) + d[f]
-        m += 4
-    while m < n:
-        a = rows[ids[m]]
-        for f in range(acc.shape[0]):
-            acc[f] += a[f]
-        m += 1
-
-
-@njit(cache=True)
-def _prepare(c, kmer, kernel_size, dilation):
-    """The k-mer indices of a sequence, for full and for the last group."""
-    kfull = np.empty(c.shape[0], np.int32)
-    _kmer_index(c, kmer, dilation, kfull)
-    last_size = kernel_size - (-(-kernel_size // kmer) - 1) * kmer
-    if last_size == kmer:
-        return kfull, kfull
-    kpart = np.empty(c.shape[0], np.int32)
-    _kmer_index(c, last_size, dilation, kpart)
-    return kfull, kpart
-
-
-@njit(parallel=True, cache=True)
-def _scan_kernel(padded, rows, offsets, kmer, kernel_size, bias, strides,
-                 dilation, n_positions):
-    """Per sequence and filter the max of the signed pre-activation and its
-    first position."""
-    n = padded.shape[0]
-    filters = rows.shape[1]
-    best = np.empty((n, filters), np.float32)
-    where = np.empty((n, filters), np.int32)
-    for s in prange(n):
-        c = padded[s]
-        kfull, kpart = _prepare(c, kmer, kernel_size, dilation)
-        ids = np.empty(kernel_size, np.int64)
-        acc = np.empty(filters, np.float32)
-        top = np.full(filters, -np.inf, np.float32)
-        at = np.zeros(filters, np.int32)
-        for j in range(n_positions):
-            count = _row_ids(c, kfull, kpart, j * strides, dilation, kmer,
-                             kernel_size, offsets, ids)
-            for f in range(filters):
-                acc[f] = bias[f]
-            _sum_rows(acc, rows, ids, count)
-            for f in range(filters):
-                if acc[f] > top[f]:
-                    top[f] = acc[f]
-                    at[f] = j
-        best[s] = top
-        where[s] = at
-    return best, where
-
-
-@njit(parallel=True, cache=True)
-def _finish_kernel(padded, rows, offsets, kmer, kernel_size, bias, strides,
-                   dilation, signed_best, signed_at, scale, shift, act,
-                   plateau):
-    """Activated maxima and first positions of the activated maximum."""
-    n, filters = signed_best.shape
-    best = np.empty((n, filters), np.float32)
-    where = np.empty((n, filters), np.int32)
-    for s in prange(n):
-        c = padded[s]
-        ids = np.empty(kernel_size, np.int64)
-        kfull = kpart = np.empty(0, np.int32)
-        ready = False
-        for f in range(filters):
-            top = signed_best[s, f]
-            value = activated_value(top, scale[f], shift[f], act, plateau)
-            best[s, f] = value
-            where[s, f] = signed_at[s, f]
-            below = np.float32(np.nextafter(top, np.float32(-np.inf)))
-            if activated_value(below, scale[f], shift[f], act, plateau) != value:
-                continue
-            # Flat at the maximum: earlier positions may tie. Their sums
-            # are redone in the scan's order, so equal windows are equal.
-            if not ready:
-                kfull, kpart = _prepare(c, kmer, kernel_size, dilation)
-                ready = True
-            for j in range(signed_at[s, f]):
-                count = _row_ids(c, kfull, kpart, j * strides, dilation,
-                                 kmer, kernel_size, offsets, ids)
-                conv = bias[f]
-                for m in range(count):
-                    conv += rows[ids[m], f]
-                if activated_value(conv, scale[f], shift[f], act, plateau) == value:
-                    where[s, f] = j
-                    break
-    return best, where
-
-
-@njit(parallel=True, cache=True)
-def _count_kernel(padded, n_batch, position, strand, bins, n_bins, weights,
-                  strides, dilation, kernel_size):
-    """Per filter and bin the summed windows (float64) and their number."""
-    filters = position.shape[1]
-    counts = np.zeros((filters, n_bins, kernel_size, 4), np.float64)
-    sites = np.zeros((filters, n_bins), np.float64)
-    for f in prange(filters):
-        for s in range(n_batch):
-            b = bins[s, f]
-            if b < 0:
-                continue
-            row = padded[s + strand[s, f] * n_batch]
-            start = position[s, f] * strides
-            sites[f, b] += 1.0
-            for i in range(kernel_size):
-                code = row[start + i * dilation]
-                pure = PURE_BASE[code]
-                if pure >= 0:
-                    counts[f, b, i, pure] += 1.0
-                elif code != 0:
-                    for base in range(4):
-                        counts[f, b, i, base] += weights[code, base]
-    return counts, sites
-
+_ACGT = np.arange(4)
 
 # ---------------------------------------------------------------------------
 # The scan function.
@@ -362,7 +182,7 @@ class OneHotScanFunction:
         self.shift = vectors["shift"].astype(np.float32)
         self.bias = (sign * vectors["bias"]).astype(np.float32)
         rows = np.einsum("cb,ibf->icf", CODE_WEIGHTS, kernel) * sign
-        self.rows, self.offsets = _row_table(rows, self.kmer)
+        self.table, self.offsets = row_table(rows, self.kmer)
         self.weights = CODE_WEIGHTS.astype(np.float32)
 
     @classmethod
@@ -442,12 +262,13 @@ class OneHotScanFunction:
         return padded
 
     def _maxima(self, padded, n):
-        args = (padded, self.rows, self.offsets, self.kmer,
-                self.geometry.kernel_size, self.bias, self.geometry.strides, self.geometry.dilation_rate)
-        signed_best, signed_at = _scan_kernel(*args, self.n_positions)
-        best, position = _finish_kernel(
-            *args, signed_best, signed_at, self.scale, self.shift, self.act,
-            self.plateau,
+        args = (padded, self.table, self.offsets, self.kmer,
+                self.geometry.kernel_size, self.bias, self.geometry.strides,
+                self.geometry.dilation_rate)
+        signed_best, signed_at = scan_kernel(*args, self.n_positions)
+        best, position = finish_kernel(
+            *args, signed_best, signed_at,
+            self.scale, self.shift, self.act, self.plateau,
         )
         if self.complement is None:
             return best, position, np.zeros(best.shape, np.int8)
@@ -458,14 +279,16 @@ class OneHotScanFunction:
             strand.astype(np.int8),
         )
 
-    def _sum_windows(self, padded, n, position, strand, bins, n_bins):
-        counts, sites = _count_kernel(
-            padded, n, position, strand.astype(np.int64), bins, n_bins,
-            self.weights, self.geometry.strides, self.geometry.dilation_rate,
-            self.geometry.kernel_size,
+    def _sum_windows(self, padded, n, position, strand, bins, counts, sites,
+                     order=_ACGT):
+        """Adds the kept windows to `counts` `(filters, n_bins,
+        kernel_size * 4)` and `sites` `(filters, n_bins)` (float64, in
+        place), base `b` of A, C, G, T in column `order[b]`."""
+        count_kernel(
+            padded, n, position, strand.astype(np.int64), bins, self.weights,
+            self.geometry.strides, self.geometry.dilation_rate, order,
+            counts.reshape(counts.shape[:2] + (-1, 4)), sites,
         )
-        # float64 as summed: no per-batch copy of the (binned) counts.
-        return counts.reshape(self.n_filters, n_bins, -1), sites
 
     def _thresholds(self, thresholds):
         thresholds = np.asarray(thresholds, np.float32)
@@ -527,8 +350,10 @@ class OneHotScanFunction:
         best, position, strand = self._maxima(padded, codes.shape[0])
         kept = (best > thresholds[None, :]) & valid[:, None]
         bins = np.where(kept, 0, -1).astype(np.int32)
-        counts, sites = self._sum_windows(padded, codes.shape[0], position,
-                                          strand, bins, 1)
+        counts = np.zeros((self.n_filters, 1, self.geometry.kernel_size * 4))
+        sites = np.zeros((self.n_filters, 1))
+        self._sum_windows(padded, codes.shape[0], position, strand, bins,
+                          counts, sites)
         if maxima:
             return counts[:, 0], sites[:, 0], best, position, strand
         return counts[:, 0], sites[:, 0]
@@ -542,6 +367,7 @@ class OneHotScanFunction:
         `R = BINS_PER_OCTAVE` and `top_f` the filter's running top bin
         (`NO_BIN` before any window), exactly as `ScanFunction` bins them;
         `shift_bins` (`_internal/scan.py`) re-indexes earlier batches.
+        `accumulate_binned` does the same into arrays kept across batches.
 
         Args:
             codes: `(batch, input_length)` uint8 base codes.
@@ -556,6 +382,62 @@ class OneHotScanFunction:
             filters)`, float64 counts `(filters, n_bins, kernel_size * 4)`
             and sites `(filters, n_bins)`, and the new int32 top bins.
         """
+        counts, sites = self.binned_arrays()
+        best, top, position, strand = self._binned(
+            codes, n_valid, thresholds, top, counts, sites, _ACGT, shift=False)
+        if maxima:
+            return best, counts, sites, top, position, strand
+        return best, counts, sites, top
+
+    def binned_arrays(self):
+        """Zeroed float64 `(counts, sites)` for `accumulate_binned`:
+        `(filters, n_bins, kernel_size * 4)` and `(filters, n_bins)`."""
+        if self.n_bins is None:
+            raise ValueError("binned counts need n_bins; this scan function "
+                             "was built with n_bins=None.")
+        shape = (self.n_filters, self.n_bins)
+        return (np.zeros(shape + (self.geometry.kernel_size * 4,)),
+                np.zeros(shape))
+
+    def accumulate_binned(self, codes, n_valid: int, thresholds, top,
+                          counts, sites, alphabet: str = ALPHABET):
+        """`count_binned` summed in place into `counts` and `sites`.
+
+        The bins of earlier batches move up where a filter's top bin rises
+        (as `shift_bins` moves them), then this batch's windows are added:
+        no per-batch array of binned counts is made.
+
+        Args:
+            codes: `(batch, input_length)` uint8 base codes.
+            n_valid: How many leading sequences are real.
+            thresholds: As for `count_binned`.
+            top: `(filters,)` int32 top bins `counts` is binned against.
+            counts: float64 `(filters, n_bins, kernel_size * 4)`, from
+                `binned_arrays`, updated in place.
+            sites: float64 `(filters, n_bins)`, updated in place.
+            alphabet: Column order of the bases in `counts` (the codes are
+                A, C, G, T; the Keras path counts in the data's order).
+
+        Returns:
+            `(best, top)`: float32 maxima `(batch, filters)` and the new
+            int32 top bins.
+        """
+        shape = (self.n_filters, self.n_bins, self.geometry.kernel_size * 4)
+        for name, array, expected in (("counts", counts, shape),
+                                      ("sites", sites, shape[:2])):
+            if (not isinstance(array, np.ndarray) or array.shape != expected
+                    or array.dtype != np.float64
+                    or not array.flags.c_contiguous):
+                raise ValueError(
+                    f"{name} must be a C-contiguous float64 array of shape "
+                    f"{expected} (binned_arrays). Received: {name}="
+                    f"{getattr(array, 'shape', type(array).__name__)}")
+        order = np.array([alphabet.index(base) for base in ALPHABET])
+        return self._binned(codes, n_valid, thresholds, top, counts, sites,
+                            order, shift=True)[:2]
+
+    def _binned(self, codes, n_valid, thresholds, top, counts, sites, order,
+                shift):
         if self.n_bins is None:
             raise ValueError("count_binned needs n_bins; this scan function "
                              "was built with n_bins=None.")
@@ -571,15 +453,16 @@ class OneHotScanFunction:
         kept = (best > np.maximum(thresholds, 0)[None, :]) & valid[:, None]
         level = binned_level(best)
         batch_top = np.max(np.where(kept, level, NO_BIN), axis=0)
-        top = np.maximum(top.astype(np.int32), batch_top)
-        rank = top[None, :] - level
+        new_top = np.maximum(top.astype(np.int32), batch_top)
+        if shift:
+            shift_kernel(counts, sites, (new_top - top).astype(np.int64),
+                         top.astype(np.int64), NO_BIN)
+        rank = new_top[None, :] - level
         kept &= rank < self.n_bins
         bins = np.where(kept, rank, -1).astype(np.int32)
-        counts, sites = self._sum_windows(padded, codes.shape[0], position,
-                                          strand, bins, self.n_bins)
-        if maxima:
-            return best, counts, sites, top, position, strand
-        return best, counts, sites, top
+        self._sum_windows(padded, codes.shape[0], position, strand, bins,
+                          counts, sites, order)
+        return best, new_top, position, strand
 
 
 def binned_level(best):
@@ -588,34 +471,6 @@ def binned_level(best):
     best = np.maximum(np.asarray(best, np.float32), np.float32(1e-30))
     level = np.log(best) / np.log(np.float32(2))
     return np.floor(level * np.float32(BINS_PER_OCTAVE)).astype(np.int32)
-
-
-def _row_table(rows, k):
-    """All table rows `(n_rows, filters)` float32 and where each group's
-    k-mer table starts.
-
-    Group `g` covers window positions `g * k` to `g * k + size - 1`
-    (`size = k`, or less for the last group); its `4 ** size` rows are the
-    summed per-position rows of each k-mer of pure bases (summed in float64,
-    rounded once). After the groups come the `kernel_size * 16` rows of the
-    per-position code table (`offsets[-1]`).
-    """
-    kernel_size, _, filters = rows.shape
-    pure = rows[:, [1, 2, 4, 8], :]
-    tables, offsets, start = [], [], 0
-    for first in range(0, kernel_size, k):
-        size = min(k, kernel_size - first)
-        kmers = np.arange(4**size)
-        table = np.zeros((4**size, filters))
-        for m in range(size):
-            table += pure[first + m][(kmers // 4 ** (size - 1 - m)) % 4]
-        tables.append(table)
-        offsets.append(start)
-        start += 4**size
-    tables.append(rows.reshape(kernel_size * N_CODES, filters))
-    offsets.append(start)
-    return (np.ascontiguousarray(np.concatenate(tables), np.float32),
-            np.array(offsets, np.int64))
 
 
 def _check_complement(complement):
