@@ -101,7 +101,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         args = parser.parse_args(argv)
         quiet_tensorflow(args.verbose)
-        from keras_motifs.cli import commands  # after parsing: --help is quick
+        # Imported after parsing, so that --help is quick.
+        commands = importlib.import_module("keras_motifs.cli.commands")
 
         run = getattr(commands, f"run_{args.command_name}")
         with warnings.catch_warnings():
