@@ -31,7 +31,7 @@ from keras_motifs._internal.checks import number, one_of, positive_int
 from keras_motifs._internal.tsv import read_tsv, write_tsv
 from keras_motifs.jaspar import jaspar_motifs
 from keras_motifs.meme import read_meme
-from keras_motifs.motifs import MotifSet
+from keras_motifs.motifs import MotifSet, check_motif_set
 from keras_motifs.null import calibrate, shuffled_null
 
 DISTANCES = ("pearson", "euclidean")
@@ -342,10 +342,10 @@ def tomtom(
     'tomtom.tsv'
     >>> named = comparison.annotate()
     """
-    _check_motif_set(queries, "queries")
+    check_motif_set(queries, "queries", non_empty=True)
     _check_options(distance, threshold, min_information, min_overlap)
     if isinstance(null, MotifSet):
-        _check_motif_set(null, "null")
+        check_motif_set(null, "null", non_empty=True)
     elif null is not None:
         null = shuffled_null(queries, positive_int(null, "null"))
     targets = _load_targets(targets, release, collection, tax_group)
@@ -434,13 +434,6 @@ def benjamini_hochberg(p_values) -> np.ndarray:
     return false_discovery_control(p_values, axis=-1, method="bh")
 
 
-def _check_motif_set(motifs, what: str) -> None:
-    if not isinstance(motifs, MotifSet):
-        raise TypeError(f"{what} must be a MotifSet, got {type(motifs).__name__}")
-    if len(motifs) == 0:
-        raise ValueError(f"{what} is an empty MotifSet; expected at least one motif")
-
-
 def _check_options(distance, threshold, min_information, min_overlap) -> None:
     one_of(distance, "distance", DISTANCES)
     number(threshold, "threshold", minimum=0, open_minimum=True, finite=False,
@@ -473,7 +466,7 @@ def _load_targets(targets, release, collection, tax_group) -> MotifSet:
             "targets must be None (JASPAR), the path of a MEME file or a "
             f"MotifSet, got {type(targets).__name__}"
         )
-    _check_motif_set(targets, "targets")
+    check_motif_set(targets, "targets", non_empty=True)
     kept = targets.select(nsites_at_least=1)
     if len(kept) == 0:
         raise ValueError(

@@ -25,7 +25,7 @@ import numpy as np
 
 from keras_motifs._internal.checks import number, one_of
 from keras_motifs.compare import tomtom
-from keras_motifs.motifs import MotifSet
+from keras_motifs.motifs import MotifSet, check_motif_set
 
 LINKAGES = ("average", "single", "complete")
 
@@ -122,10 +122,7 @@ def filter_families(
     >>> families.motifs.to_meme("families.meme")
     >>> influence = filter_influence(model, x, y, groups=families.groups)
     """
-    if not isinstance(motifs, MotifSet):
-        raise TypeError(
-            f"`motifs` must be a MotifSet. Received: motifs={type(motifs).__name__}"
-        )
+    check_motif_set(motifs)
     q_threshold = number(q_threshold, "q_threshold", minimum=0, maximum=1,
                          open_minimum=True)
     linkage = one_of(linkage, "linkage", LINKAGES)

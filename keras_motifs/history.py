@@ -42,7 +42,7 @@ import numpy as np
 from keras_motifs._internal.checks import boolean, integer, number, positive_int
 from keras_motifs._internal.files import check_writable
 from keras_motifs._internal.tsv import read_tsv, write_tsv
-from keras_motifs.motifs import MotifSet
+from keras_motifs.motifs import MotifSet, check_motif_set
 
 DEFAULT_PATH = "motifs_history.tsv"
 DEFAULT_CUTOFF = 0.05
@@ -264,10 +264,7 @@ class MotifHistory:
         Returns:
             The summary for the logs, `{key: float}` of `summary_keys()`.
         """
-        if not isinstance(motifs, MotifSet):
-            raise TypeError(
-                f"`motifs` must be a MotifSet. Received: motifs={motifs!r}"
-            )
+        check_motif_set(motifs)
         epoch = integer(epoch, "epoch", minimum=0)
         columns = filter_record(motifs, self.min_information)
         summary = {

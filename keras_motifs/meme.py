@@ -18,7 +18,7 @@ import numpy as np
 from keras_motifs._internal.alphabet import ALPHABET, check_background
 from keras_motifs._internal.meme_writer import write_meme_file
 from keras_motifs._internal.motif_files import filter_indices
-from keras_motifs.motifs import Motif, MotifSet
+from keras_motifs.motifs import Motif, MotifSet, check_motif_set
 
 DEFAULT_NSITES = 20
 _INT64_MAX = np.iinfo(np.int64).max
@@ -54,10 +54,8 @@ def write_meme(motifs: MotifSet, path, *, keep_empty: bool = False, background=N
     >>> write_meme(motifs, "motifs.meme")
     'motifs.meme'
     """
-    if not isinstance(motifs, MotifSet):
-        raise TypeError(f"motifs must be a MotifSet, got {type(motifs).__name__}")
     return write_meme_file(
-        motifs, path, keep_empty=keep_empty, background=background
+        check_motif_set(motifs), path, keep_empty=keep_empty, background=background
     )
 
 

@@ -23,6 +23,7 @@ import numpy as np
 
 from keras_motifs._internal.alphabet import ALPHABET, UNIFORM_BACKGROUND
 from keras_motifs._internal.alphabet import check_background
+from keras_motifs._internal.checks import number
 from keras_motifs._internal.meme_writer import write_meme_file
 from keras_motifs._internal.signal import added_signal, check_signal
 from keras_motifs._internal.signal import signal_at, signal_means
@@ -34,13 +35,14 @@ def _show(array) -> str:
     return np.array2string(np.asarray(array), threshold=12, separator=", ")
 
 
-def _check_pseudocount(pseudocount) -> float:
-    value = float(pseudocount)
-    if not np.isfinite(value) or value < 0:
-        raise ValueError(
-            f"pseudocount must be a finite number >= 0, got {pseudocount!r}"
-        )
-    return value
+def check_motif_set(motifs, name: str = "motifs", *, non_empty=False):
+    """`motifs` if it is a `MotifSet` (with a motif when `non_empty`)."""
+    if not isinstance(motifs, MotifSet):
+        raise TypeError(f"`{name}` must be a MotifSet. Received: {name} of "
+                        f"type {type(motifs).__name__}")
+    if non_empty and len(motifs) == 0:
+        raise ValueError(f"`{name}` is an empty MotifSet; expected a motif.")
+    return motifs
 
 
 def _check_identifier(value, what: str) -> str:
@@ -56,7 +58,7 @@ def _check_identifier(value, what: str) -> str:
 
 def _probabilities(counts, pseudocount, background) -> np.ndarray:
     """Normalise each position of `counts` (..., width, 4) by its row sum."""
-    pseudocount = _check_pseudocount(pseudocount)
+    pseudocount = number(pseudocount, "pseudocount", minimum=0)
     background = check_background(background)
     counts = counts + pseudocount * background
     totals = counts.sum(axis=-1, keepdims=True)
@@ -256,9 +258,7 @@ class MotifSet:
         array = np.asarray(values)
         if array.shape != shape:
             raise ValueError(f"{what} must have shape {shape}, got {array.shape}")
-        if array.dtype.kind not in "iuf" or (
-            array.size and not np.array_equal(array, np.rint(array))
-        ):
+        if array.dtype.kind not in "iuf" or not np.array_equal(array, np.rint(array)):
             raise ValueError(f"{what} must be integers, got {_show(array)}")
         return array.astype(np.int64)
 

@@ -25,7 +25,8 @@ import numpy as np
 
 from keras_motifs._internal.files import write_atomically
 from keras_motifs._internal.checks import number, one_of, positive_int
-from keras_motifs.motifs import ALPHABET, Motif, MotifSet
+from keras_motifs._internal.alphabet import ALPHABET
+from keras_motifs.motifs import Motif, MotifSet, check_motif_set
 
 LOGO_KINDS = ("information", "probability")
 
@@ -56,12 +57,6 @@ def _check_motif(motif) -> Motif:
             f"got {type(motif).__name__}"
         )
     return motif
-
-
-def _check_motifs(motifs) -> MotifSet:
-    if not isinstance(motifs, MotifSet):
-        raise TypeError(f"expected a MotifSet, got {type(motifs).__name__}")
-    return motifs
 
 
 def logo_heights(motif: Motif, kind: str = "information") -> np.ndarray:
@@ -189,7 +184,7 @@ def save_logos(
     >>> save_logos(motifs, "logos")
     ['logos/filter0.png', 'logos/filter1.png', 'logos/filter2.png']
     """
-    motifs = _check_motifs(motifs)
+    motifs = check_motif_set(motifs)
     _check_kind(kind)
     dpi = _check_dpi(dpi)
     _import_plotting()
@@ -238,7 +233,7 @@ def plot_logo_grid(
     >>> plot_logo_grid(motifs, "overview.png", columns=3)
     'overview.png'
     """
-    motifs = _check_motifs(motifs)
+    motifs = check_motif_set(motifs)
     _check_kind(kind)
     dpi = _check_dpi(dpi)
     columns = positive_int(columns, "columns")

@@ -19,7 +19,7 @@ import numpy as np
 from keras_motifs._internal.files import write_atomically
 from keras_motifs._internal.tsv import write_tsv
 from keras_motifs.firing import position_svg, strand_svg
-from keras_motifs.motifs import MotifSet
+from keras_motifs.motifs import MotifSet, check_motif_set
 from keras_motifs.plots import render_logo
 
 _STYLE = """
@@ -142,10 +142,7 @@ def write_report(
     ...              influence=[0.5, -0.1, 0.0])
     'report.html'
     """
-    if not isinstance(motifs, MotifSet):
-        raise TypeError(f"motifs must be a MotifSet, got {type(motifs).__name__}")
-    if len(motifs) == 0:
-        raise ValueError("motifs is empty: a report needs at least one motif")
+    check_motif_set(motifs, non_empty=True)
     if not isinstance(title, str):
         raise TypeError(f"title must be a string, got {type(title).__name__}")
     matches = None if comparison is None else _best_matches(comparison, motifs.names)
@@ -187,8 +184,7 @@ def write_signal_tsv(motifs: MotifSet, path) -> str:
     >>> write_signal_tsv(motifs, "signal.tsv")
     'signal.tsv'
     """
-    if not isinstance(motifs, MotifSet):
-        raise TypeError(f"motifs must be a MotifSet, got {type(motifs).__name__}")
+    check_motif_set(motifs)
     if motifs.signal is None:
         raise ValueError(
             "motifs hold no signal channels: extract them from a model whose "

@@ -327,9 +327,9 @@ def test_tsv_is_written_and_parses_back(rng, jaspar, ctcf, tmp_path):
 
 
 def test_bad_queries_raise(jaspar):
-    with pytest.raises(TypeError, match="queries must be a MotifSet"):
+    with pytest.raises(TypeError, match="`queries` must be a MotifSet"):
         tomtom(np.ones((2, 5, 4)), jaspar)
-    with pytest.raises(ValueError, match="queries is an empty MotifSet"):
+    with pytest.raises(ValueError, match="`queries` is an empty MotifSet"):
         tomtom(MotifSet(np.ones((0, 5, 4))), jaspar)
     with pytest.raises(ValueError, match="nsites 0"):
         tomtom(MotifSet(np.zeros((2, 5, 4))), jaspar)
@@ -347,7 +347,7 @@ def test_bad_targets_raise(rng, jaspar, tmp_path):
         tomtom(queries, not_meme)
     with pytest.raises(TypeError, match="targets must be None"):
         tomtom(queries, 42)
-    with pytest.raises(ValueError, match="targets is an empty MotifSet"):
+    with pytest.raises(ValueError, match="`targets` is an empty MotifSet"):
         tomtom(queries, jaspar[:0])
     with pytest.raises(ValueError, match="Unknown JASPAR release"):
         tomtom(queries, release="JASPAR1999")

@@ -37,14 +37,14 @@ from __future__ import annotations
 
 import os
 
-from keras_motifs.formats.common import check_motifs, check_path
+from keras_motifs.formats.common import check_path
 from keras_motifs.formats.homer import homer_thresholds, read_homer, write_homer
 from keras_motifs.formats.jaspar import read_jaspar, write_jaspar, write_pfm
 from keras_motifs.formats.npz import read_npz, write_npz
 from keras_motifs.formats.sites import write_sites_fasta
 from keras_motifs.formats.transfac import read_transfac, write_transfac
 from keras_motifs.meme import read_meme, write_meme
-from keras_motifs.motifs import MotifSet
+from keras_motifs.motifs import MotifSet, check_motif_set
 
 __all__ = [
     "FORMATS", "SUFFIXES", "homer_thresholds", "motif_format", "read_homer",
@@ -146,7 +146,7 @@ def write_motifs(motifs: MotifSet, path, format: str | None = None, **options) -
     'motifs.transfac'
     """
     writer = _WRITERS[motif_format(path, format)]
-    check_motifs(motifs)
+    check_motif_set(motifs)
     return os.fspath(writer(motifs, path, **options))
 
 

@@ -8,18 +8,9 @@ import numpy as np
 
 from keras_motifs._internal.checks import boolean, integer
 from keras_motifs._internal.motif_files import filter_indices, format_units, round_rows
-from keras_motifs.motifs import Motif, MotifSet
+from keras_motifs.motifs import Motif, MotifSet, check_motif_set
 
 MAX_DECIMALS = 6
-
-
-def check_motifs(motifs) -> MotifSet:
-    if not isinstance(motifs, MotifSet):
-        raise TypeError(
-            "motifs must be a MotifSet. "
-            f"Received: motifs of type {type(motifs).__name__}"
-        )
-    return motifs
 
 
 def check_path(path) -> str:
@@ -44,7 +35,7 @@ def check_decimals(decimals) -> int:
 
 def writable(motifs, path, keep_empty) -> MotifSet:
     """The motifs to write: all, or those with nsites >= 1."""
-    motifs = check_motifs(motifs)
+    motifs = check_motif_set(motifs)
     check_path(path)
     if not boolean(keep_empty, "keep_empty"):
         motifs = motifs.select(nsites_at_least=1)

@@ -10,11 +10,10 @@ import numpy as np
 from keras_motifs._internal.checks import boolean
 from keras_motifs._internal.files import write_atomically
 from keras_motifs.formats.common import (
-    check_motifs,
     check_path,
     writable,
 )
-from keras_motifs.motifs import MotifSet
+from keras_motifs.motifs import MotifSet, check_motif_set
 
 _NPZ_FORMAT = "keras-motifs MotifSet"
 _NPZ_VERSION = 1
@@ -44,7 +43,7 @@ def write_npz(motifs: MotifSet, path, *, keep_empty: bool = True) -> str:
     >>> write_npz(MotifSet(np.ones((2, 5, 4))), "motifs.npz")
     'motifs.npz'
     """
-    motifs = check_motifs(motifs)
+    motifs = check_motif_set(motifs)
     check_path(path)
     if not boolean(keep_empty, "keep_empty"):
         motifs = writable(motifs, path, keep_empty)
