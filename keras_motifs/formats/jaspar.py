@@ -9,16 +9,7 @@ import numpy as np
 
 from keras_motifs._internal.alphabet import ALPHABET
 from keras_motifs._internal.files import write_atomically
-from keras_motifs.formats.common import (
-    TextLines,
-    check_decimals,
-    count_columns,
-    counts_motif,
-    identifier,
-    motif_set,
-    second_name,
-    writable,
-)
+from keras_motifs.formats import common
 from keras_motifs.motifs import MotifSet
 
 _JASPAR_ROW = re.compile(r"([ACGTacgt])\s*\[(.*)\]\s*$")
@@ -51,12 +42,12 @@ def write_jaspar(
     >>> write_jaspar(motifs, "motifs.jaspar")
     'motifs.jaspar'
     """
-    decimals = check_decimals(decimals)
-    motifs = writable(motifs, path, keep_empty)
+    decimals = common.check_decimals(decimals)
+    motifs = common.writable(motifs, path, keep_empty)
     lines = []
     for i, counts in enumerate(motifs.matrices("counts")):
-        lines.append(f">{motifs.names[i]} {second_name(motifs, i)}")
-        columns = count_columns(counts, decimals)
+        lines.append(f">{motifs.names[i]} {common.second_name(motifs, i)}")
+        columns = common.count_columns(counts, decimals)
         lines.extend(f"{letter}  [ {' '.join(row)} ]"
                      for letter, row in zip(ALPHABET, columns))
     return write_atomically(path, "\n".join(lines) + "\n")
@@ -86,15 +77,15 @@ def write_pfm(
     >>> write_pfm(MotifSet(np.eye(4)[None] * 10), "motif.pfm")
     'motif.pfm'
     """
-    decimals = check_decimals(decimals)
-    motifs = writable(motifs, path, keep_empty)
+    decimals = common.check_decimals(decimals)
+    motifs = common.writable(motifs, path, keep_empty)
     if len(motifs) != 1:
         raise ValueError(
             "a .pfm file holds exactly one motif; select one (motifs[[i]]) or "
             "write them all with write_jaspar (.jaspar). "
             f"Received: {len(motifs)} motifs to write"
         )
-    columns = count_columns(motifs.matrices("counts")[0], decimals)
+    columns = common.count_columns(motifs.matrices("counts")[0], decimals)
     return write_atomically(path, "".join(" ".join(row) + "\n" for row in columns))
 
 
@@ -122,7 +113,7 @@ def read_jaspar(path) -> MotifSet:
     >>> read_jaspar("motifs.jaspar").names[:2]
     ['filter0', 'filter1']
     """
-    lines = TextLines(path, "JASPAR")
+    lines = common.TextLines(path, "JASPAR")
     motifs = []
     current = None  # [header line, name, alt_name, {letter: row}, plain rows]
 
@@ -143,7 +134,7 @@ def read_jaspar(path) -> MotifSet:
                 "expected 4 (A, C, G, T)",
             )
         rows = [labelled[letter] for letter in ALPHABET] if labelled else plain
-        motifs.append(counts_motif(name, alt_name, np.array(rows).T))
+        motifs.append(common.counts_motif(name, alt_name, np.array(rows).T))
 
     for number, text in lines:
         if not text or text.startswith("#"):
@@ -153,14 +144,14 @@ def read_jaspar(path) -> MotifSet:
             tokens = text[1:].split(None, 1)
             if not tokens:
                 raise lines.error(number, "header '>' without a motif ID")
-            alt_name = identifier(tokens[1]) if len(tokens) > 1 else None
+            alt_name = common.identifier(tokens[1]) if len(tokens) > 1 else None
             current = [number, tokens[0], alt_name, {}, []]
             continue
         if current is None:
             if motifs:
                 raise lines.error(number, "count rows without a '>' header line")
             stem = os.path.splitext(os.path.basename(lines.name))[0]
-            current = [number, identifier(stem) or "motif", None, {}, []]
+            current = [number, common.identifier(stem) or "motif", None, {}, []]
         match = _JASPAR_ROW.match(text)
         if match:
             letter, body = match.group(1).upper(), match.group(2)
@@ -186,7 +177,7 @@ def read_jaspar(path) -> MotifSet:
                     "rows (A, C, G, T) and a new motif starts with '>'",
                 )
     finish()
-    return motif_set(motifs, lines)
+    return common.motif_set(motifs, lines)
 
 
 def _check_row(lines, number, row, current) -> list[float]:

@@ -8,16 +8,7 @@ import numpy as np
 
 from keras_motifs._internal.alphabet import ALPHABET
 from keras_motifs._internal.files import write_atomically
-from keras_motifs.formats.common import (
-    TextLines,
-    check_decimals,
-    count_columns,
-    counts_motif,
-    identifier,
-    motif_set,
-    second_name,
-    writable,
-)
+from keras_motifs.formats import common
 from keras_motifs.motifs import MotifSet
 
 _TRANSFAC_SITES = re.compile(r"(\d+)\s+sites?\b")
@@ -50,16 +41,16 @@ def write_transfac(
     >>> write_transfac(motifs, "motifs.transfac")
     'motifs.transfac'
     """
-    decimals = check_decimals(decimals)
-    motifs = writable(motifs, path, keep_empty)
+    decimals = common.check_decimals(decimals)
+    motifs = common.writable(motifs, path, keep_empty)
     consensus = motifs.consensus()
     lines = []
     for i, counts in enumerate(motifs.matrices("counts")):
-        columns = count_columns(counts, decimals)
+        columns = common.count_columns(counts, decimals)
         digits = max(2, len(str(len(counts))))
         lines += [
             f"AC  {motifs.names[i]}", "XX",
-            f"ID  {second_name(motifs, i)}", "XX",
+            f"ID  {common.second_name(motifs, i)}", "XX",
             f"BA  {motifs.nsites[i]} sites", "XX",
             "P0  " + "  ".join(letter.rjust(len(columns[0][0]))
                                for letter in ALPHABET),
@@ -94,7 +85,7 @@ def read_transfac(path) -> MotifSet:
     >>> read_transfac("motifs.transfac").names[:2]
     ['filter0', 'filter1']
     """
-    lines = TextLines(path, "TRANSFAC")
+    lines = common.TextLines(path, "TRANSFAC")
     motifs = []
     record = {}
     matrix = None  # (P0 line, column order, rows)
@@ -113,7 +104,7 @@ def read_transfac(path) -> MotifSet:
             or f"motif{len(motifs)}"
         alt_name = record.get("ID") or record.get("NA")
         sites = _TRANSFAC_SITES.match(record.get("BA", ""))
-        motifs.append(counts_motif(
+        motifs.append(common.counts_motif(
             name, alt_name, counts, int(sites.group(1)) if sites else None
         ))
         record, matrix = {}, None
@@ -155,7 +146,7 @@ def read_transfac(path) -> MotifSet:
         elif key in ("AC", "ID", "NA"):
             if not value:
                 raise lines.error(number, f"{key} field without a value")
-            record.setdefault(key, identifier(value))
+            record.setdefault(key, common.identifier(value))
         elif key == "BA":
             record.setdefault("BA", value)
         elif len(key) != 2:
@@ -166,4 +157,4 @@ def read_transfac(path) -> MotifSet:
             )
     if matrix is not None:
         raise lines.error(len(lines.lines), "the last record has no '//' line")
-    return motif_set(motifs, lines)
+    return common.motif_set(motifs, lines)
