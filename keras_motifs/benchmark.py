@@ -199,7 +199,7 @@ class BenchmarkResult:
 
     def summary(self) -> str:
         """The table as aligned text, mean +- sd over seeds."""
-        header = f"{'setting':<10} {'seeds':>5}  " + "  ".join(
+        header = f"{'setting':<16} {'seeds':>5}  " + "  ".join(
             f"{metric:>16}" for metric in METRICS
         )
         lines = [*self.description, header]
@@ -213,7 +213,7 @@ class BenchmarkResult:
                 else:
                     cells.append(f"{f'{mean:.3f} +- {sd:.3f}':>16}")
             lines.append(
-                f"{entry['setting']:<10} {entry['seeds']:>5}  " + "  ".join(cells)
+                f"{entry['setting']:<16} {entry['seeds']:>5}  " + "  ".join(cells)
             )
         return "\n".join(lines)
 
@@ -252,6 +252,7 @@ def run_benchmark(
     epochs: int = QUICK["epochs"],
     settings=("defaults", "classic"),
     extract_options: dict | None = None,
+    layers=(None,),
     cutoff: float = 0.05,
     rule: str = "any",
     null_copies: int = 10,
@@ -284,6 +285,10 @@ def run_benchmark(
             `{name: Conv1DInterpreter.extract options}`.
         extract_options: Options added to every setting (e.g.
             `{"batch_size": 512}`).
+        layers: The Conv1D layers to extract from (`None`: the first; an
+            index or a name, e.g. `1` for the second Conv1D, read through
+            its receptive field). With more than one, each setting's name
+            gains the layer (`"defaults @ 1"`).
         cutoff: q-value below which a filter's best hit is a match.
         rule: When a matching filter matches a planted motif: `"any"` or
             `"best"`, see `benchmark_metrics`.
@@ -307,6 +312,12 @@ def run_benchmark(
     from keras_motifs.compare import tomtom
     from keras_motifs.interpreter import Conv1DInterpreter
     from keras_motifs.jaspar import jaspar_motifs
+    from keras_motifs._internal.graph import find_conv1d
+
+    runs = _runs(spec["settings"], layers)
+    probe = koo_eddy_model(int(model[4:])) if isinstance(model, str) else model
+    for layer in {layer for layer, _, _ in runs if layer is not None}:
+        find_conv1d(probe, layer)  # an unknown layer fails before training
 
     database = jaspar_motifs(release=release)
     rows = []
@@ -316,8 +327,8 @@ def run_benchmark(
                                      SEQUENCE_LENGTH, seed, release=release)
         trained = _trained_model(model, x, y, seed, epochs, batch_size, train)
         held_out = x[len(x) - max(1, len(x) // 10):]
-        interpreter = Conv1DInterpreter(trained)
-        for name, options in spec["settings"].items():
+        for layer, name, options in runs:
+            interpreter = Conv1DInterpreter(trained, layer)
             motifs = interpreter.extract(held_out, **options)
             comparison = tomtom(motifs, database, null=null_copies)
             at = comparison.calibration.at(cutoff)
@@ -343,7 +354,20 @@ def run_benchmark(
         f"{cutoff:g} (planted: rule {rule}); null: {null_copies} "
         "position-shuffled copies per filter",
     ]
-    return BenchmarkResult(rows, spec["settings"], description)
+    settings = {name: options for _, name, options in runs}
+    return BenchmarkResult(rows, settings, description)
+
+
+def _runs(settings: dict, layers) -> list:
+    """`(layer, setting name, extract options)` of every extraction."""
+    layers = list(layers)
+    if not layers:
+        raise ValueError("`layers` is empty. Received: layers=[]")
+    return [
+        (layer, name if len(layers) == 1 else f"{name} @ {layer}", options)
+        for layer in layers
+        for name, options in settings.items()
+    ]
 
 
 def _check_arguments(model, seeds, n_sequences, epochs, settings,

@@ -184,3 +184,23 @@ def test_tiny_end_to_end(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "classic" in out and "coverage" in out
     assert (tmp_path / "b.tsv").read_text().count("\nclassic\t") == 1
+
+
+
+def test_layers_name_the_settings_and_an_unknown_layer_fails_before_training():
+    import keras
+
+    with pytest.raises(ValueError, match="out of range"):
+        run_benchmark("cnn-2", seeds=[0], n_sequences=100, epochs=1, layers=[0, 5],
+                      verbose=0)
+    inputs = keras.Input((200, 4))
+    hidden = keras.layers.Conv1D(4, 9, activation="relu")(inputs)
+    hidden = keras.layers.Conv1D(3, 5, activation="relu")(
+        keras.layers.MaxPooling1D(2)(hidden))
+    outputs = keras.layers.Dense(12)(keras.layers.GlobalMaxPooling1D()(hidden))
+    result = run_benchmark(keras.Model(inputs, outputs), train=False, seeds=[0],
+                           n_sequences=60, layers=[0, 1], null_copies=1,
+                           settings=("classic",), verbose=0)
+    assert [row["setting"] for row in result.rows] == ["classic @ 0", "classic @ 1"]
+    assert [row["n_filters"] for row in result.rows] == [4, 3]
+    assert [entry["setting"] for entry in result.table()] == ["classic @ 0", "classic @ 1"]
