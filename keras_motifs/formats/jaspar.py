@@ -7,9 +7,9 @@ import re
 
 import numpy as np
 
+import keras_motifs.formats.common as common
 from keras_motifs._internal.alphabet import ALPHABET
 from keras_motifs._internal.files import write_atomically
-from keras_motifs.formats import common
 from keras_motifs.motifs import MotifSet
 
 _JASPAR_ROW = re.compile(r"([ACGTacgt])\s*\[(.*)\]\s*$")

@@ -6,9 +6,9 @@ import re
 
 import numpy as np
 
+import keras_motifs.formats.common as common
 from keras_motifs._internal.alphabet import ALPHABET
 from keras_motifs._internal.files import write_atomically
-from keras_motifs.formats import common
 from keras_motifs.motifs import MotifSet
 
 _TRANSFAC_SITES = re.compile(r"(\d+)\s+sites?\b")
