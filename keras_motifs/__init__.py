@@ -20,6 +20,7 @@ _MODULES = {
     "MotifExtractor": "keras_motifs.callbacks",
     "MotifSet": "keras_motifs.motifs",
     "OneHotArray": "keras_motifs.onehot_array",
+    "dinucleotide_shuffle": "keras_motifs.shuffle",
     "fasta_batches": "keras_motifs.sequences",
     "one_hot": "keras_motifs.sequences",
     "read_fasta": "keras_motifs.sequences",
