@@ -14,6 +14,8 @@ redrawn until the last exits form a tree toward the last base; the other
 exits are put in random order; the walk then leaves each base by its exits
 in that order. This module works on rows, not letters, so N rows, IUPAC
 weights and any channel order are kept as they are: a row is a vertex.
+(tangermeme has the same shuffle for PyTorch tensors; this package does not
+depend on PyTorch, and needs rows rather than letters.)
 """
 
 from __future__ import annotations
