@@ -2,7 +2,7 @@
 
 `Conv1DInterpreter.extract(x, blocks=B)` sums each filter's windows into
 `B` blocks of sequences besides the totals. When the number of sequences
-`N` is known (arrays, HDF5, FASTA files counted before the scan), block
+`N` is known (arrays and HDF5 datasets: anything with a `shape`), block
 `b` holds the contiguous sequences `i` with `i // ceil(N / B) == b`,
 whatever the batch size: a batch that straddles a block boundary is
 counted once per block it touches (the batch rotated so that the block's
