@@ -9,9 +9,13 @@ gives the arguments of the sets that `MotifSet` methods return.
 
 from __future__ import annotations
 
-from keras_motifs._internal.blocks import added_blocks, blocks_at, check_blocks
+from keras_motifs._internal.blocks import check_blocks
 from keras_motifs._internal.signal import added_signal, check_signal, signal_at
-from keras_motifs.firing import added_firing, check_firing, firing_at
+from keras_motifs.firing import check_firing
+
+# The attachments that are one object with `.at(index)` and `+`, and the
+# option of `extract` that makes them (for the error message).
+_OBJECTS = {"firing": "firing=True or with labels=", "blocks": "blocks="}
 
 
 def attach(motifs, *, signal_sums=None, signal_positions=None,
@@ -28,14 +32,28 @@ def attach(motifs, *, signal_sums=None, signal_positions=None,
 
 def attachments_at(motifs, index) -> dict:
     """The attachment arguments of the motifs at `index` of `motifs`."""
-    return {**signal_at(motifs, index), **firing_at(motifs, index),
-            **blocks_at(motifs, index)}
+    arguments = signal_at(motifs, index)
+    for name in _OBJECTS:
+        if getattr(motifs, name) is not None:
+            arguments[name] = getattr(motifs, name).at(index)
+    return arguments
 
 
 def added_attachments(first, second) -> dict:
     """The attachment arguments of `first + second`."""
-    return {**added_signal(first, second), **added_firing(first, second),
-            **added_blocks(first, second)}
+    arguments = added_signal(first, second)
+    for name, option in _OBJECTS.items():
+        mine, theirs = getattr(first, name), getattr(second, name)
+        if mine is None and theirs is None:
+            continue
+        if mine is None or theirs is None:
+            what = "firing stats" if name == "firing" else "block counts"
+            raise ValueError(
+                f"only MotifSets that both have {what} (or neither) can be "
+                f"added: extract every shard with {option}"
+            )
+        arguments[name] = mine + theirs
+    return arguments
 
 
 def reversed_attachments(motifs) -> dict:

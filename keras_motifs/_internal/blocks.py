@@ -121,23 +121,6 @@ def check_blocks(blocks, counts, nsites):
     return blocks
 
 
-def blocks_at(motifs, index) -> dict:
-    """The blocks argument of the motifs at `index` of `motifs`."""
-    return {} if motifs.blocks is None else {"blocks": motifs.blocks.at(index)}
-
-
-def added_blocks(first, second) -> dict:
-    """The blocks argument of `first + second`."""
-    if first.blocks is None and second.blocks is None:
-        return {}
-    if first.blocks is None or second.blocks is None:
-        raise ValueError(
-            "only MotifSets that both have block counts (or neither) can be "
-            "added: extract every shard with blocks="
-        )
-    return {"blocks": first.blocks + second.blocks}
-
-
 def check_block_count(blocks) -> int | None:
     """The `blocks` argument of `extract`: `None` or an integer >= 2."""
     if blocks is None:
