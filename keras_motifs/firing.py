@@ -239,23 +239,6 @@ def check_firing(firing, n: int):
     return firing
 
 
-def firing_at(motifs, index) -> dict:
-    """The firing argument of the motifs at `index` of `motifs`."""
-    return {} if motifs.firing is None else {"firing": motifs.firing.at(index)}
-
-
-def added_firing(first, second) -> dict:
-    """The firing argument of `first + second`."""
-    if first.firing is None and second.firing is None:
-        return {}
-    if first.firing is None or second.firing is None:
-        raise ValueError(
-            "only MotifSets that both have firing stats (or neither) can be "
-            "added: extract every shard with firing=True or with labels="
-        )
-    return {"firing": first.firing + second.firing}
-
-
 def write_firing_tsv(motifs, path, *, per_target: bool = False) -> str:
     """Writes where and for whom each filter fires as a TSV, atomically.
 

@@ -9,6 +9,8 @@ from keras_motifs._internal.alphabet import channel_complement, check_alphabet
 from keras_motifs._internal.alphabet import dna_channels_of, resolve_alphabet
 from keras_motifs._internal.batching import code_batches, fixed_batches
 from keras_motifs._internal.batching import known_count, prefetch
+from keras_motifs._internal.blocks import BlockCounts, BlockTally
+from keras_motifs._internal.blocks import check_block_count
 from keras_motifs._internal.checks import boolean, number, one_of
 from keras_motifs._internal.checks import positive_int
 from keras_motifs._internal.engine import check_engine, choose_engine
@@ -324,6 +326,7 @@ class Conv1DInterpreter:
         verbose: bool = False,
         firing: bool = False,
         labels=None,
+        blocks: int | None = None,
     ) -> MotifSet:
         """Motifs of every filter from the windows under its maxima.
 
@@ -374,6 +377,15 @@ class Conv1DInterpreter:
                 range of maxima) has its centre above the cutoff.
             labels: Optionally `(N,)` or `(N, targets)` 0/1 labels, row for
                 row with the sequences (numpy, h5py); implies `firing`.
+            blocks: Optionally a number of blocks (at least 2): the counts
+                and nsites are also kept per block of sequences, as
+                `MotifSet.blocks` (a `keras_motifs.bootstrap.BlockCounts`),
+                for `keras_motifs.bootstrap.bootstrap`. With a known number
+                of sequences `N`, block `b` holds sequences
+                `b * ceil(N / blocks)` to `(b + 1) * ceil(N / blocks)`
+                whatever the batch size; otherwise (a generator) batch `k`
+                goes to block `k % blocks`. The absolute threshold only,
+                for now.
 
         Returns:
             A `MotifSet` with counts `(filters, kernel_size, 4)` in A, C, G,
@@ -394,6 +406,15 @@ class Conv1DInterpreter:
         )
         threshold, relative_threshold = options["threshold"], options["relative_threshold"]
         verbose = boolean(verbose, "verbose")
+        blocks = check_block_count(blocks)
+        if blocks is not None and relative_threshold is not None:
+            raise ValueError(
+                "blocks= works with the absolute threshold only, for now; "
+                "instead of relative_threshold=, pass a per-filter absolute "
+                "threshold, e.g. threshold=fraction * interpreter.scan(x)[0]"
+                f".max(axis=0). Received: blocks={blocks}, "
+                f"relative_threshold={relative_threshold}"
+            )
         tally = None
         if boolean(firing, "firing") or labels is not None:
             rows = None if labels is None else LabelRows(labels, known_count(sequences))
@@ -401,9 +422,11 @@ class Conv1DInterpreter:
         alphabet = self._resolve_alphabet(sequences)
         engine = self._start_engine(engine, alphabet)
         thresholds = self._thresholds(threshold)
+        split = None if blocks is None else BlockTally(blocks, known_count(sequences))
         if relative_threshold is None:
             counts, nsites = self._count(
-                sequences, alphabet, strands, batch_size, thresholds, engine, tally
+                sequences, alphabet, strands, batch_size, thresholds, engine, tally,
+                split,
             )
         else:
             counts, nsites = self._count_relative(
@@ -413,21 +436,33 @@ class Conv1DInterpreter:
         self._finish_engine(verbose)
         if tally is not None:
             tally = FiringStats(**tally.result())
-        return self._motif_set(counts, nsites, alphabet, tally)
+        return self._motif_set(counts, nsites, alphabet, tally, split)
 
-    def _motif_set(self, counts, nsites, alphabet, firing=None) -> MotifSet:
+    def _dna(self, counts, alphabet):
+        """The DNA columns of summed windows `(..., filters, width *
+        channels)`, in A, C, G, T order."""
+        order = [alphabet.index(base) for base in ALPHABET]
+        counts = counts.reshape(
+            counts.shape[:-2] + (self.n_filters, self.geometry.kernel_size, -1))
+        return counts[..., list(self.dna_channels)][..., order]
+
+    def _motif_set(self, counts, nsites, alphabet, firing=None, split=None) -> MotifSet:
         """The `MotifSet` of summed windows `(filters, width * channels)`:
         DNA columns in A, C, G, T order, signal channels as sums."""
-        order = [alphabet.index(base) for base in ALPHABET]
+        dna = self._dna(counts, alphabet)
         counts = counts.reshape(self.n_filters, self.geometry.kernel_size, -1)
-        dna = counts[..., list(self.dna_channels)][..., order]
         nsites = np.rint(nsites).astype(np.int64)
+        blocks = None
+        if split is not None and split.counts is not None:
+            blocks = BlockCounts(self._dna(split.counts, alphabet),
+                                 np.rint(split.nsites), split.sequences)
         if not self.signal_channels:
-            return MotifSet(dna, nsites, firing=firing)
+            return MotifSet(dna, nsites, firing=firing, blocks=blocks)
         return MotifSet(
             dna,
             nsites,
             firing=firing,
+            blocks=blocks,
             signal_sums=counts[..., list(self.signal_channels)].sum(axis=1),
             # The last channel is the ones appended by the scan.
             signal_positions=np.rint(counts[..., -1].sum(axis=1)),
@@ -435,19 +470,24 @@ class Conv1DInterpreter:
         )
 
     def _count(self, sequences, alphabet, strands, batch_size, thresholds,
-               engine="keras", tally=None):
+               engine="keras", tally=None, split=None):
         counts = 0.0
         nsites = 0.0
         for x, n_valid in self._batches(sequences, batch_size, alphabet, engine):
             function = self._batch_function(x, alphabet, strands)
-            batch_counts, batch_sites, *scanned = function.count(
-                x, n_valid, thresholds, maxima=tally is not None)
-            if tally is not None:
-                tally.add(x.shape[1], n_valid, scanned, thresholds)
-            if x.ndim == 2:
-                batch_counts = self._in_alphabet(batch_counts, alphabet)
-            counts = counts + batch_counts.astype(np.float64)
-            nsites = nsites + batch_sites.astype(np.float64)
+            # With blocks, one count per block the batch's rows fall in.
+            parts = [(None, x, n_valid)] if split is None else split.parts(x, n_valid)
+            for block, rows, n_rows in parts:
+                batch_counts, batch_sites, *scanned = function.count(
+                    rows, n_rows, thresholds, maxima=tally is not None)
+                if tally is not None:
+                    tally.add(x.shape[1], n_rows, scanned, thresholds)
+                if x.ndim == 2:
+                    batch_counts = self._in_alphabet(batch_counts, alphabet)
+                counts = counts + batch_counts.astype(np.float64)
+                nsites = nsites + batch_sites.astype(np.float64)
+                if split is not None:
+                    split.add(block, batch_counts, batch_sites, n_rows)
         return counts, nsites
 
     def _count_relative(

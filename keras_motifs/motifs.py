@@ -21,13 +21,13 @@ from typing import Iterator, Sequence
 
 import numpy as np
 
-from keras_motifs._internal.alphabet import ALPHABET, UNIFORM_BACKGROUND
-from keras_motifs._internal.alphabet import check_background
-from keras_motifs._internal.checks import number
+from keras_motifs._internal.alphabet import UNIFORM_BACKGROUND, check_background
+from keras_motifs._internal.attachments import added_attachments, attach
+from keras_motifs._internal.attachments import attachments_at, reversed_attachments
+from keras_motifs._internal.matrices import consensus_of, information, log_odds
+from keras_motifs._internal.matrices import row_probabilities
 from keras_motifs._internal.meme_writer import write_meme_file
-from keras_motifs._internal.signal import added_signal, check_signal
-from keras_motifs._internal.signal import signal_at, signal_means
-from keras_motifs.firing import added_firing, check_firing, firing_at
+from keras_motifs._internal.signal import signal_means
 
 
 def _show(array) -> str:
@@ -54,37 +54,6 @@ def _check_identifier(value, what: str) -> str:
             f"(a MEME motif identifier), got {value!r}"
         )
     return value
-
-
-def _probabilities(counts, pseudocount, background) -> np.ndarray:
-    """Normalise each position of `counts` (..., width, 4) by its row sum."""
-    pseudocount = number(pseudocount, "pseudocount", minimum=0)
-    background = check_background(background)
-    counts = counts + pseudocount * background
-    totals = counts.sum(axis=-1, keepdims=True)
-    empty = totals == 0
-    return np.where(empty, background, counts / np.where(empty, 1.0, totals))
-
-
-def _pwm(counts, pseudocount, background) -> np.ndarray:
-    background = check_background(background)
-    probabilities = _probabilities(counts, pseudocount, background)
-    with np.errstate(divide="ignore"):
-        return np.log2(probabilities / background)
-
-
-def _information_content(counts, pseudocount, background) -> np.ndarray:
-    background = check_background(background)
-    probabilities = _probabilities(counts, pseudocount, background)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        terms = probabilities * np.log2(probabilities / background)
-    return np.where(probabilities > 0, terms, 0.0).sum(axis=-1)
-
-
-def _consensus(counts) -> str:
-    letters = np.array(list(ALPHABET))[np.argmax(counts, axis=-1)]
-    letters[counts.sum(axis=-1) == 0] = "N"
-    return "".join(letters)
 
 
 @dataclasses.dataclass(eq=False)
@@ -122,13 +91,13 @@ class Motif:
 
     def probabilities(self, pseudocount: float = 0.0) -> np.ndarray:
         """Letter probabilities `(width, 4)`; see `MotifSet.probabilities`."""
-        return _probabilities(self.counts, pseudocount, self.background)
+        return row_probabilities(self.counts, pseudocount, self.background)
 
     def pwm(self, pseudocount: float = 0.1, background=None) -> np.ndarray:
         """Log2-odds matrix `(width, 4)`; see `MotifSet.pwm`."""
         if background is None:
             background = self.background
-        return _pwm(self.counts, pseudocount, background)
+        return log_odds(self.counts, pseudocount, background)
 
     def information_content(
         self, pseudocount: float = 0.0, background=None
@@ -136,11 +105,11 @@ class Motif:
         """Bits per position `(width,)`; see `MotifSet.information_content`."""
         if background is None:
             background = self.background
-        return _information_content(self.counts, pseudocount, background)
+        return information(self.counts, pseudocount, background)
 
     def consensus(self) -> str:
         """Most frequent letter at each position (`N` where there are no counts)."""
-        return _consensus(self.counts)
+        return consensus_of(self.counts)
 
 
 class MotifSet:
@@ -176,6 +145,13 @@ class MotifSet:
         firing: Optionally a `keras_motifs.firing.FiringStats` of the
             motifs' filters (where and for whom each fires), kept through
             indexing and `+`.
+        blocks: Optionally a `keras_motifs.bootstrap.BlockCounts`, the
+            counts and nsites per block of sequences (`extract(...,
+            blocks=B)`), summing to `counts` and `nsites`. Kept through
+            indexing, `+` (blocks of both, one after the other), `trim`
+            and `reverse_complement`; `from_motifs`,
+            `Comparison.annotate` and the file formats other than npz
+            drop it.
 
     Example:
 
@@ -203,6 +179,7 @@ class MotifSet:
         signal_positions=None,
         signal_names: Sequence[str] | None = None,
         firing=None,
+        blocks=None,
     ):
         self.counts = self._check_counts(counts)
         n, width = self.counts.shape[:2]
@@ -226,10 +203,8 @@ class MotifSet:
         self.alt_names = self._check_alt_names(alt_names, n)
         self.background = check_background(background)
         self.bounds = self._check_bounds(bounds, n, width)
-        self.signal_sums, self.signal_positions, self.signal_names = check_signal(
-            signal_sums, signal_positions, signal_names, n, self.nsites, width
-        )
-        self.firing = check_firing(firing, n)
+        attach(self, signal_sums=signal_sums, signal_positions=signal_positions,
+               signal_names=signal_names, firing=firing, blocks=blocks)
         for array in (self.counts, self.nsites, self.filters, self.background, self.bounds):
             array.flags.writeable = False
 
@@ -385,7 +360,7 @@ class MotifSet:
             filters=self.filters[index],
             background=self.background,
             bounds=self.bounds[index],
-            **signal_at(self, index), **firing_at(self, index),
+            **attachments_at(self, index),
         )
         kwargs.update(changes)
         return MotifSet(kwargs.pop("counts"), kwargs.pop("nsites"), **kwargs)
@@ -447,7 +422,7 @@ class MotifSet:
             counts=self.counts + other.counts,
             nsites=self.nsites + other.nsites,
             bounds=bounds,
-            **added_signal(self, other), **added_firing(self, other),
+            **added_attachments(self, other),
         )
 
     def __radd__(self, other) -> "MotifSet":
@@ -475,7 +450,7 @@ class MotifSet:
         """
         if background is None:
             background = self.background
-        return _probabilities(self.counts, pseudocount, background)
+        return row_probabilities(self.counts, pseudocount, background)
 
     def pwm(self, pseudocount: float = 0.1, background=None) -> np.ndarray:
         """Log2-odds position weight matrices.
@@ -497,7 +472,7 @@ class MotifSet:
         """
         if background is None:
             background = self.background
-        return _pwm(self.counts, pseudocount, background)
+        return log_odds(self.counts, pseudocount, background)
 
     def information_content(self, pseudocount: float = 0.0, background=None) -> np.ndarray:
         """Information content of every position in bits.
@@ -519,7 +494,7 @@ class MotifSet:
         """
         if background is None:
             background = self.background
-        return _information_content(self.counts, pseudocount, background)
+        return information(self.counts, pseudocount, background)
 
     def trim(self, min_information: float = 0.2, pseudocount: float = 0.0) -> "MotifSet":
         """Narrows each motif's bounds to drop uninformative edges.
@@ -573,6 +548,7 @@ class MotifSet:
             counts=self.counts[:, ::-1, ::-1],
             background=self.background[::-1],
             bounds=bounds,
+            **reversed_attachments(self),
         )
 
     def select(self, nsites_at_least: int = 1) -> "MotifSet":
@@ -630,7 +606,7 @@ class MotifSet:
         >>> MotifSet([[[0, 0, 9, 1], [0, 0, 0, 0]]]).consensus()
         ['GN']
         """
-        return [_consensus(counts) for counts in self.matrices("counts")]
+        return [consensus_of(counts) for counts in self.matrices("counts")]
 
     def to_meme(self, path, **kwargs):
         """Writes the set in MEME minimal format; see `meme.write_meme`.

@@ -90,7 +90,7 @@ def logo_heights(motif: Motif, kind: str = "information") -> np.ndarray:
     return np.where(has_counts, heights, 0.0)
 
 
-def plot_logo(motif: Motif, ax=None, *, kind: str = "information"):
+def plot_logo(motif: Motif, ax=None, *, kind: str = "information", band=None):
     """Draws a motif's sequence logo with logomaker.
 
     The title shows the motif's name, its alternate name when it has one,
@@ -103,6 +103,10 @@ def plot_logo(motif: Motif, ax=None, *, kind: str = "information"):
         ax: A matplotlib `Axes` to draw into. Defaults to the axes of a new
             figure on the Agg canvas (reach it as `logo.fig`).
         kind: `"information"` or `"probability"`.
+        band: Optionally `(low, high)`, two arrays of one value per
+            position, drawn as a grey error bar at each position (e.g. a
+            bootstrap band of the stack's height,
+            `keras_motifs.bootstrap.MotifBootstrap`).
 
     Returns:
         The `logomaker.Logo`; `logo.df` holds the drawn heights (columns
@@ -115,6 +119,7 @@ def plot_logo(motif: Motif, ax=None, *, kind: str = "information"):
     >>> logo.fig.savefig("filter0.png")
     """
     heights = logo_heights(motif, kind)
+    band = None if band is None else _check_band(band, motif.width)
     logomaker, pandas, _, _ = _import_plotting()
 
     if ax is None:
@@ -131,18 +136,24 @@ def plot_logo(motif: Motif, ax=None, *, kind: str = "information"):
     ax.set_xticks(frame.index)
     ax.set_ylabel("bits" if kind == "information" else "probability")
     ax.set_title(_logo_title(motif), fontsize="medium")
+    if band is not None:
+        low, high = band
+        ax.errorbar(frame.index, (low + high) / 2, yerr=(high - low) / 2,
+                    fmt="none", ecolor="0.35", elinewidth=1.2, capsize=2.5)
     logo.style_spines(visible=False)
     logo.style_spines(spines=("left", "bottom"), visible=True)
     return logo
 
 
-def render_logo(motif: Motif, *, kind: str = "information", dpi: int = 100) -> bytes:
+def render_logo(motif: Motif, *, kind: str = "information", dpi: int = 100,
+                band=None) -> bytes:
     """A motif's logo as PNG bytes.
 
     Args:
         motif: A `Motif` (e.g. `motifs[i]`), drawn cut to its bounds.
         kind: `"information"` or `"probability"`.
         dpi: Resolution in dots per inch.
+        band: Optionally `(low, high)` per position; see `plot_logo`.
 
     Returns:
         The PNG file's bytes.
@@ -154,8 +165,26 @@ def render_logo(motif: Motif, *, kind: str = "information", dpi: int = 100) -> b
     b'\\x89PNG'
     """
     dpi = _check_dpi(dpi)
-    logo = plot_logo(motif, kind=kind)
+    logo = plot_logo(motif, kind=kind, band=band)
     return _png_bytes(logo.fig, dpi)
+
+
+def _check_band(band, width: int) -> tuple:
+    """`(low, high)` as float arrays of `width` values, low <= high."""
+    try:
+        low, high = (np.asarray(side, dtype=np.float64) for side in band)
+    except (TypeError, ValueError):
+        raise TypeError(
+            "band must be (low, high), two arrays of one number per position. "
+            f"Received: band of type {type(band).__name__}"
+        ) from None
+    if low.shape != (width,) or high.shape != (width,) or np.any(low > high):
+        raise ValueError(
+            f"band must be (low, high) with {width} values each (one per "
+            f"position of the motif as drawn) and low <= high. Received: "
+            f"band with shapes {low.shape} and {high.shape}"
+        )
+    return low, high
 
 
 def save_logos(

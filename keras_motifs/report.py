@@ -82,6 +82,7 @@ def write_report(
     comparison=None,
     influence=None,
     families=None,
+    bootstrap=None,
     title: str = "keras-motifs report",
     logo_kind: str = "information",
     min_information: float = 0.2,
@@ -125,6 +126,15 @@ def write_report(
             `keras_motifs.families.FilterFamilies` (its `family_of()`) or a
             mapping `{motif name: family index}`, shown as the sortable
             column "family" (empty for motifs without one).
+        bootstrap: A `keras_motifs.bootstrap.MotifBootstrap` of these
+            motifs, or `None`: each logo gets a grey error bar per position,
+            the band of its stack (information per position, or with
+            `logo_kind="probability"` the probability of the most frequent
+            letter), and the columns "information low" and "information
+            high" give the band of the total information over the trimmed
+            span; with its `stability` (`with_stability`), also "match
+            stability", the fraction of resamples whose best match is the
+            same TF.
         title: Title of the page.
         logo_kind: `"information"` or `"probability"`; see
             `keras_motifs.plots.logo_heights`.
@@ -150,8 +160,10 @@ def write_report(
     calibration = getattr(comparison, "calibration", None)
     extra = _extra_columns(motifs.names, comparison, calibration, families)
     trimmed = motifs.trim(min_information)
-    logos = [render_logo(motif, kind=logo_kind, dpi=dpi) for motif in trimmed]
-    columns = _columns(trimmed, logos, matches, influence) + extra
+    bands, band_columns = _bootstrap_parts(bootstrap, trimmed, logo_kind)
+    logos = [render_logo(motif, kind=logo_kind, dpi=dpi, band=band)
+             for motif, band in zip(trimmed, bands)]
+    columns = _columns(trimmed, logos, matches, influence) + band_columns + extra
     summary = (
         f"{len(motifs)} motifs of width {motifs.width}. Logos: {logo_kind}"
         f"{' (bits)' if logo_kind == 'information' else ''}. Each motif is "
@@ -160,6 +172,10 @@ def write_report(
     )
     if calibration is not None:
         summary += f" Null calibration: {calibration.summary()}."
+    if bootstrap is not None:
+        summary += (f" Bars: {bootstrap.level:g} bootstrap bands of "
+                    f"{bootstrap.resamples} resamples of "
+                    f"{bootstrap.weights.shape[1]} blocks of sequences.")
     return write_atomically(path, _page(title, summary, columns))
 
 
@@ -325,6 +341,46 @@ def _firing_columns(firing) -> list:
             ("best AUC", "number", [_number_cell(x, ".3f") for x in best]),
         ]
     return columns
+
+
+def _bootstrap_parts(bootstrap, trimmed: MotifSet, kind: str) -> tuple:
+    """Each logo's band (`None` without a bootstrap) and the band columns."""
+    if bootstrap is None:
+        return [None] * len(trimmed), []
+    resampled = getattr(bootstrap, "motifs", None)
+    if not hasattr(bootstrap, "information_samples") or not isinstance(
+            resampled, MotifSet):
+        raise TypeError(
+            "bootstrap must be a keras_motifs.bootstrap.MotifBootstrap (from "
+            f"bootstrap(motifs)). Received: bootstrap={type(bootstrap).__name__}"
+        )
+    if resampled.names != trimmed.names or resampled.width != trimmed.width:
+        raise ValueError(
+            "bootstrap is of other motifs: its motifs are named "
+            f"{resampled.names[:3]} (width {resampled.width}), the report's "
+            f"{trimmed.names[:3]} (width {trimmed.width}); pass "
+            "bootstrap(motifs) of the same motifs."
+        )
+    bands = []
+    for i, (start, end) in enumerate(trimmed.bounds):
+        span = slice(start, end)
+        if kind == "information":
+            bands.append((bootstrap.information_low[i, span],
+                          bootstrap.information_high[i, span]))
+            continue
+        top = np.argmax(bootstrap.probabilities[i, span], axis=-1)[:, None]
+        bands.append(tuple(np.take_along_axis(side[i, span], top, axis=-1)[:, 0]
+                           for side in (bootstrap.probability_low,
+                                        bootstrap.probability_high)))
+    _, low, high = bootstrap.total_information(trimmed.bounds)
+    columns = [
+        ("information low", "number", [_number_cell(x, ".2f") for x in low]),
+        ("information high", "number", [_number_cell(x, ".2f") for x in high]),
+    ]
+    if bootstrap.stability is not None:
+        columns.append(("match stability", "number", [
+            _number_cell(x, ".2f") for x in bootstrap.stability.stability]))
+    return bands, columns
 
 
 def _extra_columns(names, comparison, calibration, families) -> list:

@@ -541,6 +541,7 @@ def test_influence_matches_filter_influence(
         ["logos"],
         ["report"],
         ["influence"],
+        ["bootstrap"],
         ["demo"],
     ],
 )
@@ -777,3 +778,46 @@ def test_extract_writes_where_and_for_whom_filters_fire(capsys, tmp_path, model,
                          tmp_path / "n.meme", "--firing", without, "-q")
     assert status == 0, err
     assert "best_auc" not in read_tsv(without)[0]
+
+
+# Block counts: extract --blocks, bootstrap, report --bootstrap.
+
+
+def test_blocks_round_trip(capsys, tmp_path, model, files, jaspar_meme):
+    from keras_motifs._internal.tsv import read_tsv
+    from keras_motifs.bootstrap import bootstrap
+    from keras_motifs.formats import read_npz
+
+    npz = tmp_path / "motifs.npz"
+    status, _, err = run(capsys, "extract", files["keras"], files["npy"],
+                         "-o", npz, "--blocks", "4", "--batch-size", "10", "-q")
+    assert status == 0, err
+    motifs = read_npz(npz)
+    direct = expected(model, files["x"])
+    np.testing.assert_array_equal(motifs.counts, direct.counts)
+    for b in range(4):  # batches of 10 dealt round robin: block b is batch b
+        part = expected(model, files["x"][b * 10:(b + 1) * 10])
+        np.testing.assert_array_equal(motifs.blocks.counts[b], part.counts)
+    table = tmp_path / "bootstrap.tsv"
+    status, _, err = run(capsys, "bootstrap", npz, "-o", table, "--db",
+                         jaspar_meme["jaspar"], "--resamples", "30", "-q")
+    assert status == 0, err
+    rows = read_tsv(table, ("information_low", "match_stability"))
+    _, low, _ = bootstrap(motifs, 30).total_information()
+    assert [float(row["information_low"]) for row in rows] == pytest.approx(low, rel=1e-5)
+    report = tmp_path / "report.html"
+    status, _, err = run(capsys, "report", npz, "-o", report, "--bootstrap", "20")
+    assert status == 0, err
+    assert "information low" in report.read_text()
+
+
+def test_blocks_errors(capsys, tmp_path, files):
+    status, _, err = run(capsys, "extract", files["keras"], files["npy"],
+                         "-o", tmp_path / "m.meme", "--blocks", "4")
+    assert status == 2 and "npz" in err and not (tmp_path / "m.meme").exists()
+    status, _, err = run(capsys, "extract", files["keras"], files["npy"],
+                         "-o", tmp_path / "m.npz")
+    assert status == 0
+    status, _, err = run(capsys, "bootstrap", tmp_path / "m.npz", "--no-match",
+                         "-o", tmp_path / "b.tsv")
+    assert status == 2 and "blocks" in err and not (tmp_path / "b.tsv").exists()

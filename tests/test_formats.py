@@ -527,3 +527,17 @@ def test_writers_are_atomic(rng, tmp_path, monkeypatch):
         write_jaspar(random_motifs(rng), path)
     assert path.read_text() == "old\n"
     assert os.listdir(tmp_path) == ["m.jaspar"]
+
+
+def test_npz_keeps_block_counts(rng, tmp_path):
+    from keras_motifs.bootstrap import BlockCounts
+
+    blocks = rng.integers(0, 5, size=(3, 4, 6, 4)).astype(float)
+    nsites = blocks.sum(axis=-1).max(axis=-1)
+    motifs = MotifSet(blocks.sum(axis=0), nsites.sum(axis=0),
+                      blocks=BlockCounts(blocks, nsites, [10, 10, 7]))
+    back = read_npz(write_npz(motifs, tmp_path / "blocks.npz"))
+    np.testing.assert_array_equal(back.blocks.counts, blocks)
+    np.testing.assert_array_equal(back.blocks.nsites, nsites)
+    assert back.blocks.sequences.tolist() == [10, 10, 7]
+    assert read_npz(write_npz(MotifSet(blocks[0]), tmp_path / "plain.npz")).blocks is None

@@ -244,3 +244,21 @@ def test_plot_motif_history(rng, tmp_path):
     with pytest.raises(TypeError, match="MotifHistoryTable"):
         plots.plot_motif_history(random_motifs(rng), tmp_path / "c.png")
     assert not (tmp_path / "c.png").exists()
+
+
+@needs_plot
+def test_logo_band_is_drawn_as_error_bars():
+    motif = MotifSet(np.eye(4)[None].repeat(2, axis=1) * 10)[0]
+    low, high = np.full(8, 1.0), np.full(8, 1.8)
+    logo = plots.plot_logo(motif, band=(low, high))
+    segments = logo.ax.collections[-1].get_segments()
+    assert len(segments) == 8
+    np.testing.assert_allclose([s[:, 1] for s in segments], [[1.0, 1.8]] * 8)
+    assert plots.render_logo(motif, band=(low, high), dpi=DPI) != plots.render_logo(
+        motif, dpi=DPI)
+    with pytest.raises(ValueError, match="band"):
+        plots.plot_logo(motif, band=(low[:3], high[:3]))
+    with pytest.raises(ValueError, match="band"):
+        plots.plot_logo(motif, band=(high, low))
+    with pytest.raises(TypeError, match="band"):
+        plots.plot_logo(motif, band=3)

@@ -443,3 +443,30 @@ def test_firing_plots_in_headless_chromium(tmp_path, motifs, rng):
         np.testing.assert_allclose(plot["bars"], counts / counts.max() * 24, atol=0.05)
         assert plot["forward"] == pytest.approx(60 * share, abs=0.05)
     assert result["by_auc"] == [NAMES[i] for i in np.argsort(best, kind="stable")]
+
+
+def test_report_with_bootstrap_bands(rng, tmp_path):
+    from keras_motifs.bootstrap import BlockCounts, bootstrap
+
+    blocks = rng.integers(0, 6, size=(8, 3, 10, 4)).astype(float)
+    blocks[:, 0, 3:6] = [20, 0, 0, 0]  # one informative core
+    nsites = blocks.sum(axis=-1).max(axis=-1)
+    motifs = MotifSet(blocks.sum(axis=0), nsites.sum(axis=0),
+                      blocks=BlockCounts(blocks, nsites))
+    result = bootstrap(motifs, 30)
+    path = write_report(motifs, tmp_path / "r.html", bootstrap=result, dpi=DPI)
+    table = Table(read(path))
+    trimmed = motifs.trim(0.2)
+    _, low, high = result.total_information(trimmed.bounds)
+    np.testing.assert_allclose([float(v) for v in table.column("information low", "value")], low)
+    np.testing.assert_allclose([float(v) for v in table.column("information high", "value")], high)
+    plain = Table(read(write_report(motifs, tmp_path / "p.html", dpi=DPI)))
+    assert plain.images != table.images  # the logos carry the bands
+    for kind in ("information", "probability"):
+        write_report(motifs, tmp_path / "k.html", bootstrap=result, dpi=DPI,
+                     logo_kind=kind)
+    with pytest.raises(ValueError, match="other motifs"):
+        write_report(motifs[:2], tmp_path / "x.html", bootstrap=result)
+    with pytest.raises(TypeError, match="MotifBootstrap"):
+        write_report(motifs, tmp_path / "x.html", bootstrap=motifs)
+    assert not (tmp_path / "x.html").exists()

@@ -18,6 +18,7 @@ from keras_motifs.cli.datafiles import read_labels, read_sequences
 from keras_motifs.cli.datafiles import selected_batches, with_labels
 from keras_motifs.cli.demo import run_demo as build_demo
 from keras_motifs.cli.benchmark import run_benchmark  # noqa: F401  (run_<name>)
+from keras_motifs.cli.bootstrap import run_bootstrap  # noqa: F401  (run_<name>)
 from keras_motifs.cli.history import run_history  # noqa: F401  (run_<name>)
 from keras_motifs.cli.modelfiles import load_model
 from keras_motifs.cli.progress import Progress
@@ -46,6 +47,11 @@ def run_extract(args) -> int:
     """`keras-motifs extract`: motifs of a Conv1D's filters to a motif file."""
     output = check_writable(args.output)
     format = _output_format(output, args.format)
+    if args.blocks is not None and format != "npz":
+        raise ValueError(
+            f"--blocks keeps block counts only in the npz format; write "
+            f"-o motifs.npz (or --format npz) instead of {output} ({format})."
+        )
     model = _load(args)
     length = _input_length(model, args.input)
     data = _open_data(args, length, args.labels_key)
@@ -82,6 +88,7 @@ def run_extract(args) -> int:
             batch_size=args.batch_size,
             firing=firing is not None,
             labels=labels,
+            **({} if args.blocks is None else {"blocks": args.blocks}),
         )
     write_motifs(motifs, output, format)
     if firing is not None:
@@ -249,7 +256,14 @@ def run_logos(args) -> int:
 def run_report(args) -> int:
     """`keras-motifs report`: one HTML page for a MEME file."""
     output = check_writable(args.output)
-    motifs = read_meme(existing_file(args.motifs, "MOTIFS"))
+    source = existing_file(args.motifs, "MOTIFS")
+    npz = source.lower().endswith(".npz")
+    motifs = read_motifs(source, "npz") if npz else read_meme(source)
+    result = None
+    if args.bootstrap is not None:
+        from keras_motifs.bootstrap import bootstrap
+
+        result = bootstrap(motifs, args.bootstrap)
     comparison = None
     if args.comparison is not None:
         comparison = read_comparison(args.comparison)
@@ -261,6 +275,7 @@ def run_report(args) -> int:
         output,
         comparison=comparison,
         influence=influence,
+        bootstrap=result,
         title=args.title,
         logo_kind=args.kind,
     )

@@ -7,6 +7,7 @@ import math
 
 import keras_motifs
 from keras_motifs.cli.benchmark import add_benchmark
+from keras_motifs.cli.bootstrap import add_bootstrap
 from keras_motifs.cli.history import add_history
 from keras_motifs.formats import FORMATS, SUFFIXES
 from keras_motifs.legacy.weights import KERNEL_ORDERS
@@ -312,6 +313,14 @@ def _add_extract(commands, common) -> None:
         "of positive and negative sequences, ROC AUC of the maximum); labels "
         "are read in a first pass",
     )
+    parser.add_argument(
+        "--blocks",
+        type=_positive_int,
+        metavar="B",
+        help="also keep the counts per block of sequences (batch k in block "
+        "k %% B), for 'keras-motifs bootstrap' and 'report --bootstrap'; needs "
+        "an .npz --output",
+    )
     parser.set_defaults(command_name="extract")
 
 
@@ -435,7 +444,9 @@ def _add_report(commands, common) -> None:
         "logo, nsites, information, consensus, and optionally its best match "
         "and filter influence.",
     )
-    parser.add_argument("motifs", metavar="MOTIFS", help="MEME file")
+    parser.add_argument(
+        "motifs", metavar="MOTIFS", help="MEME file, or .npz (for --bootstrap)"
+    )
     parser.add_argument(
         "-o",
         "--output",
@@ -460,6 +471,14 @@ def _add_report(commands, common) -> None:
         choices=("information", "probability"),
         default="information",
         help="logo letter heights (information)",
+    )
+    parser.add_argument(
+        "--bootstrap",
+        type=_positive_int,
+        metavar="N",
+        help="draw bootstrap bands of N resamples on the logos and add the "
+        "band of the information; MOTIFS must be an .npz written by extract "
+        "--blocks",
     )
     parser.set_defaults(command_name="report")
 
@@ -548,6 +567,6 @@ def _add_demo(commands, common) -> None:
 
 COMMANDS = (
     _add_extract, _add_convert, _add_compare, _add_logos, _add_report,
-    _add_influence, add_history, add_benchmark, _add_demo,
+    _add_influence, add_history, add_bootstrap, add_benchmark, _add_demo,
 )
 """The add-functions of the commands, in the order `--help` lists them."""

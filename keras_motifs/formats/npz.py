@@ -7,6 +7,7 @@ import zipfile
 
 import numpy as np
 
+from keras_motifs._internal.blocks import BlockCounts
 from keras_motifs._internal.checks import boolean
 from keras_motifs._internal.files import write_atomically
 from keras_motifs.formats.common import (
@@ -25,8 +26,11 @@ def write_npz(motifs: MotifSet, path, *, keep_empty: bool = True) -> str:
     """Writes motifs losslessly to a compressed numpy `.npz` file.
 
     Stores counts, nsites, filters, names, alternate names (`""` for none),
-    background and bounds as they are, so `read_npz` gives an equal set, and
-    sets of scans of the same layer read back can be merged with `+`. Unlike
+    background and bounds as they are, and the block counts of `extract(...,
+    blocks=B)` when the set has them (`block_counts`, `block_nsites`,
+    `block_sequences`, for `keras_motifs.bootstrap`), so `read_npz` gives an
+    equal set, and sets of scans of the same layer read back can be merged
+    with `+`. Unlike
     the other writers it keeps motifs with `nsites == 0` by default: leaving
     them out would change the filters and prevent merging.
 
@@ -47,6 +51,12 @@ def write_npz(motifs: MotifSet, path, *, keep_empty: bool = True) -> str:
     check_path(path)
     if not boolean(keep_empty, "keep_empty"):
         motifs = writable(motifs, path, keep_empty)
+    blocks = {}
+    if motifs.blocks is not None:
+        blocks = dict(block_counts=motifs.blocks.counts,
+                      block_nsites=motifs.blocks.nsites)
+        if motifs.blocks.sequences is not None:
+            blocks["block_sequences"] = motifs.blocks.sequences
     buffer = io.BytesIO()
     np.savez_compressed(
         buffer,
@@ -60,6 +70,7 @@ def write_npz(motifs: MotifSet, path, *, keep_empty: bool = True) -> str:
                            dtype=np.str_).reshape(len(motifs)),
         background=motifs.background,
         bounds=motifs.bounds,
+        **blocks,
     )
     return write_atomically(path, buffer.getvalue())
 
@@ -109,6 +120,12 @@ def read_npz(path) -> MotifSet:
             )
         try:
             arrays = {key: archive[key] for key in _NPZ_KEYS}
+            blocks = None
+            if "block_counts" in archive.files:
+                blocks = BlockCounts(
+                    archive["block_counts"], archive["block_nsites"],
+                    archive["block_sequences"]
+                    if "block_sequences" in archive.files else None)
             return MotifSet(
                 arrays["counts"],
                 arrays["nsites"],
@@ -117,6 +134,7 @@ def read_npz(path) -> MotifSet:
                 filters=arrays["filters"],
                 background=arrays["background"],
                 bounds=arrays["bounds"],
+                blocks=blocks,
             )
-        except (TypeError, ValueError, zipfile.BadZipFile) as error:
+        except (TypeError, ValueError, KeyError, zipfile.BadZipFile) as error:
             raise ValueError(f"{name}: invalid MotifSet arrays: {error}") from None
