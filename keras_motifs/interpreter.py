@@ -25,6 +25,8 @@ from keras_motifs._internal.receptive_field import receptive_field
 from keras_motifs._internal.scan import BINS_PER_OCTAVE, NO_BIN, ScanFunction
 from keras_motifs._internal.scan import relative_bin_count, replica_count
 from keras_motifs._internal.scan import shift_bins
+from keras_motifs._internal import site_rules
+from keras_motifs._internal.activation_sums import ActivationSums
 from keras_motifs.firing import FiringStats
 from keras_motifs.motifs import MotifSet
 
@@ -324,6 +326,10 @@ class Conv1DInterpreter:
         verbose: bool = False,
         firing: bool = False,
         labels=None,
+        relative_to: str = "zero",
+        max_sites: int | None = None,
+        null_sequences: int = site_rules.DEFAULT_NULL_SEQUENCES,
+        null_seed: int = 0,
     ) -> MotifSet:
         """Motifs of every filter from the windows under its maxima.
 
@@ -349,9 +355,13 @@ class Conv1DInterpreter:
         Args:
             sequences: One-hot DNA, as for `scan`.
             threshold: Absolute activation cutoff (strictly above counts):
-                a number, or one per filter.
+                a number (`-inf` keeps every sequence), one per filter, or
+                `"null:P"`: per filter the activation that the maxima of
+                dinucleotide-shuffled copies of the first `null_sequences`
+                sequences exceed with probability `P` (see `site_cutoffs`).
             relative_threshold: Optional fraction in (0, 1) of each
-                filter's maximum.
+                filter's maximum (of the way from its mean to its maximum
+                with `relative_to="mean"`).
             strands: `"both"` (default): per sequence and filter the strand
                 with the larger maximum supplies the window, read from that
                 strand, so a motif is counted in one orientation.
@@ -374,6 +384,19 @@ class Conv1DInterpreter:
                 range of maxima) has its centre above the cutoff.
             labels: Optionally `(N,)` or `(N, targets)` 0/1 labels, row for
                 row with the sequences (numpy, h5py); implies `firing`.
+            relative_to: `"zero"` (default): the cutoff is
+                `relative_threshold * max`; `"mean"`: Basset's
+                `mean + relative_threshold * (max - mean)`, the mean over
+                every activation of every scanned sequence.
+            max_sites: At most this many sites per filter, those with the
+                largest maxima among those the other rules keep
+                (`threshold=-inf`: EUGENe's top N).
+            null_sequences: Size of the null sample of `"null:P"`.
+            null_seed: Seed of the null sample's shuffle.
+
+        The null, Basset and `max_sites` rules read the data twice (a first
+        pass resolves exact cutoffs, see `site_cutoffs`), so the data must
+        be readable again (not a generator).
 
         Returns:
             A `MotifSet` with counts `(filters, kernel_size, 4)` in A, C, G,
@@ -391,8 +414,14 @@ class Conv1DInterpreter:
             strands=strands,
             batch_size=batch_size,
             engine=engine,
+            relative_to=relative_to,
+            max_sites=max_sites,
+            null_sequences=null_sequences,
+            null_seed=null_seed,
         )
         threshold, relative_threshold = options["threshold"], options["relative_threshold"]
+        if site_rules.two_pass(options):
+            site_rules.check_source(sequences, options)
         verbose = boolean(verbose, "verbose")
         tally = None
         if boolean(firing, "firing") or labels is not None:
@@ -400,6 +429,9 @@ class Conv1DInterpreter:
             tally = FiringPass(self.n_filters, self.geometry, rows)
         alphabet = self._resolve_alphabet(sequences)
         engine = self._start_engine(engine, alphabet)
+        if site_rules.two_pass(options):
+            threshold = self._site_cutoffs(sequences, alphabet, engine, options)
+            relative_threshold = None
         thresholds = self._thresholds(threshold)
         if relative_threshold is None:
             counts, nsites = self._count(
@@ -414,6 +446,56 @@ class Conv1DInterpreter:
         if tally is not None:
             tally = FiringStats(**tally.result())
         return self._motif_set(counts, nsites, alphabet, tally)
+
+    def site_cutoffs(self, sequences, **options) -> np.ndarray:
+        """The per-filter cutoffs `extract` resolves for a site rule.
+
+        Args:
+            sequences: One-hot DNA, as for `scan`.
+            **options: `extract`'s options (`threshold`,
+                `relative_threshold`, `relative_to`, `max_sites`,
+                `null_sequences`, `null_seed`, `strands`, `batch_size`,
+                `engine`). A plain `relative_threshold` is resolved
+                exactly here (`extract` bins it in one pass). For
+                `"null:P"` the first `null_sequences` sequences are read,
+                their DNA rows dinucleotide-shuffled with `null_seed` (signal
+                channels stay in place) and scanned on the same strands and
+                engine; the cutoff is the `(floor(P * n) + 1)`-th largest of
+                their `n` maxima, so at most a fraction `P` lie above it.
+
+        Returns:
+            `(filters,)` float32: a filter's sites are the maxima strictly
+            above its cutoff.
+
+        Example:
+
+        >>> interpreter.site_cutoffs(x, threshold="null:0.01")
+        """
+        options = check_extract_options(**options)
+        site_rules.check_source(sequences, options)
+        alphabet = self._resolve_alphabet(sequences)
+        engine = self._start_engine(options["engine"], alphabet)
+        cutoffs = self._site_cutoffs(sequences, alphabet, engine, options)
+        self._finish_engine(False)
+        return cutoffs
+
+    def _site_cutoffs(self, sequences, alphabet, engine, options):
+        """A first pass gathering what the rule needs, then the cutoffs."""
+        strands, size = options["strands"], options["batch_size"]
+
+        def maxima(source):  # (x, n_valid, maxima of the real rows)
+            for x, n_valid in self._batches(source, size, alphabet, engine):
+                function = self._batch_function(x, alphabet, strands)
+                yield x, n_valid, function.scan(x)[0][:n_valid]
+
+        complement = None if strands == "forward" else channel_complement(
+            alphabet, self.dna_channels, self.n_channels)
+        return site_rules.first_pass_cutoffs(
+            sequences, options, maxima,
+            one_hot=lambda: self._batches(sequences, size, alphabet),
+            sums=lambda: ActivationSums(self.activation_model, complement),
+            thresholds=self._thresholds, dna_channels=self.dna_channels,
+            alphabet=alphabet, dtype=input_dtype(self.model, self.input_index))
 
     def _motif_set(self, counts, nsites, alphabet, firing=None) -> MotifSet:
         """The `MotifSet` of summed windows `(filters, width * channels)`:
@@ -506,6 +588,10 @@ def check_extract_options(
     engine="auto",
     firing=False,
     labels=None,
+    relative_to="zero",
+    max_sites=None,
+    null_sequences=site_rules.DEFAULT_NULL_SEQUENCES,
+    null_seed=0,
 ) -> dict:
     """The options of `Conv1DInterpreter.extract`, checked.
 
@@ -521,37 +607,16 @@ def check_extract_options(
     0.0
     """
     return dict(
-        threshold=_check_threshold(threshold),
-        relative_threshold=(
-            None if relative_threshold is None else _check_relative(relative_threshold)
+        site_rules.check_rule_options(
+            threshold=threshold, relative_threshold=relative_threshold,
+            relative_to=relative_to, max_sites=max_sites,
+            null_sequences=null_sequences, null_seed=null_seed,
         ),
         strands=_check_strands(strands),
         batch_size=positive_int(batch_size, "batch_size"),
         engine=check_engine(engine),
         firing=boolean(firing, "firing"),
         labels=None if labels is None else LabelRows(labels, None).labels,
-    )
-
-
-def _check_threshold(threshold):
-    if np.ndim(threshold) == 1:
-        return [_check_threshold(value) for value in threshold]
-    return number(
-        threshold,
-        "threshold",
-        hint="An activation value, e.g. 0.0 for ReLU filters.",
-    )
-
-
-def _check_relative(fraction) -> float:
-    return number(
-        fraction,
-        "relative_threshold",
-        minimum=0.0,
-        maximum=1.0,
-        open_minimum=True,
-        open_maximum=True,
-        hint="The fraction of each filter's maximum activation.",
     )
 
 
