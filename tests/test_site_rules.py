@@ -14,6 +14,8 @@ from keras_motifs.shuffle import dinucleotide_shuffle
 
 ENGINES = ("keras", "onehot")
 STRANDS = ("forward", "both")
+each_engine_and_strand = pytest.mark.parametrize(
+    "engine, strands", [(e, s) for e in ENGINES for s in STRANDS])
 
 
 def random_model(seed, length=30, filters=5, kernel=9, padding="same"):
@@ -74,6 +76,13 @@ def plain_scan(model, x, strands):
     return best, windows, every
 
 
+def scanned(rng, seed, n, strands):
+    """A random model, random data and `plain_scan` of them."""
+    model = random_model(seed)
+    x = random_one_hot(rng, n, 30)
+    return (model, x, *plain_scan(model, x, strands))
+
+
 def plain_counts(best, windows, cutoff):
     kept = best > np.asarray(cutoff)[None, :]
     return np.einsum("sf,sfij->fij", kept, windows), kept.sum(axis=0)
@@ -107,12 +116,9 @@ def check_extracted(interpreter, x, best, windows, cutoff, engine, strands,
     return motifs
 
 
-@pytest.mark.parametrize("engine", ENGINES)
-@pytest.mark.parametrize("strands", STRANDS)
+@each_engine_and_strand
 def test_null_threshold_matches_plain_loop(rng, engine, strands):
-    model = random_model(1)
-    x = random_one_hot(rng, 300, 30)
-    best, windows, _ = plain_scan(model, x, strands)
+    model, x, best, windows, _ = scanned(rng, 1, 300, strands)
     n, p = 200, 0.05
     null = dinucleotide_shuffle(x[:n], seed=3)
     null_best = plain_scan(model, null, strands)[0]
@@ -126,12 +132,9 @@ def test_null_threshold_matches_plain_loop(rng, engine, strands):
     assert 0 < motifs.nsites.sum() < x.shape[0] * len(motifs)
 
 
-@pytest.mark.parametrize("engine", ENGINES)
-@pytest.mark.parametrize("strands", STRANDS)
+@each_engine_and_strand
 def test_basset_mean_rule_matches_plain_loop(rng, engine, strands):
-    model = random_model(2)
-    x = random_one_hot(rng, 200, 30)
-    best, windows, every = plain_scan(model, x, strands)
+    model, x, best, windows, every = scanned(rng, 2, 200, strands)
     mean = every.mean(axis=(0, 1))
     maximum = every.max(axis=(0, 1))
     cutoff = np.maximum(0.0, mean + 0.3 * (maximum - mean))
@@ -140,13 +143,10 @@ def test_basset_mean_rule_matches_plain_loop(rng, engine, strands):
                     relative_to="mean")
 
 
-@pytest.mark.parametrize("engine", ENGINES)
-@pytest.mark.parametrize("strands", STRANDS)
+@each_engine_and_strand
 @pytest.mark.parametrize("threshold", [-np.inf, 0.0, 0.5])
 def test_max_sites_matches_plain_loop(rng, engine, strands, threshold):
-    model = random_model(3)
-    x = random_one_hot(rng, 200, 30)
-    best, windows, _ = plain_scan(model, x, strands)
+    model, x, best, windows, _ = scanned(rng, 3, 200, strands)
     base = np.full(best.shape[1], threshold)
     cutoff = plain_top(best, base, 40)
     motifs = check_extracted(Conv1DInterpreter(model), x, best, windows,
@@ -171,9 +171,7 @@ def test_max_sites_with_ties_drops_the_tied_value(rng, engine):
 
 @pytest.mark.parametrize("engine", ENGINES)
 def test_max_sites_with_relative_threshold(rng, engine):
-    model = random_model(5)
-    x = random_one_hot(rng, 200, 30)
-    best, windows, _ = plain_scan(model, x, "both")
+    model, x, best, windows, _ = scanned(rng, 5, 200, "both")
     base = np.maximum(0.0, 0.4 * best.max(axis=0))
     cutoff = plain_top(best, base, 25)
     check_extracted(Conv1DInterpreter(model), x, best, windows, cutoff,

@@ -161,11 +161,12 @@ def two_pass(options: dict) -> bool:
     )
 
 
-def check_source(sequences, options: dict) -> None:
+def check_source(sequences, options: dict, count: int | None = None) -> None:
     """Raises, before any work, for a one-shot generator (a two-pass rule
-    reads the data twice) and for an array too short for the null sample."""
+    reads the data twice) and for data too short for the null sample
+    (`count` sequences, by default those of an array)."""
     probability = null_probability(options["threshold"])
-    count = known_count(sequences)
+    count = known_count(sequences) if count is None else count
     if probability is not None and count is not None:
         check_null_size(probability, min(count, options["null_sequences"]))
     if is_one_shot(sequences):

@@ -50,7 +50,7 @@ def run_extract(args) -> int:
     rule = dict(threshold=args.threshold, relative_threshold=args.relative_threshold,
                 relative_to=args.relative_to, max_sites=args.max_sites,
                 null_sequences=args.null_sequences)
-    twice = site_rules.two_pass(check_extract_options(**rule))
+    options = check_extract_options(**rule)
     model = _load(args)
     length = _input_length(model, args.input)
     data = _open_data(args, length, args.labels_key)
@@ -68,10 +68,13 @@ def run_extract(args) -> int:
                 max_sequences=args.max_sequences,
             )
         ])
-    target = data.count if args.targets is None and not twice else None
-    if args.max_sequences is not None and target is not None:
-        target = min(target, args.max_sequences)
-    with Progress(target, args.quiet) as progress:
+    count = data.count if args.targets is None else None
+    if args.max_sequences is not None and count is not None:
+        count = min(count, args.max_sequences)
+    twice = site_rules.two_pass(options)  # read twice: the count is unknown
+    if twice:
+        site_rules.check_source(None, options, count)
+    with Progress(None if twice else count, args.quiet) as progress:
         source = _Rereadable(lambda: selected_batches(
             data,
             args.batch_size,

@@ -299,7 +299,8 @@ def _add_extract(commands, common) -> None:
     )
     parser.add_argument(
         "--threshold", type=_site_threshold, default=0.0,
-        help="activation cutoff (0.0; -inf keeps every sequence), or null:P: "
+        help="activation cutoff (0.0; --threshold=-inf keeps every sequence), "
+        "or null:P: "
         "per filter the activation that the maxima of dinucleotide-shuffled "
         "sequences exceed with probability P, e.g. null:0.01",
     )
