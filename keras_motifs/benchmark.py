@@ -48,6 +48,12 @@ MODELS = ("cnn-50", "cnn-2")
 SETTINGS = {
     "defaults": {},
     "classic": {"threshold": 0.0, "strands": "forward"},
+    # The other site rules of the field (`Conv1DInterpreter.extract`).
+    "relative-0.5": {"relative_threshold": 0.5},
+    "null-0.01": {"threshold": "null:0.01"},
+    "basset-0.5": {"relative_threshold": 0.5, "relative_to": "mean"},
+    "top-500": {"threshold": -float("inf"), "max_sites": 500},
+    "cap-500": {"max_sites": 500},
 }
 # Defaults sized for a few minutes on 2 CPU cores; `FULL` is the paper's size.
 QUICK = {"n_sequences": 10_000, "epochs": 30}

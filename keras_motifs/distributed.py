@@ -25,6 +25,7 @@ from typing import NamedTuple, Sequence
 
 import numpy as np
 
+from keras_motifs._internal import site_rules
 from keras_motifs._internal.batching import FASTA_SUFFIXES
 from keras_motifs._internal.checks import positive_int
 from keras_motifs.motifs import MotifSet
@@ -126,7 +127,9 @@ def extract_distributed(
         alphabet: As for `Conv1DInterpreter`.
         activation_layer: As for `Conv1DInterpreter`.
         **extract_options: As for `Conv1DInterpreter.extract` (`threshold`,
-            `relative_threshold`, `strands`, `batch_size`, `engine`).
+            `relative_threshold`, `strands`, `batch_size`, `engine`); the
+            two-pass rules (`"null:P"`, `relative_to="mean"`, `max_sites`)
+            are refused: pass `site_cutoffs` as `threshold` instead.
 
     Returns:
         The summed `MotifSet`.
@@ -141,6 +144,14 @@ def extract_distributed(
     from keras_motifs.interpreter import check_extract_options
 
     options = check_extract_options(**extract_options)
+    if site_rules.two_pass(options):
+        raise ValueError(
+            "extract_distributed does not resolve threshold='null:P', "
+            "relative_to='mean' or max_sites across shards; resolve the "
+            "cutoffs on one machine with Conv1DInterpreter(model)."
+            "site_cutoffs(x, ...) and pass them as threshold=cutoffs (one "
+            "per filter)."
+        )
     shards = [_check_shard(shard) for shard in shards]
     if not shards:
         raise ValueError("No shards to scan. Received: shards=[]")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from keras_motifs._internal import site_rules
+from keras_motifs._internal.activation_sums import ActivationSums
 from keras_motifs._internal.alphabet import ALPHABET, alphabet_of
 from keras_motifs._internal.alphabet import channel_complement, check_alphabet
 from keras_motifs._internal.alphabet import dna_channels_of, resolve_alphabet
@@ -11,10 +13,11 @@ from keras_motifs._internal.batching import code_batches, fixed_batches
 from keras_motifs._internal.batching import known_count, prefetch
 from keras_motifs._internal.blocks import BlockCounts, BlockTally
 from keras_motifs._internal.blocks import check_block_count
-from keras_motifs._internal.checks import boolean, number, one_of
-from keras_motifs._internal.checks import positive_int
-from keras_motifs._internal.engine import check_engine, choose_engine
+from keras_motifs._internal.checks import boolean, positive_int
+from keras_motifs._internal.engine import choose_engine
 from keras_motifs._internal.engine import foldable_layers
+from keras_motifs._internal.extract_options import check_extract_options
+from keras_motifs._internal.extract_options import check_strands
 from keras_motifs._internal.firing import FiringPass, LabelRows
 from keras_motifs._internal.geometry import ConvGeometry
 from keras_motifs._internal.graph import check_activation_layer, conv_input
@@ -30,7 +33,6 @@ from keras_motifs._internal.scan import shift_bins
 from keras_motifs.firing import FiringStats
 from keras_motifs.motifs import MotifSet
 
-STRANDS = ("forward", "both")
 
 
 class Conv1DInterpreter:
@@ -299,7 +301,7 @@ class Conv1DInterpreter:
             position of a reverse-strand maximum counts along the reverse
             complement.
         """
-        _check_strands(strands)
+        check_strands(strands)
         verbose = boolean(verbose, "verbose")
         alphabet = self._resolve_alphabet(sequences)
         engine = self._start_engine(engine, alphabet)
@@ -327,6 +329,10 @@ class Conv1DInterpreter:
         firing: bool = False,
         labels=None,
         blocks: int | None = None,
+        relative_to: str = "zero",
+        max_sites: int | None = None,
+        null_sequences: int = site_rules.DEFAULT_NULL_SEQUENCES,
+        null_seed: int = 0,
     ) -> MotifSet:
         """Motifs of every filter from the windows under its maxima.
 
@@ -352,9 +358,13 @@ class Conv1DInterpreter:
         Args:
             sequences: One-hot DNA, as for `scan`.
             threshold: Absolute activation cutoff (strictly above counts):
-                a number, or one per filter.
+                a number (`-inf` keeps every sequence), one per filter, or
+                `"null:P"`: per filter the activation that the maxima of
+                dinucleotide-shuffled copies of the first `null_sequences`
+                sequences exceed with probability `P` (see `site_cutoffs`).
             relative_threshold: Optional fraction in (0, 1) of each
-                filter's maximum.
+                filter's maximum (of the way from its mean to its maximum
+                with `relative_to="mean"`).
             strands: `"both"` (default): per sequence and filter the strand
                 with the larger maximum supplies the window, read from that
                 strand, so a motif is counted in one orientation.
@@ -384,8 +394,23 @@ class Conv1DInterpreter:
                 of sequences `N`, block `b` holds sequences
                 `b * ceil(N / blocks)` to `(b + 1) * ceil(N / blocks)`
                 whatever the batch size; otherwise (a generator) batch `k`
-                goes to block `k % blocks`. The absolute threshold only,
-                for now.
+                goes to block `k % blocks`. With `relative_threshold` the
+                cutoff is then resolved exactly in a first pass (as
+                `site_cutoffs`), not binned.
+            relative_to: `"zero"` (default): the cutoff is
+                `relative_threshold * max`; `"mean"`: Basset's
+                `mean + relative_threshold * (max - mean)`, the mean over
+                every activation of every scanned sequence.
+            max_sites: At most this many sites per filter, those with the
+                largest maxima among those the other rules keep
+                (`threshold=-inf`: EUGENe's top N).
+            null_sequences: Size of the null sample of `"null:P"`.
+            null_seed: Seed of the null sample's shuffle.
+
+        The null, Basset and `max_sites` rules, and `blocks` with
+        `relative_threshold`, read the data twice (a first pass resolves
+        exact cutoffs, see `site_cutoffs`), so the data must be readable
+        again (not a generator).
 
         Returns:
             A `MotifSet` with counts `(filters, kernel_size, 4)` in A, C, G,
@@ -403,24 +428,29 @@ class Conv1DInterpreter:
             strands=strands,
             batch_size=batch_size,
             engine=engine,
+            relative_to=relative_to,
+            max_sites=max_sites,
+            null_sequences=null_sequences,
+            null_seed=null_seed,
         )
         threshold, relative_threshold = options["threshold"], options["relative_threshold"]
         verbose = boolean(verbose, "verbose")
         blocks = check_block_count(blocks)
-        if blocks is not None and relative_threshold is not None:
-            raise ValueError(
-                "blocks= works with the absolute threshold only, for now; "
-                "instead of relative_threshold=, pass a per-filter absolute "
-                "threshold, e.g. threshold=fraction * interpreter.scan(x)[0]"
-                f".max(axis=0). Received: blocks={blocks}, "
-                f"relative_threshold={relative_threshold}"
-            )
+        # Blocks are counted in one absolute pass: a relative cutoff is
+        # resolved exactly in a first pass, like the two-pass rules.
+        first_pass = site_rules.two_pass(options) or (
+            blocks is not None and relative_threshold is not None)
+        if first_pass:
+            site_rules.check_source(sequences, options)
         tally = None
         if boolean(firing, "firing") or labels is not None:
             rows = None if labels is None else LabelRows(labels, known_count(sequences))
             tally = FiringPass(self.n_filters, self.geometry, rows)
         alphabet = self._resolve_alphabet(sequences)
         engine = self._start_engine(engine, alphabet)
+        if first_pass:
+            threshold = self._site_cutoffs(sequences, alphabet, engine, options)
+            relative_threshold = None
         thresholds = self._thresholds(threshold)
         split = None if blocks is None else BlockTally(blocks, known_count(sequences))
         if relative_threshold is None:
@@ -437,6 +467,56 @@ class Conv1DInterpreter:
         if tally is not None:
             tally = FiringStats(**tally.result())
         return self._motif_set(counts, nsites, alphabet, tally, split)
+
+    def site_cutoffs(self, sequences, **options) -> np.ndarray:
+        """The per-filter cutoffs `extract` resolves for a site rule.
+
+        Args:
+            sequences: One-hot DNA, as for `scan`.
+            **options: `extract`'s options (`threshold`,
+                `relative_threshold`, `relative_to`, `max_sites`,
+                `null_sequences`, `null_seed`, `strands`, `batch_size`,
+                `engine`). A plain `relative_threshold` is resolved
+                exactly here (`extract` bins it in one pass). For
+                `"null:P"` the first `null_sequences` sequences are read,
+                their DNA rows dinucleotide-shuffled with `null_seed` (signal
+                channels stay in place) and scanned on the same strands and
+                engine; the cutoff is the `(floor(P * n) + 1)`-th largest of
+                their `n` maxima, so at most a fraction `P` lie above it.
+
+        Returns:
+            `(filters,)` float32: a filter's sites are the maxima strictly
+            above its cutoff.
+
+        Example:
+
+        >>> interpreter.site_cutoffs(x, threshold="null:0.01")
+        """
+        options = check_extract_options(**options)
+        site_rules.check_source(sequences, options)
+        alphabet = self._resolve_alphabet(sequences)
+        engine = self._start_engine(options["engine"], alphabet)
+        cutoffs = self._site_cutoffs(sequences, alphabet, engine, options)
+        self._finish_engine(False)
+        return cutoffs
+
+    def _site_cutoffs(self, sequences, alphabet, engine, options):
+        """A first pass gathering what the rule needs, then the cutoffs."""
+        strands, size = options["strands"], options["batch_size"]
+
+        def maxima(source):  # (x, n_valid, maxima of the real rows)
+            for x, n_valid in self._batches(source, size, alphabet, engine):
+                function = self._batch_function(x, alphabet, strands)
+                yield x, n_valid, function.scan(x)[0][:n_valid]
+
+        complement = None if strands == "forward" else channel_complement(
+            alphabet, self.dna_channels, self.n_channels)
+        return site_rules.first_pass_cutoffs(
+            sequences, options, maxima,
+            one_hot=lambda: self._batches(sequences, size, alphabet),
+            sums=lambda: ActivationSums(self.activation_model, complement),
+            thresholds=self._thresholds, dna_channels=self.dna_channels,
+            alphabet=alphabet, dtype=input_dtype(self.model, self.input_index))
 
     def _dna(self, counts, alphabet):
         """The DNA columns of summed windows `(..., filters, width *
@@ -535,65 +615,3 @@ class Conv1DInterpreter:
         counts = (counts * keep[..., None]).sum(axis=1)
         nsites = (sites * keep).sum(axis=1)
         return counts, nsites
-
-
-def check_extract_options(
-    *,
-    threshold=0.0,
-    relative_threshold=None,
-    strands="both",
-    batch_size=256,
-    engine="auto",
-    firing=False,
-    labels=None,
-) -> dict:
-    """The options of `Conv1DInterpreter.extract`, checked.
-
-    `MotifExtractor` checks its options with this at construction, so a bad
-    option fails before training.
-
-    Returns:
-        The options as a dict, numbers as Python floats and ints.
-
-    Example:
-
-    >>> check_extract_options(threshold=0, strands="forward")["threshold"]
-    0.0
-    """
-    return dict(
-        threshold=_check_threshold(threshold),
-        relative_threshold=(
-            None if relative_threshold is None else _check_relative(relative_threshold)
-        ),
-        strands=_check_strands(strands),
-        batch_size=positive_int(batch_size, "batch_size"),
-        engine=check_engine(engine),
-        firing=boolean(firing, "firing"),
-        labels=None if labels is None else LabelRows(labels, None).labels,
-    )
-
-
-def _check_threshold(threshold):
-    if np.ndim(threshold) == 1:
-        return [_check_threshold(value) for value in threshold]
-    return number(
-        threshold,
-        "threshold",
-        hint="An activation value, e.g. 0.0 for ReLU filters.",
-    )
-
-
-def _check_relative(fraction) -> float:
-    return number(
-        fraction,
-        "relative_threshold",
-        minimum=0.0,
-        maximum=1.0,
-        open_minimum=True,
-        open_maximum=True,
-        hint="The fraction of each filter's maximum activation.",
-    )
-
-
-def _check_strands(strands) -> str:
-    return one_of(strands, "strands", STRANDS)

@@ -163,6 +163,19 @@ def test_cli_arguments():
     args = parse(["benchmark", "--full", "--seeds", "3", "4", "--model", "cnn-2"])
     assert args.full and args.seeds == [3, 4] and args.model == "cnn-2"
     assert args.settings == ["defaults", "classic"] and args.command_name == "benchmark"
+    args = parse(["benchmark", "--settings", "null-0.01", "basset-0.5",
+                  "top-500", "cap-500"])
+    assert args.settings == ["null-0.01", "basset-0.5", "top-500", "cap-500"]
+
+
+def test_every_setting_is_a_valid_site_rule():
+    from keras_motifs.benchmark import SETTINGS
+    from keras_motifs.interpreter import check_extract_options
+
+    assert {"null-0.01", "basset-0.5", "top-500", "cap-500"} <= set(SETTINGS)
+    for options in SETTINGS.values():
+        check_extract_options(**options)
+    assert SETTINGS["top-500"] == {"threshold": -np.inf, "max_sites": 500}
 
 
 @pytest.mark.slow

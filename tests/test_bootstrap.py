@@ -88,17 +88,31 @@ def test_blocks_keep_firing_and_labels_in_order(rng, model):
     ({"blocks": 1}, ValueError),
     ({"blocks": 2.5}, TypeError),
     ({"blocks": True}, TypeError),
-    ({"blocks": 4, "relative_threshold": 0.5}, ValueError),
 ])
 def test_bad_blocks(rng, model, kwargs, error):
     with pytest.raises(error, match="blocks"):
         Conv1DInterpreter(model).extract(random_one_hot(rng, 8, LENGTH), **kwargs)
 
 
-def test_relative_threshold_error_names_the_alternative(rng, model):
-    with pytest.raises(ValueError, match="per-filter absolute threshold"):
-        Conv1DInterpreter(model).extract(random_one_hot(rng, 8, LENGTH),
-                                         blocks=4, relative_threshold=0.5)
+@pytest.mark.parametrize("engine", ["keras", "onehot"])
+def test_relative_threshold_resolved_exactly_with_blocks(rng, model, engine):
+    x = random_one_hot(rng, 40, LENGTH)
+    interpreter = Conv1DInterpreter(model)
+    blocked = interpreter.extract(x, blocks=4, relative_threshold=0.5,
+                                  batch_size=16, engine=engine)
+    best = interpreter.scan(x, strands="both", engine=engine)[0]
+    cutoff = np.maximum(0.0, 0.5 * best.max(axis=0))
+    exact = interpreter.extract(x, threshold=cutoff, engine=engine)
+    np.testing.assert_array_equal(blocked.counts, exact.counts)
+    np.testing.assert_array_equal(blocked.nsites, exact.nsites)
+    np.testing.assert_array_equal(blocked.blocks.counts.sum(axis=0), exact.counts)
+
+
+def test_relative_threshold_with_blocks_needs_data_read_twice(rng, model):
+    x = random_one_hot(rng, 8, LENGTH)
+    with pytest.raises(ValueError, match="read the sequences twice"):
+        Conv1DInterpreter(model).extract(iter([x]), blocks=4,
+                                         relative_threshold=0.5)
 
 
 # Blocks through MotifSet operations.

@@ -174,12 +174,29 @@ class EpochCounter(keras.callbacks.Callback):
         (dict(every_n_epochs=0), ValueError, "`every_n_epochs`"),
         (dict(strict="yes"), TypeError, "`strict`"),
         (dict(alphabet="ACGN"), ValueError, "alphabet"),
+        (dict(threshold="null:0.001"), ValueError, "at least 10000 null"),
+        (dict(relative_threshold=0.5, relative_to="max"), ValueError,
+         "`relative_to`"),
+        (dict(max_sites=0), ValueError, "`max_sites`"),
     ],
 )
 def test_bad_options_fail_when_the_callback_is_made(data, tmp_path, options, error, message):
     x, _ = data
     with pytest.raises(error, match=message):
         MotifExtractor(x, tmp_path / "a.meme", **options)
+
+
+def test_site_rules_reach_extract_and_refuse_generators(data, tmp_path):
+    x, y = data
+    model = small_model()
+    callback = MotifExtractor(x, tmp_path / "a.meme", max_sites=5,
+                              threshold=-np.inf, strict=True)
+    model.fit(x, y, epochs=1, verbose=0, callbacks=[callback])
+    direct = Conv1DInterpreter(model).extract(x, max_sites=5, threshold=-np.inf)
+    np.testing.assert_array_equal(callback.motifs.nsites, direct.nsites)
+    assert (direct.nsites <= 5).all() and (direct.nsites == 5).any()
+    with pytest.raises(ValueError, match="generator can be read only once"):
+        MotifExtractor((b for b in [x]), tmp_path / "b.meme", max_sites=5)
 
 
 def test_output_and_alphabet_mistakes_fail_before_the_first_epoch(data, tmp_path):

@@ -157,6 +157,29 @@ def test_extract_options_are_passed_on(capsys, tmp_path, model, files):
     assert_same_motifs(out, motifs)
 
 
+@pytest.mark.parametrize("source", ["npy", "h5"])
+@pytest.mark.parametrize("flags, options", [
+    (["--threshold", "null:0.25", "--null-sequences", "40"],
+     dict(threshold="null:0.25", null_sequences=40)),
+    (["--relative-threshold", "0.3", "--relative-to", "mean"],
+     dict(relative_threshold=0.3, relative_to="mean")),
+    (["--threshold=-inf", "--max-sites", "7"],
+     dict(threshold=-np.inf, max_sites=7)),
+])
+def test_extract_site_rules_are_passed_on(capsys, tmp_path, model, files,
+                                          source, flags, options):
+    out = tmp_path / "motifs.meme"
+    status, stdout, err = run(capsys, "extract", files["keras"],
+                              files[source], "-o", out, "--batch-size", "16",
+                              *flags)
+    assert status == 0, err
+    motifs = expected(model, files["x"], **options)
+    assert_same_motifs(out, motifs)
+    assert f"({N} sequences)" in stdout  # the counting pass, not both
+    if "max_sites" in options:
+        assert (motifs.nsites <= 7).all() and (motifs.nsites == 7).any()
+
+
 def test_extract_legacy_h5_model_and_alphabet(capsys, tmp_path, model, files):
     h5_model = tmp_path / "model.h5"
     model.save(h5_model)
@@ -600,6 +623,10 @@ def test_errors_are_one_line(capsys, tmp_path, model, files):
         ("extract", model, npy, "--alphabet", "ACGU"): "alphabet",
         ("extract", model, npy, "--relative-threshold", "2"): "(0, 1)",
         ("extract", model, npy, "--batch-size", "0"): "positive integer",
+        ("extract", model, npy, "--threshold", "null:2"): "null:P",
+        ("extract", model, npy, "--threshold", "null:0.01"): "null sample has 40",
+        ("extract", model, npy, "--max-sites", "0"): "positive integer",
+        ("extract", model, npy, "--relative-to", "max"): "invalid choice",
         (
             "extract",
             model,

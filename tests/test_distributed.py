@@ -98,6 +98,10 @@ def test_bad_arguments_fail_before_any_work(inputs):
         extract_distributed(model_path, [data_path], object())
     with pytest.raises(ValueError, match="strands"):
         extract_distributed(model_path, [data_path], object(), strands="up")
+    for rule in (dict(threshold="null:0.01"), dict(max_sites=10),
+                 dict(relative_threshold=0.5, relative_to="mean")):
+        with pytest.raises(ValueError, match="site_cutoffs"):
+            extract_distributed(model_path, [data_path], object(), **rule)
     class Unused:
         def submit(self, *args, **kwargs):
             raise AssertionError("no work may start")

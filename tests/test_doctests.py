@@ -29,6 +29,7 @@ MODULES = (
     "keras_motifs.sequences",
     "keras_motifs._internal.alphabet",
     "keras_motifs._internal.lazy",
+    "keras_motifs._internal.site_rules",
 )
 
 NEEDS_FILE = "reads a file the example does not create"

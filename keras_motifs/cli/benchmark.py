@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from keras_motifs.benchmark import FULL as FULL_SIZES
 from keras_motifs.benchmark import QUICK as QUICK_SIZES
+from keras_motifs.benchmark import SETTINGS
 from keras_motifs._internal.files import check_writable
 from keras_motifs._internal.messages import print_msg
 
@@ -59,9 +60,13 @@ def add_benchmark(commands, common) -> None:
     )
     parser.add_argument(
         "--settings", nargs="+", default=["defaults", "classic"],
-        choices=("defaults", "classic"),
+        choices=tuple(SETTINGS), metavar="SETTING",
         help="extraction settings: defaults (threshold 0, both strands), "
-        "classic (threshold 0, forward strand)",
+        "classic (threshold 0, forward strand), relative-0.5 (half of each "
+        "filter's max), null-0.01 (exceeded by 1%% of shuffled sequences), "
+        "basset-0.5 (mean + 0.5 x (max - mean)), top-500 (the 500 largest "
+        "maxima), cap-500 (threshold 0, at most 500 sites); default: "
+        "defaults classic",
     )
     parser.add_argument(
         "--cutoff", type=float, default=0.05,

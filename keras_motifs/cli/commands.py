@@ -26,7 +26,8 @@ from keras_motifs.compare import read_comparison, tomtom
 from keras_motifs.firing import write_firing_tsv
 from keras_motifs.formats import SUFFIXES, motif_format, read_motifs, write_motifs
 from keras_motifs.influence import filter_influence, read_influence
-from keras_motifs.interpreter import Conv1DInterpreter
+from keras_motifs.interpreter import Conv1DInterpreter, check_extract_options
+from keras_motifs._internal import site_rules
 from keras_motifs.legacy import save_model
 from keras_motifs.meme import read_meme
 from keras_motifs.plots import write_logos
@@ -52,6 +53,10 @@ def run_extract(args) -> int:
             f"--blocks keeps block counts only in the npz format; write "
             f"-o motifs.npz (or --format npz) instead of {output} ({format})."
         )
+    rule = dict(threshold=args.threshold, relative_threshold=args.relative_threshold,
+                relative_to=args.relative_to, max_sites=args.max_sites,
+                null_sequences=args.null_sequences)
+    options = check_extract_options(**rule)
     model = _load(args)
     length = _input_length(model, args.input)
     data = _open_data(args, length, args.labels_key)
@@ -69,26 +74,30 @@ def run_extract(args) -> int:
                 max_sequences=args.max_sequences,
             )
         ])
-    target = data.count if args.targets is None else None
-    if args.max_sequences is not None and target is not None:
-        target = min(target, args.max_sequences)
-    with Progress(target, args.quiet) as progress:
-        batches = selected_batches(
+    count = data.count if args.targets is None else None
+    if args.max_sequences is not None and count is not None:
+        count = min(count, args.max_sequences)
+    # Read twice (a first pass resolves the cutoff): the count is unknown.
+    twice = site_rules.two_pass(options) or (
+        args.blocks is not None and args.relative_threshold is not None)
+    if twice:
+        site_rules.check_source(None, options, count)
+    with Progress(None if twice else count, args.quiet) as progress:
+        source = _Rereadable(lambda: selected_batches(
             data,
             args.batch_size,
             targets=args.targets,
             max_sequences=args.max_sequences,
             on_batch=progress.add,
-        )
+        ))
         motifs = interpreter.extract(
-            (x for x, _ in batches),
-            threshold=args.threshold,
-            relative_threshold=args.relative_threshold,
+            source if twice else iter(source),
             strands=args.strands,
             batch_size=args.batch_size,
             firing=firing is not None,
             labels=labels,
-            **({} if args.blocks is None else {"blocks": args.blocks}),
+            blocks=args.blocks,
+            **rule,
         )
     write_motifs(motifs, output, format)
     if firing is not None:
@@ -96,10 +105,26 @@ def run_extract(args) -> int:
     with_sites = int(np.count_nonzero(motifs.nsites))
     print_msg(
         f"Wrote {with_sites} of {len(motifs)} filter motifs of layer "
-        f"{interpreter.layer.name!r} ({progress.seen} sequences) to {output}"
+        f"{interpreter.layer.name!r} ({source.seen} sequences) to {output}"
         + ("" if format == "meme" else f" ({format})")
     )
     return 0
+
+
+class _Rereadable:
+    """The sequences of `read()` (its `(x, y)` batches), read afresh at each
+    iteration: the site rules with a first pass read the data twice.
+    `seen` counts the sequences of the latest read."""
+
+    def __init__(self, read):
+        self._read = read
+        self.seen = 0
+
+    def __iter__(self):
+        self.seen = 0
+        for x, _ in self._read():
+            self.seen += len(x)
+            yield x
 
 
 def run_convert(args) -> int:

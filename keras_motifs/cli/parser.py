@@ -77,6 +77,15 @@ def _number(text: str) -> float:
     return value
 
 
+def _site_threshold(text: str):
+    """`--threshold`: a number (-inf too) or `null:P`, checked by the library."""
+    if text.strip().lower().startswith("null:"):
+        return text.strip()
+    if text.strip().lower() in ("-inf", "-infinity"):
+        return -math.inf
+    return _number(text)
+
+
 def dna_channels(text: str) -> list[int]:
     """`--dna-channels`: a slice `0:4` or a comma list `0,1,2,3`.
 
@@ -290,13 +299,31 @@ def _add_extract(commands, common) -> None:
         "tracks): a slice 0:4 or a list 0,1,2,3; the other channels are zero",
     )
     parser.add_argument(
-        "--threshold", type=_number, default=0.0, help="activation cutoff (0.0)"
+        "--threshold", type=_site_threshold, default=0.0,
+        help="activation cutoff (0.0; --threshold=-inf keeps every sequence), "
+        "or null:P: "
+        "per filter the activation that the maxima of dinucleotide-shuffled "
+        "sequences exceed with probability P, e.g. null:0.01",
     )
     parser.add_argument(
         "--relative-threshold",
         type=_number,
         metavar="FRACTION",
         help="also require this fraction of each filter's largest activation (0, 1)",
+    )
+    parser.add_argument(
+        "--relative-to", choices=("zero", "mean"), default="zero",
+        help="zero: the cutoff is FRACTION x max (default); mean: Basset's "
+        "mean + FRACTION x (max - mean), the mean over every activation",
+    )
+    parser.add_argument(
+        "--max-sites", type=_positive_int, metavar="K",
+        help="at most K sites per filter, those with the largest maxima (with "
+        "--threshold -inf: the top K over the set)",
+    )
+    parser.add_argument(
+        "--null-sequences", type=_positive_int, default=2000, metavar="N",
+        help="sequences of the shuffled null sample of --threshold null:P (2000)",
     )
     parser.add_argument(
         "--strands",
