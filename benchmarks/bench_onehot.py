@@ -183,7 +183,9 @@ def main(argv=None) -> None:
               f"{len(batch) / wall:,.0f} seq/s wall, "
               f"{1e3 * cpu / len(batch):.3f} CPU ms/seq")
     numba.set_num_threads(threads)
-    print(f"- table rows: {forward.table.shape[0]} x {args.filters} float32 "
+    blocks, width = forward.table.shape
+    print(f"- table: {blocks} blocks of {width // onehot_kernels.BLOCK} rows "
+          f"x {onehot_kernels.BLOCK} filters float32 "
           f"= {forward.table.nbytes / 2**10:,.0f} KiB")
 
 

@@ -77,10 +77,12 @@ def activated_value(c, scale, shift, act, plateau):
     if z >= plateau[2]:
         return plateau[3]
     y = activate(z, act)
-    if plateau[3] < np.inf:
-        y = min(y, np.float32(np.nextafter(plateau[3], np.float32(-np.inf))))
-    if plateau[1] > -np.inf:
-        y = max(y, np.float32(np.nextafter(plateau[1], np.float32(np.inf))))
+    # Clamped strictly inside the plateau values (`nextafter` only where
+    # needed: it is a library call).
+    if plateau[3] < np.inf and y >= plateau[3]:
+        y = np.float32(np.nextafter(plateau[3], np.float32(-np.inf)))
+    if plateau[1] > -np.inf and y <= plateau[1]:
+        y = np.float32(np.nextafter(plateau[1], np.float32(np.inf)))
     return y
 
 

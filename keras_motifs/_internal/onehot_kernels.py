@@ -1,21 +1,167 @@
 """The numba kernels of the one-hot engine (`onehot_scan.py`).
 
-The scan sums table rows (`row_table`) per output position over all
-filters at once (`(rows, filters)` float32, the innermost loop over
-filters, four rows per pass), tracking the maximum and its first position
-in the same pass. Rows are added in the same order everywhere (bias, then
-rows in window order), so equal windows give equal values and
-`finish_kernel` redoes them exactly.
+The scan sums table rows (`row_table`) per output position, `BLOCK`
+filters at a time: the table is laid out block by block (`(blocks,
+n_rows * BLOCK)` float32, a block's k-mer rows about 34 KiB for DanQ, so
+they stay in L1), each window's row ids are found once per sequence
+(`sequence_rows`), and per block four positions are summed at once in
+vector registers (`vload`, `vadd`), with the maximum and its first
+position tracked lane by lane (`better`, `choose`), no branch.
+
+The order of the additions is fixed (the bias, then one row per group of
+`kmer` window positions in window order; a group that is not all pure
+bases adds the sum of its per-position rows, summed left to right first),
+the same in `scan_kernel` and `finish_kernel`, so equal windows give equal
+values and `finish_kernel` redoes a sum exactly.
 """
 
 from __future__ import annotations
 
 import numpy as np
-from numba import njit, prange
+from llvmlite import ir
+from numba import njit, prange, types
+from numba.extending import intrinsic, models, register_model
 
 from keras_motifs._internal.base_codes import N_CODES, PURE_BASE
 from keras_motifs._internal.onehot_fold import activated_value
 
+#: Filters per vector (32 float32: two AVX-512 registers, four AVX2 ones;
+#: 16 measured 4 % slower on DanQ's first layer, 8 and 64 slower still).
+BLOCK = 32
+#: Sequences scanned together, block by block, by one thread.
+SEQUENCES = 8
+
+# ---------------------------------------------------------------------------
+# Vectors of BLOCK lanes: LLVM vector values, kept in registers.
+
+
+class _FloatVector(types.Type):
+    def __init__(self):
+        super().__init__(name=f"FloatVector{BLOCK}")
+
+
+class _IntVector(types.Type):
+    def __init__(self):
+        super().__init__(name=f"IntVector{BLOCK}")
+
+
+_float_vector = _FloatVector()
+_int_vector = _IntVector()
+_F32 = ir.FloatType()
+_I32 = ir.IntType(32)
+
+
+@register_model(_FloatVector)
+class _FloatVectorModel(models.PrimitiveModel):
+    def __init__(self, dmm, fe_type):
+        super().__init__(dmm, fe_type, ir.VectorType(_F32, BLOCK))
+
+
+@register_model(_IntVector)
+class _IntVectorModel(models.PrimitiveModel):
+    def __init__(self, dmm, fe_type):
+        super().__init__(dmm, fe_type, ir.VectorType(_I32, BLOCK))
+
+
+def _vector_pointer(context, builder, array_type, array, start, element):
+    data = context.make_array(array_type)(context, builder, array).data
+    pointer = builder.gep(data, [start])
+    return builder.bitcast(pointer, ir.VectorType(element, BLOCK).as_pointer())
+
+
+def _splat(builder, value, element):
+    vector = ir.VectorType(element, BLOCK)
+    one = builder.insert_element(ir.Constant(vector, ir.Undefined), value,
+                                 ir.Constant(_I32, 0))
+    return builder.shuffle_vector(one, ir.Constant(vector, ir.Undefined),
+                                  ir.Constant(ir.VectorType(_I32, BLOCK),
+                                              [0] * BLOCK))
+
+
+@intrinsic
+def vload(typingctx, array, start):
+    """`array[start:start + BLOCK]` of a contiguous 1D float32 array as a
+    vector, unchecked (the caller keeps it in bounds)."""
+    def codegen(context, builder, signature, args):
+        pointer = _vector_pointer(context, builder, signature.args[0],
+                                  args[0], args[1], _F32)
+        return builder.load(pointer, align=4)
+    return _float_vector(array, start), codegen
+
+
+@intrinsic
+def vrow(typingctx, rows, scratch, q):
+    """`vload(rows, q)` where `q >= 0`, else `vload(scratch, -1 - q)`,
+    without a branch (both float32 1D arrays, unchecked)."""
+    def codegen(context, builder, signature, args):
+        q = context.cast(builder, args[2], signature.args[2], types.intp)
+        table = _vector_pointer(context, builder, signature.args[0], args[0],
+                                q, _F32)
+        other = builder.sub(ir.Constant(q.type, -1), q)
+        extra = _vector_pointer(context, builder, signature.args[1], args[1],
+                                other, _F32)
+        inside = builder.icmp_signed(">=", q, ir.Constant(q.type, 0))
+        return builder.load(builder.select(inside, table, extra), align=4)
+    return _float_vector(rows, scratch, q), codegen
+
+
+@intrinsic
+def vstore(typingctx, array, start, vector):
+    """`array[start:start + BLOCK] = vector` (float32 or int32), unchecked."""
+    def codegen(context, builder, signature, args):
+        element = _F32 if signature.args[2] == _float_vector else _I32
+        pointer = _vector_pointer(context, builder, signature.args[0],
+                                  args[0], args[1], element)
+        builder.store(args[2], pointer, align=4)
+        return context.get_dummy_value()
+    return types.void(array, start, vector), codegen
+
+
+@intrinsic
+def fsplat(typingctx, value):
+    """A float32 vector of `value` in every lane."""
+    def codegen(context, builder, signature, args):
+        value = context.cast(builder, args[0], signature.args[0],
+                             types.float32)
+        return _splat(builder, value, _F32)
+    return _float_vector(value), codegen
+
+
+@intrinsic
+def isplat(typingctx, value):
+    """An int32 vector of `value` in every lane."""
+    def codegen(context, builder, signature, args):
+        value = context.cast(builder, args[0], signature.args[0], types.int32)
+        return _splat(builder, value, _I32)
+    return _int_vector(value), codegen
+
+
+@intrinsic
+def vadd(typingctx, a, b):
+    """Lane-wise float32 `a + b` (IEEE, no reordering)."""
+    def codegen(context, builder, signature, args):
+        return builder.fadd(args[0], args[1])
+    return _float_vector(a, b), codegen
+
+
+@intrinsic
+def better(typingctx, value, top):
+    """Lane-wise `value > top` (False where either is NaN), as an int32
+    mask (1 or 0)."""
+    def codegen(context, builder, signature, args):
+        mask = builder.fcmp_ordered(">", args[0], args[1])
+        return builder.zext(mask, ir.VectorType(_I32, BLOCK))
+    return _int_vector(value, top), codegen
+
+
+@intrinsic
+def choose(typingctx, mask, a, b):
+    """Lane-wise `a if mask else b`."""
+    def codegen(context, builder, signature, args):
+        zero = ir.Constant(ir.VectorType(_I32, BLOCK), None)
+        flag = builder.icmp_unsigned("!=", args[0], zero)
+        return builder.select(flag, args[1], args[2])
+    return a(mask, a, b), codegen
 
 
 @njit(cache=True)
@@ -39,35 +185,6 @@ def kmer_index(c, k, dilation, out):
 
 
 @njit(cache=True)
-def window_rows(c, kfull, kpart, start, dilation, kmer, kernel_size, offsets,
-                ids):
-    """The table rows summed for the window at `start`, in order.
-
-    Window positions go in groups of `kmer` (the last one may be shorter):
-    a group of pure bases is one row of its k-mer table, which starts at
-    `offsets[g]`; any other group is one row per position of the 16-code
-    table, which starts at `offsets[-1]`. Returns how many rows.
-    """
-    groups = offsets.shape[0] - 1
-    single = offsets[groups]
-    n = 0
-    for g in range(groups):
-        first = g * kmer
-        size = min(kmer, kernel_size - first)
-        p = start + first * dilation
-        q = kfull[p] if size == kmer else kpart[p]
-        if q >= 0:
-            ids[n] = offsets[g] + q
-            n += 1
-        else:
-            for m in range(size):
-                i = first + m
-                ids[n] = single + i * N_CODES + c[start + i * dilation]
-                n += 1
-    return n
-
-
-@njit(cache=True)
 def prepare(c, kmer, kernel_size, dilation):
     """The k-mer indices of a sequence, for full and for the last group."""
     kfull = np.empty(c.shape[0], np.int32)
@@ -81,68 +198,181 @@ def prepare(c, kmer, kernel_size, dilation):
 
 
 @njit(cache=True)
-def _sum_rows(acc, rows, ids, n):
-    """`acc += rows[ids[0]] + rows[ids[1]] + ...`, added one after another
-    in this order (four rows per pass over `acc`)."""
-    m = 0
-    while m + 4 <= n:
-        a = rows[ids[m]]
-        b = rows[ids[m + 1]]
-        c = rows[ids[m + 2]]
-        d = rows[ids[m + 3]]
-        for f in range(acc.shape[0]):
-            acc[f] = (((acc[f] + a[f]) + b[f]) + c[f]) + d[f]
-        m += 4
-    while m < n:
-        a = rows[ids[m]]
-        for f in range(acc.shape[0]):
-            acc[f] += a[f]
-        m += 1
+def sequence_rows(c, kmer, kernel_size, dilation, strides, offsets,
+                  n_positions, ids, impure, clean):
+    """The rows each window of a sequence sums, found once for all blocks.
+
+    `ids[g * n_positions + j]` is the offset in a block (`row * BLOCK`) of
+    the k-mer row of group `g` of the window at output position `j`; a
+    group that is not all pure bases gets `-1 - e * BLOCK` instead, its
+    group and first input position go to `impure[2 * e]` and
+    `impure[2 * e + 1]` (`impure_rows` sums its per-position rows), and
+    `clean[j // 2]` (1 where positions `j` and `j + 1` have only k-mer
+    rows) becomes 0. Returns the number of such groups.
+    """
+    kfull, kpart = prepare(c, kmer, kernel_size, dilation)
+    groups = offsets.shape[0] - 1
+    low = 0
+    for g in range(groups):
+        first = g * kmer
+        kmers = kfull if kernel_size - first >= kmer else kpart
+        shift = first * dilation
+        base = offsets[g]
+        out = ids[g * n_positions:(g + 1) * n_positions]
+        for j in range(n_positions):
+            q = kmers[j * strides + shift]
+            low = min(low, q)
+            out[j] = (base + q) * BLOCK
+    clean[:] = 1
+    n_impure = 0
+    if low >= 0:
+        return n_impure
+    for j in range(n_positions):
+        for g in range(groups):
+            first = g * kmer
+            kmers = kfull if kernel_size - first >= kmer else kpart
+            p = j * strides + first * dilation
+            if kmers[p] < 0:
+                ids[g * n_positions + j] = -1 - n_impure * BLOCK
+                impure[2 * n_impure] = g
+                impure[2 * n_impure + 1] = p
+                n_impure += 1
+                clean[j // 2] = 0
+    return n_impure
 
 
-@njit(parallel=True, cache=True)
-def scan_kernel(padded, rows, offsets, kmer, kernel_size, bias, strides,
-                 dilation, n_positions):
+@njit(cache=True)
+def impure_value(c, rows, lane, impure, e, offsets, kmer, kernel_size,
+                 dilation):
+    """Lane `lane` of impure group `e`'s row: its per-position rows summed
+    left to right in float32 (as `impure_rows` sums them)."""
+    first = impure[2 * e] * kmer
+    p = impure[2 * e + 1]
+    size = min(kmer, kernel_size - first)
+    row = offsets[offsets.shape[0] - 1] + first * N_CODES
+    value = rows[(row + c[p]) * BLOCK + lane]
+    for m in range(1, size):
+        value += rows[(row + m * N_CODES + c[p + m * dilation]) * BLOCK
+                      + lane]
+    return value
+
+
+@njit(cache=True)
+def impure_rows(c, rows, impure, n_impure, offsets, kmer, kernel_size,
+                dilation, scratch):
+    """`scratch[e * BLOCK:(e + 1) * BLOCK]`: impure group `e`'s row of one
+    block, as `impure_value` sums it."""
+    single = offsets[offsets.shape[0] - 1]
+    for e in range(n_impure):
+        first = impure[2 * e] * kmer
+        p = impure[2 * e + 1]
+        size = min(kmer, kernel_size - first)
+        row = single + first * N_CODES
+        value = vload(rows, (row + c[p]) * BLOCK)
+        for m in range(1, size):
+            value = vadd(value, vload(
+                rows, (row + m * N_CODES + c[p + m * dilation]) * BLOCK))
+        vstore(scratch, e * BLOCK, value)
+
+
+@njit(cache=True, error_model="numpy")
+def block_maxima(rows, scratch, ids, clean, groups, n_positions, bias):
+    """Per lane of one block the maximum over positions of the summed rows
+    and its first position, two positions at a time (two chains of adds;
+    more measured slower: the loads of table rows are the limit)."""
+    top = fsplat(-np.inf)
+    at = isplat(0)
+    j = 0
+    while j + 2 <= n_positions:
+        a0 = a1 = bias
+        if clean[j >> 1]:
+            for g in range(groups):
+                i = g * n_positions + j
+                a0 = vadd(a0, vload(rows, ids[i]))
+                a1 = vadd(a1, vload(rows, ids[i + 1]))
+        else:
+            for g in range(groups):
+                i = g * n_positions + j
+                a0 = vadd(a0, vrow(rows, scratch, ids[i]))
+                a1 = vadd(a1, vrow(rows, scratch, ids[i + 1]))
+        mask = better(a0, top)
+        top = choose(mask, a0, top)
+        at = choose(mask, isplat(j), at)
+        mask = better(a1, top)
+        top = choose(mask, a1, top)
+        at = choose(mask, isplat(j + 1), at)
+        j += 2
+    if j < n_positions:
+        a0 = bias
+        for g in range(groups):
+            a0 = vadd(a0, vrow(rows, scratch, ids[g * n_positions + j]))
+        mask = better(a0, top)
+        top = choose(mask, a0, top)
+        at = choose(mask, isplat(j), at)
+    return top, at
+
+
+@njit(parallel=True, cache=True, error_model="numpy")
+def scan_kernel(padded, table, offsets, kmer, kernel_size, bias, strides,
+                dilation, n_positions):
     """Per sequence and filter the max of the signed pre-activation and its
-    first position."""
+    first position (`table` from `row_table`, `bias` one per filter)."""
     n = padded.shape[0]
-    filters = rows.shape[1]
+    blocks = table.shape[0]
+    filters = bias.shape[0]
+    groups = offsets.shape[0] - 1
+    block_bias = np.zeros(blocks * BLOCK, np.float32)
+    block_bias[:filters] = bias
     best = np.empty((n, filters), np.float32)
     where = np.empty((n, filters), np.int32)
-    for s in prange(n):
-        c = padded[s]
-        kfull, kpart = prepare(c, kmer, kernel_size, dilation)
-        ids = np.empty(kernel_size, np.int64)
-        acc = np.empty(filters, np.float32)
-        top = np.full(filters, -np.inf, np.float32)
-        at = np.zeros(filters, np.int32)
-        for j in range(n_positions):
-            count = window_rows(c, kfull, kpart, j * strides, dilation, kmer,
-                             kernel_size, offsets, ids)
-            for f in range(filters):
-                acc[f] = bias[f]
-            _sum_rows(acc, rows, ids, count)
-            for f in range(filters):
-                if acc[f] > top[f]:
-                    top[f] = acc[f]
-                    at[f] = j
-        best[s] = top
-        where[s] = at
+    for chunk in prange(-(-n // SEQUENCES)):
+        low = chunk * SEQUENCES
+        m = min(n, low + SEQUENCES) - low
+        ids = np.empty((m, n_positions * groups), np.int32)
+        impure = np.empty((m, 2 * n_positions * groups), np.int32)
+        clean = np.empty((m, (n_positions + 1) // 2), np.uint8)
+        n_impure = np.empty(m, np.int64)
+        for i in range(m):
+            n_impure[i] = sequence_rows(
+                padded[low + i], kmer, kernel_size, dilation, strides,
+                offsets, n_positions, ids[i], impure[i], clean[i])
+        scratch = np.empty(max(n_impure.max(), 1) * BLOCK, np.float32)
+        top = np.empty(BLOCK, np.float32)
+        at = np.empty(BLOCK, np.int32)
+        for block in range(blocks):
+            # The block's rows stay in L1 over the chunk's sequences.
+            rows = table[block]
+            first = block * BLOCK
+            for i in range(m):
+                impure_rows(padded[low + i], rows, impure[i], n_impure[i],
+                            offsets, kmer, kernel_size, dilation, scratch)
+                block_top, block_at = block_maxima(
+                    rows, scratch, ids[i], clean[i], groups, n_positions,
+                    vload(block_bias, first))
+                vstore(top, 0, block_top)
+                vstore(at, 0, block_at)
+                for lane in range(min(BLOCK, filters - first)):
+                    best[low + i, first + lane] = top[lane]
+                    where[low + i, first + lane] = at[lane]
     return best, where
 
 
-@njit(parallel=True, cache=True)
-def finish_kernel(padded, rows, offsets, kmer, kernel_size, bias, strides,
-                   dilation, signed_best, signed_at, scale, shift, act,
-                   plateau):
+@njit(parallel=True, cache=True, error_model="numpy")
+def finish_kernel(padded, table, offsets, kmer, kernel_size, bias, strides,
+                  dilation, signed_best, signed_at, scale, shift, act,
+                  plateau):
     """Activated maxima and first positions of the activated maximum."""
     n, filters = signed_best.shape
+    groups = offsets.shape[0] - 1
+    n_positions = 1
+    for s in range(n):
+        for f in range(filters):
+            n_positions = max(n_positions, signed_at[s, f] + 1)
     best = np.empty((n, filters), np.float32)
     where = np.empty((n, filters), np.int32)
     for s in prange(n):
         c = padded[s]
-        ids = np.empty(kernel_size, np.int64)
-        kfull = kpart = np.empty(0, np.int32)
+        ids = impure = np.empty(0, np.int32)
         ready = False
         for f in range(filters):
             top = signed_best[s, f]
@@ -155,14 +385,24 @@ def finish_kernel(padded, rows, offsets, kmer, kernel_size, bias, strides,
             # Flat at the maximum: earlier positions may tie. Their sums
             # are redone in the scan's order, so equal windows are equal.
             if not ready:
-                kfull, kpart = prepare(c, kmer, kernel_size, dilation)
+                ids = np.empty(n_positions * groups, np.int32)
+                impure = np.empty(2 * n_positions * groups, np.int32)
+                sequence_rows(c, kmer, kernel_size, dilation, strides,
+                              offsets, n_positions, ids, impure,
+                              np.empty((n_positions + 1) // 2, np.uint8))
                 ready = True
+            rows = table[f // BLOCK]
+            lane = f % BLOCK
             for j in range(signed_at[s, f]):
-                count = window_rows(c, kfull, kpart, j * strides, dilation,
-                                 kmer, kernel_size, offsets, ids)
                 conv = bias[f]
-                for m in range(count):
-                    conv += rows[ids[m], f]
+                for g in range(groups):
+                    q = ids[g * n_positions + j]
+                    if q >= 0:
+                        conv += rows[q + lane]
+                    else:
+                        conv += impure_value(c, rows, lane, impure,
+                                             (-1 - q) // BLOCK, offsets,
+                                             kmer, kernel_size, dilation)
                 if activated_value(conv, scale[f], shift[f], act, plateau) == value:
                     where[s, f] = j
                     break
@@ -214,21 +454,24 @@ def shift_kernel(counts, sites, shift, top, no_bin):
 
 
 def row_table(rows, k):
-    """The table of rows `(n_rows, filters)` float32, and where each
-    group's k-mer rows start.
+    """The table of rows, block by block, and where each group's k-mer
+    rows start.
 
     Group `g` covers window positions `g * k` to `g * k + size - 1`
     (`size = k`, or less for the last group); its `4 ** size` rows are the
     summed per-position rows of each k-mer of pure bases (summed in float64,
     rounded once). After the groups come the `kernel_size * 16` rows of the
-    per-position code table (`offsets[-1]`).
+    per-position code table (`offsets[-1]`). Filters go in blocks of
+    `BLOCK` (the last one padded with zeros): `table[b, r * BLOCK + i]` is
+    row `r` of filter `b * BLOCK + i`, each block's rows contiguous and
+    aligned to 64 bytes.
 
     Args:
         rows: `(kernel_size, 16, filters)` per-position rows of each code.
         k: Window positions per k-mer.
 
     Returns:
-        `(table, offsets)`: float32 `(n_rows, filters)` and int64
+        `(table, offsets)`: float32 `(blocks, n_rows * BLOCK)` and int64
         `(groups + 1,)`.
     """
     kernel_size, _, filters = rows.shape
@@ -246,4 +489,13 @@ def row_table(rows, k):
     tables.append(rows.reshape(kernel_size * N_CODES, filters))
     offsets.append(start)
     table = np.concatenate(tables).astype(np.float32)
-    return np.ascontiguousarray(table), np.array(offsets, np.int64)
+    blocks = -(-filters // BLOCK)
+    wide = np.zeros((table.shape[0], blocks * BLOCK), np.float32)
+    wide[:, :filters] = table
+    size = blocks * table.shape[0] * BLOCK
+    memory = np.empty(size + 16, np.float32)
+    skip = (-memory.ctypes.data % 64) // 4
+    blocked = memory[skip:skip + size].reshape(blocks, -1)
+    blocked[...] = wide.reshape(table.shape[0], blocks, BLOCK).transpose(
+        1, 0, 2).reshape(blocks, -1)
+    return blocked, np.array(offsets, np.int64)

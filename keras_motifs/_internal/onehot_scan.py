@@ -20,7 +20,9 @@ numba, and gives the same results as `ScanFunction` (`_internal/scan.py`):
   each k-mer of window positions (`kmer=3`: 64 rows per group of 3 window
   positions, 9 adds instead of 26 for DanQ), falling back exactly to the
   per-position table where a k-mer holds a non-ACGT code. Positions in the
-  padding have code 0 and add nothing, as zero padding does.
+  padding have code 0 and add nothing, as zero padding does. The table is
+  laid out in blocks of `BLOCK` filters (`onehot_kernels.py`), summed in
+  vector registers.
 - **Activation and BatchNormalization.** The scanned value is
   `act(scale[f] * conv + shift[f])` for a monotone non-decreasing `act`
   (see `ACTIVATIONS`). Its maximum over positions is `act` of the extreme
