@@ -119,6 +119,8 @@ class Conv1DInterpreter:
             target = find_layer(model, activation_layer)
         check_activation_layer(self.layer, target)
         self._target = target
+        # The layer whose output is scanned, or None for the Conv1D's own.
+        self.activation_layer = None if target is self.layer else target
         self.activation_model = output_model(model, target, self.input_index)
         self._functions = {}
         self.last_engine = None
