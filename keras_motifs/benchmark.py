@@ -44,7 +44,7 @@ from keras_motifs.data.planted import (
     recovered_motifs,
 )
 
-MODELS = ("cnn-50", "cnn-2")
+MODELS = ("cnn-50", "cnn-2", "cnn-50-bn", "cnn-2-bn")
 SETTINGS = {
     "defaults": {},
     "classic": {"threshold": 0.0, "strands": "forward"},
@@ -62,20 +62,26 @@ METRICS = ("coverage", "match_fraction", "match_any", "null_match_rate", "fdr")
 SEQUENCE_LENGTH = 200
 
 
-def koo_eddy_model(pool: int = 50, *, length: int = SEQUENCE_LENGTH,
-                   n_outputs: int = 12, learning_rate: float = 1e-3):
+def koo_eddy_model(pool: int = 50, *, batch_norm: bool = False,
+                   length: int = SEQUENCE_LENGTH, n_outputs: int = 12,
+                   learning_rate: float = 1e-3):
     """The CNN of Koo & Eddy (2019), with first max pooling `pool`.
 
     Conv1D(30, 19, same, ReLU) -> MaxPooling1D(pool) -> Dropout(0.1) ->
     Conv1D(128, 5, same, ReLU) -> MaxPooling1D(100 // pool) -> Dropout(0.1)
     -> Flatten -> Dense(512, ReLU) -> Dropout(0.5) -> Dense(n_outputs,
     sigmoid); the two poolings together divide the length by 100. Adam and
-    binary cross-entropy. (Their models also have BatchNormalization after
-    each layer; left out here, so the first layer's ReLU is the Conv1D's.)
+    binary cross-entropy. With `batch_norm`, as in their models, each of
+    the two Conv1D layers and the Dense(512) is linear and followed by
+    BatchNormalization and a separate ReLU (the first ones named
+    `"conv1_bn"` and `"conv1_relu"`); without, the first layer's ReLU is
+    the Conv1D's own.
 
     Args:
         pool: First max-pooling size: 50 ("CNN-50") or 2 ("CNN-2"), or any
             divisor of 100.
+        batch_norm: Whether to put BatchNormalization and ReLU after each
+            hidden layer ("CNN-50-BN", "CNN-2-BN").
         length: Sequence length.
         n_outputs: Number of labels.
         learning_rate: Adam's learning rate.
@@ -87,28 +93,63 @@ def koo_eddy_model(pool: int = 50, *, length: int = SEQUENCE_LENGTH,
 
     >>> koo_eddy_model(2).get_layer("conv1").kernel.shape
     (19, 4, 30)
+    >>> koo_eddy_model(2, batch_norm=True).get_layer("conv1_relu").name
+    'conv1_relu'
     """
     import keras
 
     pool = positive_int(pool, "pool")
     if 100 % pool:
         raise ValueError(f"`pool` must divide 100. Received: pool={pool}")
+    batch_norm = boolean(batch_norm, "batch_norm")
+
+    def hidden(layer, x, name):
+        if not batch_norm:
+            return layer(x)
+        x = layer(x)
+        x = keras.layers.BatchNormalization(name=f"{name}_bn")(x)
+        return keras.layers.Activation("relu", name=f"{name}_relu")(x)
+
+    relu = None if batch_norm else "relu"
     inputs = keras.Input((length, 4), name="dna")
-    x = keras.layers.Conv1D(30, 19, padding="same", activation="relu",
-                            name="conv1")(inputs)
+    x = hidden(keras.layers.Conv1D(30, 19, padding="same", activation=relu,
+                                   name="conv1"), inputs, "conv1")
     x = keras.layers.MaxPooling1D(pool)(x)
     x = keras.layers.Dropout(0.1)(x)
-    x = keras.layers.Conv1D(128, 5, padding="same", activation="relu")(x)
+    x = hidden(keras.layers.Conv1D(128, 5, padding="same", activation=relu,
+                                   name="conv2"), x, "conv2")
     x = keras.layers.MaxPooling1D(100 // pool)(x)
     x = keras.layers.Dropout(0.1)(x)
     x = keras.layers.Flatten()(x)
-    x = keras.layers.Dense(512, activation="relu")(x)
+    x = hidden(keras.layers.Dense(512, activation=relu, name="fc1"), x,
+               "fc1")
     x = keras.layers.Dropout(0.5)(x)
     outputs = keras.layers.Dense(n_outputs, activation="sigmoid")(x)
-    model = keras.Model(inputs, outputs, name=f"cnn_{pool}")
+    suffix = "_bn" if batch_norm else ""
+    model = keras.Model(inputs, outputs, name=f"cnn_{pool}{suffix}")
     model.compile(optimizer=keras.optimizers.Adam(learning_rate),
                   loss="binary_crossentropy")
     return model
+
+
+def named_model(name: str):
+    """The benchmark model called `name` (one of `MODELS`), built.
+
+    Args:
+        name: `"cnn-50"`, `"cnn-2"`, `"cnn-50-bn"` or `"cnn-2-bn"` (any
+            case).
+
+    Returns:
+        A compiled `koo_eddy_model`.
+
+    Example:
+
+    >>> named_model("cnn-2-bn").name
+    'cnn_2_bn'
+    """
+    name = one_of(str(name).lower(), "model", MODELS)
+    parts = name.split("-")
+    return koo_eddy_model(int(parts[1]), batch_norm=parts[-1] == "bn")
 
 
 def benchmark_metrics(comparison, planted, *, cutoff: float = 0.05,
@@ -279,7 +320,8 @@ def run_benchmark(
     anything is trained.
 
     Args:
-        model: `"cnn-50"`, `"cnn-2"` or a `keras.Model` from `(200, 4)` to
+        model: `"cnn-50"`, `"cnn-2"`, `"cnn-50-bn"`, `"cnn-2-bn"` (with
+            BatchNormalization, `koo_eddy_model`) or a `keras.Model` from `(200, 4)` to
             12 outputs, cloned with new weights each seed (compiled with
             Adam and binary cross-entropy when it is not compiled), or used
             as it is with `train=False`.
@@ -288,7 +330,10 @@ def run_benchmark(
         epochs: Largest number of training epochs.
         settings: Names in `SETTINGS` (`"defaults"`: threshold 0, both
             strands; `"classic"`: threshold 0, forward strand), or a mapping
-            `{name: Conv1DInterpreter.extract options}`.
+            `{name: Conv1DInterpreter.extract options}`. A setting may also
+            hold `activation_layer`, passed to `Conv1DInterpreter` (which
+            layer's output is scanned, e.g. `"conv1_relu"` on the `-bn`
+            models).
         extract_options: Options added to every setting (e.g.
             `{"batch_size": 512}`).
         layers: The Conv1D layers to extract from (`None`: the first; an
@@ -321,9 +366,12 @@ def run_benchmark(
     from keras_motifs._internal.graph import find_conv1d
 
     runs = _runs(spec["settings"], layers)
-    probe = koo_eddy_model(int(model[4:])) if isinstance(model, str) else model
+    probe = named_model(model) if isinstance(model, str) else model
     for layer in {layer for layer, _, _ in runs if layer is not None}:
         find_conv1d(probe, layer)  # an unknown layer fails before training
+    for layer, _, options in runs:
+        if "activation_layer" in options:
+            Conv1DInterpreter(probe, layer, **_scanned_layer(options)[1])
 
     database = jaspar_motifs(release=release)
     rows = []
@@ -334,7 +382,8 @@ def run_benchmark(
         trained = _trained_model(model, x, y, seed, epochs, batch_size, train)
         held_out = x[len(x) - max(1, len(x) // 10):]
         for layer, name, options in runs:
-            interpreter = Conv1DInterpreter(trained, layer)
+            options, scanned = _scanned_layer(options)
+            interpreter = Conv1DInterpreter(trained, layer, **scanned)
             motifs = interpreter.extract(held_out, **options)
             comparison = tomtom(motifs, database, null=null_copies)
             at = comparison.calibration.at(cutoff)
@@ -374,6 +423,15 @@ def _runs(settings: dict, layers) -> list:
         for layer in layers
         for name, options in settings.items()
     ]
+
+
+def _scanned_layer(options: dict) -> tuple[dict, dict]:
+    """A setting split into extract options and the `Conv1DInterpreter`
+    option `activation_layer` (`{}` when the setting does not name it)."""
+    options = dict(options)
+    if "activation_layer" not in options:
+        return options, {}
+    return options, {"activation_layer": options.pop("activation_layer")}
 
 
 def _check_arguments(model, seeds, n_sequences, epochs, settings,
@@ -448,7 +506,7 @@ def _trained_model(model, x, y, seed, epochs, batch_size, train):
 
     keras.utils.set_random_seed(seed)
     if isinstance(model, str):
-        model = koo_eddy_model(int(model.lower().split("-")[1]))
+        model = named_model(model)
     elif train:
         loss = getattr(model, "loss", None) or "binary_crossentropy"
         model = keras.models.clone_model(model)

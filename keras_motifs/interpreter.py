@@ -89,7 +89,13 @@ class Conv1DInterpreter:
         activation_layer: Optionally a later layer with the same
             `(positions, filters)` output, e.g. the `Activation` after a
             `BatchNormalization`, whose output is scanned instead of the
-            Conv1D's. Windows still follow the Conv1D's geometry.
+            Conv1D's. Windows still follow the Conv1D's geometry. `None`
+            (default) scans the Conv1D's own output: on the Koo & Eddy
+            benchmark with BatchNormalization and ReLU after the Conv1D
+            (`keras_motifs.benchmark`, models `"cnn-50-bn"` and
+            `"cnn-2-bn"`) scanning the ReLU instead matched the same
+            planted motifs. `interpreter.activation_layer` is the scanned
+            layer, `None` for the Conv1D.
 
     Example:
 
@@ -123,6 +129,8 @@ class Conv1DInterpreter:
             target = find_layer(model, activation_layer)
         check_activation_layer(self.layer, target)
         self._target = target
+        # The layer whose output is scanned, or None for the Conv1D's own.
+        self.activation_layer = None if target is self.layer else target
         self.activation_model = output_model(model, target, self.input_index)
         self._functions = {}
         self.last_engine = None

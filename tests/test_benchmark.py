@@ -217,3 +217,57 @@ def test_layers_name_the_settings_and_an_unknown_layer_fails_before_training():
     assert [row["setting"] for row in result.rows] == ["classic @ 0", "classic @ 1"]
     assert [row["n_filters"] for row in result.rows] == [4, 3]
     assert [entry["setting"] for entry in result.table()] == ["classic @ 0", "classic @ 1"]
+
+
+def test_batch_norm_variant_and_its_names():
+    from keras_motifs.benchmark import MODELS, koo_eddy_model, named_model
+
+    model = koo_eddy_model(2, batch_norm=True)
+    names = [layer.name for layer in model.layers]
+    first = names.index("conv1")
+    assert names[first:first + 4] == ["conv1", "conv1_bn", "conv1_relu",
+                                      names[first + 3]]
+    assert model.get_layer("conv1").activation.__name__ == "linear"
+    assert type(model.layers[first + 3]).__name__ == "MaxPooling1D"
+    assert model.get_layer("conv1").kernel.shape == (19, 4, 30)
+    plain = koo_eddy_model(2)
+    assert plain.get_layer("conv1").activation.__name__ == "relu"
+    assert not any("BatchNormalization" == type(layer).__name__ for layer in plain.layers)
+    assert named_model("CNN-50-BN").name == "cnn_50_bn" and named_model("cnn-2").name == "cnn_2"
+    assert {"cnn-50-bn", "cnn-2-bn"} <= set(MODELS)
+    assert parse(["benchmark", "--model", "cnn-2-bn"]).model == "cnn-2-bn"
+    with pytest.raises(TypeError, match="Received: batch_norm="):
+        koo_eddy_model(2, batch_norm="yes")
+
+
+def test_a_setting_names_the_scanned_layer(monkeypatch):
+    import keras
+
+    import keras_motifs.interpreter as interpreter_module
+
+    inputs = keras.Input((200, 4))
+    hidden = keras.layers.Conv1D(4, 9, name="scan")(inputs)
+    hidden = keras.layers.BatchNormalization(name="bn")(hidden)
+    hidden = keras.layers.Activation("relu", name="relu")(hidden)
+    outputs = keras.layers.Dense(12)(keras.layers.GlobalMaxPooling1D()(hidden))
+    model = keras.Model(inputs, outputs)
+    scanned = []
+
+    class Recording(interpreter_module.Conv1DInterpreter):
+        def extract(self, sequences, **options):
+            scanned.append((self.activation_layer, options))
+            return super().extract(sequences, **options)
+
+    monkeypatch.setattr(interpreter_module, "Conv1DInterpreter", Recording)
+    settings = {"conv": {"activation_layer": None, "strands": "forward"},
+                "relu": {"activation_layer": "relu", "strands": "forward"}}
+    result = run_benchmark(model, train=False, seeds=[0], n_sequences=60,
+                           null_copies=1, settings=settings, verbose=0)
+    assert [row["setting"] for row in result.rows] == ["conv", "relu"]
+    assert [(None if layer is None else layer.name, options)
+            for layer, options in scanned] == [
+        (None, {"strands": "forward"}), ("relu", {"strands": "forward"})]
+    with pytest.raises(ValueError, match="nope"):
+        run_benchmark(model, train=False, seeds=[0], n_sequences=60,
+                      settings={"x": {"activation_layer": "nope"}}, verbose=0)
+    assert len(scanned) == 2  # the bad layer failed before any scan

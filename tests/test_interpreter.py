@@ -419,6 +419,8 @@ def test_activation_layer_through_per_position_layers_is_accepted(rng):
     model = two_branch_model()
     interpreter = Conv1DInterpreter(model, "conv_a", activation_layer="relu_a")
     assert interpreter.extract(random_one_hot(rng, 8, 30)).counts.shape == (4, 5, 4)
+    assert interpreter.activation_layer is model.get_layer("relu_a")
+    assert Conv1DInterpreter(model, "conv_a").activation_layer is None
 
 # Several inputs and DNA plus signal channels.
 

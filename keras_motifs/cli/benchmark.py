@@ -7,6 +7,7 @@ prints its table (mean +- sd over seeds). """
 from __future__ import annotations
 
 from keras_motifs.benchmark import FULL as FULL_SIZES
+from keras_motifs.benchmark import MODELS
 from keras_motifs.benchmark import QUICK as QUICK_SIZES
 from keras_motifs.benchmark import SETTINGS
 from keras_motifs._internal.files import check_writable
@@ -37,8 +38,8 @@ def add_benchmark(commands, common) -> None:
         "mean +- sd over seeds.",
     )
     parser.add_argument(
-        "--model", choices=("cnn-50", "cnn-2"), default="cnn-50",
-        help="model family (cnn-50)",
+        "--model", choices=MODELS, default="cnn-50",
+        help="model family (cnn-50); -bn: with BatchNormalization and ReLU after each layer",
     )
     parser.add_argument(
         "--seeds", type=int, nargs="+", default=[0, 1, 2], metavar="SEED",

@@ -1,0 +1,279 @@
+"""Do the extraction defaults hold on real DNA? Two real cases.
+
+The planted benchmarks (`planted_defaults.py`, `keras-motifs benchmark`)
+scan random DNA. Real genomic windows differ: most of a scanned set can be
+background, and a filter's maximum in a background sequence is still above
+threshold 0. Two cases measure what each site rule keeps there.
+
+A. CTCF. A small model (Conv1D 32 x 19 ReLU, global max pooling, Dense
+   sigmoid) is trained on the 500 real CTCF ChIP-seq peaks of the shared
+   fixtures (positives, 200 bp) against dinucleotide-shuffled copies of the
+   same peaks (negatives; `keras_motifs.shuffle.dinucleotide_shuffle`), one
+   run per seed. Its filters are then extracted from the 500 peaks plus 500
+   fresh shuffled copies (another shuffle seed than training's).
+B. FactorNet MAX (`fixtures/legacy/factornet_max`, a published Keras 1
+   model: Conv1D 64 x 34 over 6 channels, 1,002 bp) on real DNA: each of the
+   1,500 real peaks (500 CTCF, 1,000 TAp73, 200 bp) is placed in the middle
+   of a 1,002 bp window whose flanks are dinucleotide-shuffled real DNA
+   (five other peaks, joined and shuffled); the background windows are the
+   same construction with the middle shuffled too, one per peak window. The
+   two signal channels (mappability, DNase) are zero: the data have 4
+   channels and the interpreter fills the others with zeros.
+
+Per setting: the best q-value of a hit of the factor's motif (A: JASPAR
+MA0139 or TF CTCF; B: a CACGTG E-box TF, MAX, MYC, MNT, MXI1, MLX, USF,
+TFE or MITF) among all filters; the number of filters with such a hit
+below q 0.05; the mean `nsites`; the fraction of all kept sites that came
+from background sequences, and the same for the filter with the best
+factor hit; the null match rate at q 0.05 (`tomtom(..., null=10)`:
+position-shuffled filters). The background share is computed from each
+filter's per-sequence maxima (`Conv1DInterpreter.scan`) for threshold and
+relative settings, and checked against `nsites` (`extract` resolves a
+relative cutoff in bins, so the two may differ by a few sites); for other
+site rules it comes from `MotifSet.firing` (labels peak = 1, background =
+0), whose counts under a relative threshold did not match `nsites` here.
+
+A setting is one entry of `SETTINGS` (`Conv1DInterpreter.extract`
+options); add one and it gets a row in both tables.
+
+Example:
+
+```
+python benchmarks/real_defaults.py                    # 3 seeds, a few minutes
+python benchmarks/real_defaults.py --seeds 0 --epochs 5 --case ctcf
+```
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import re
+import sys
+import time
+from pathlib import Path
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+logging.getLogger("tensorflow").setLevel(logging.ERROR)
+
+import keras  # noqa: E402
+import numpy as np  # noqa: E402
+
+from keras_motifs import Conv1DInterpreter  # noqa: E402
+from keras_motifs.compare import tomtom  # noqa: E402
+from keras_motifs.jaspar import jaspar_motifs  # noqa: E402
+from keras_motifs.legacy import load_model  # noqa: E402
+from keras_motifs.sequences import one_hot, read_fasta  # noqa: E402
+from keras_motifs.shuffle import dinucleotide_shuffle  # noqa: E402
+
+# One entry per setting: options of `Conv1DInterpreter.extract`.
+SETTINGS = {
+    "threshold 0, both strands (defaults)": {},
+    "threshold 0, forward (classic)": {"strands": "forward"},
+    "relative 0.3, both strands": {"relative_threshold": 0.3},
+    "relative 0.5, both strands": {"relative_threshold": 0.5},
+    "relative 0.7, both strands": {"relative_threshold": 0.7},
+}
+CUTOFF = 0.05
+NULL_COPIES = 10
+CTCF = re.compile(r"^CTCF$", re.IGNORECASE)
+E_BOX = re.compile(r"^(MAX|MYC|MNT|MXI1|MLX|USF|TFE|MITF)", re.IGNORECASE)
+CTCF_PEAKS = "fixtures/real/Gm12878.CTCF.top500.w200.fa"
+TAP73_PEAKS = "fixtures/real/TAp73alpha.fa"
+FACTORNET = "fixtures/legacy/factornet_max"
+
+
+def shared_folder() -> Path:
+    """The project's `shared/` folder (`KERAS_MOTIFS_SHARED` or `../shared`)."""
+    folder = os.environ.get("KERAS_MOTIFS_SHARED")
+    folder = Path(folder) if folder else Path(__file__).resolve().parents[2] / "shared"
+    if not (folder / CTCF_PEAKS).exists():
+        sys.exit(f"shared fixtures not found under {folder}; set KERAS_MOTIFS_SHARED")
+    return folder
+
+
+def read_peaks(path) -> np.ndarray:
+    """One-hot peaks (N as 0.25 in each channel)."""
+    return np.asarray(one_hot([sequence for _, sequence in read_fasta(path)]))
+
+
+def is_factor(hit, pattern, matrix=None) -> bool:
+    return bool(pattern.match(hit.target_name or "")) or (
+        matrix is not None and hit.target_id.startswith(matrix)
+    )
+
+
+def kept_sites(interpreter, x, options, maxima):
+    """`(N, filters)` booleans: the sites a threshold/relative setting keeps,
+    from the per-sequence maxima (`interpreter.scan`), or `None` for a
+    setting with other options."""
+    if set(options) - {"threshold", "relative_threshold", "strands"}:
+        return None
+    strands = options.get("strands", "both")
+    if strands not in maxima:
+        maxima[strands] = interpreter.scan(x, strands=strands)[0]
+    best = maxima[strands]
+    cutoff = np.full(best.shape[1], float(options.get("threshold", 0.0)))
+    if options.get("relative_threshold") is not None:
+        cutoff = np.maximum(cutoff, options["relative_threshold"] * best.max(0))
+    return best > cutoff
+
+
+def measure(interpreter, x, is_peak, database, pattern, matrix=None) -> dict:
+    """One row per setting: best factor q, filters matching it, background
+    share of the kept sites (all filters; the best filter), null rate.
+
+    The background share comes from the per-sequence maxima for threshold
+    and relative settings (exact; checked against `nsites`), else from
+    `MotifSet.firing` (labels peak = 1, background = 0)."""
+    rows, maxima = {}, {}
+    for name, options in SETTINGS.items():
+        motifs = interpreter.extract(x, labels=is_peak, **options)
+        comparison = tomtom(motifs, database, null=NULL_COPIES)
+        hits = [hit for hit in comparison.hits if is_factor(hit, pattern, matrix)]
+        best = min(hits, key=lambda hit: hit.q_value, default=None)
+        kept = kept_sites(interpreter, x, options, maxima)
+        if kept is None:
+            fired = motifs.firing.fired.astype(float)
+            background = fired - motifs.firing.fired_positive[:, 0]
+        else:
+            fired = kept.sum(0).astype(float)
+            background = kept[is_peak == 0].sum(0).astype(float)
+            off = np.abs(fired - motifs.nsites).max() / max(motifs.nsites.max(), 1)
+            if off > 0.01:
+                print(f"# {name}: sites from the maxima differ from nsites by "
+                      f"{off:.1%} of the largest", flush=True)
+        best_filter = None if best is None else best.query_index
+        rows[name] = {
+            "best_q": np.nan if best is None else best.q_value,
+            "filters": len({hit.query_index for hit in hits if hit.q_value < CUTOFF}),
+            "background": background.sum() / max(fired.sum(), 1),
+            "best_background": np.nan if best_filter is None
+            else background[best_filter] / max(fired[best_filter], 1),
+            "sites": motifs.nsites.sum() / len(motifs.nsites),
+            "null": comparison.calibration.at(CUTOFF)["null_match_rate"],
+        }
+    return rows
+
+
+def ctcf_model(length: int, seed: int):
+    keras.utils.set_random_seed(seed)
+    inputs = keras.Input((length, 4))
+    x = keras.layers.Conv1D(32, 19, activation="relu", name="scan")(inputs)
+    x = keras.layers.GlobalMaxPooling1D()(x)
+    outputs = keras.layers.Dense(1, activation="sigmoid")(x)
+    model = keras.Model(inputs, outputs)
+    model.compile(optimizer=keras.optimizers.Adam(3e-3), loss="binary_crossentropy",
+                  metrics=[keras.metrics.AUC(name="auc")])
+    return model
+
+
+def ctcf_case(shared, seeds, epochs, database) -> list[dict]:
+    peaks = read_peaks(shared / CTCF_PEAKS)
+    rows = []
+    for seed in seeds:
+        start = time.time()
+        negatives = dinucleotide_shuffle(peaks, seed=seed)
+        x = np.concatenate([peaks, negatives])
+        y = np.r_[np.ones(len(peaks)), np.zeros(len(peaks))].astype("float32")
+        model = ctcf_model(peaks.shape[1], seed)
+        history = model.fit(x, y, epochs=epochs, batch_size=32, shuffle=True,
+                            validation_split=0.0, verbose=0)
+        background = dinucleotide_shuffle(peaks, seed=1000 + seed)
+        scanned = np.concatenate([peaks, background])
+        result = measure(Conv1DInterpreter(model), scanned, y, database, CTCF,
+                         "MA0139")
+        auc = history.history["auc"][-1]
+        print(f"# CTCF seed {seed}: training AUC {auc:.3f}, "
+              f"{time.time() - start:.0f} s", flush=True)
+        rows.append(result)
+    return rows
+
+
+def factornet_windows(peaks: np.ndarray, length: int, seed: int):
+    """Peak windows (peak in the middle, shuffled real flanks) and as many
+    background windows (all shuffled), one-hot (N, length, 4)."""
+    rng = np.random.default_rng(seed)
+    n, width = peaks.shape[:2]
+    pieces = -(-length // width)
+    def flanks():
+        donors = rng.integers(0, n, size=(n, pieces))
+        joined = peaks[donors].reshape(n, pieces * width, 4)[:, :length]
+        return dinucleotide_shuffle(joined, seed=rng)
+    windows = flanks()
+    left = (length - width) // 2
+    windows[:, left:left + width] = peaks
+    return np.concatenate([windows, flanks()])
+
+
+def factornet_case(shared, seeds, database) -> list[dict]:
+    folder = shared / FACTORNET
+    model = load_model(folder / "final_model.hdf5",
+                       architecture=folder / "model.json", kernel_order="theano")
+    length = int(model.inputs[0].shape[1])
+    peaks = np.concatenate([read_peaks(shared / CTCF_PEAKS),
+                            read_peaks(shared / TAP73_PEAKS)])
+    interpreter = Conv1DInterpreter(model, input=0, dna_channels=range(4))
+    rows = []
+    for seed in seeds:
+        start = time.time()
+        x = factornet_windows(peaks, length, seed)
+        is_peak = np.r_[np.ones(len(peaks)), np.zeros(len(peaks))]
+        rows.append(measure(interpreter, x, is_peak, database, E_BOX))
+        print(f"# FactorNet background seed {seed}: {time.time() - start:.0f} s",
+              flush=True)
+    return rows
+
+
+def table(title: str, rows: list[dict], factor: str) -> str:
+    """Markdown table: per setting, the median best q and the means (with
+    the range over seeds) of the other columns."""
+    lines = [
+        f"{title} ({len(rows)} seed{'s' if len(rows) > 1 else ''}; best q: median "
+        "[min, max] over seeds, others: mean [min, max])", "",
+        f"| Setting | best {factor} q | filters with a {factor} hit | sites per "
+        "filter | from background | best filter's from background | null "
+        "match rate |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for name in SETTINGS:
+        def cell(key, form, median=False):
+            values = np.array([row[name][key] for row in rows], dtype=float)
+            centre = np.nanmedian(values) if median else np.nanmean(values)
+            if len(values) == 1:
+                return format(centre, form)
+            return (f"{format(centre, form)} [{format(np.nanmin(values), form)}, "
+                    f"{format(np.nanmax(values), form)}]")
+        lines.append(
+            f"| {name} | {cell('best_q', '.1e', True)} | {cell('filters', '.1f')} "
+            f"| {cell('sites', '.0f')} | {cell('background', '.2f')} "
+            f"| {cell('best_background', '.2f')} | {cell('null', '.3f')} |"
+        )
+    return "\n".join(lines)
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    parser.add_argument("--epochs", type=int, default=10)
+    parser.add_argument("--case", choices=("ctcf", "factornet", "both"),
+                        default="both")
+    args = parser.parse_args(argv)
+    shared = shared_folder()
+    database = jaspar_motifs()
+    start = time.time()
+    if args.case in ("ctcf", "both"):
+        rows = ctcf_case(shared, args.seeds, args.epochs, database)
+        print(table(f"A. CTCF model, {args.epochs} epochs, 500 peaks + 500 "
+                    "shuffled", rows, "CTCF"))
+        print()
+    if args.case in ("factornet", "both"):
+        rows = factornet_case(shared, args.seeds, database)
+        print(table("B. FactorNet MAX, 1,500 peak windows + 1,500 shuffled",
+                    rows, "E-box"))
+    print(f"\n# {time.time() - start:.0f} s in all")
+
+
+if __name__ == "__main__":
+    main()
