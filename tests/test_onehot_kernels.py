@@ -13,7 +13,8 @@ import numpy as np
 import pytest
 
 from keras_motifs._internal.base_codes import PURE_BASE
-from keras_motifs._internal.onehot_kernels import BLOCK, SEQUENCES
+from keras_motifs._internal.onehot_kernels import SEQUENCES
+from keras_motifs._internal.vectors import BLOCK
 from keras_motifs._internal.onehot_kernels import finish_kernel, row_table
 from keras_motifs._internal.onehot_kernels import scan_kernel
 from keras_motifs._internal.onehot_fold import activation_id
