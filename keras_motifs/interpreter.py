@@ -10,7 +10,7 @@ from keras_motifs._internal.alphabet import ALPHABET, alphabet_of
 from keras_motifs._internal.alphabet import channel_complement, check_alphabet
 from keras_motifs._internal.alphabet import dna_channels_of, resolve_alphabet
 from keras_motifs._internal.batching import code_batches, fixed_batches
-from keras_motifs._internal.batching import known_count, prefetch
+from keras_motifs._internal.batching import is_one_shot, known_count, prefetch
 from keras_motifs._internal.blocks import BlockCounts, BlockTally
 from keras_motifs._internal.blocks import check_block_count
 from keras_motifs._internal.checks import boolean, positive_int
@@ -390,9 +390,11 @@ class Conv1DInterpreter:
                 `keras_motifs.firing.FiringStats` (kept-site positions and
                 strands; with `labels`, per target the fraction of
                 positives and negatives where the filter fires and the
-                ROC AUC of its maximum). With `relative_threshold` a site
-                is kept when its maximum's bin (256 per filter over the
-                range of maxima) has its centre above the cutoff.
+                ROC AUC of its maximum). With `relative_threshold` the
+                cutoff is resolved exactly in a first pass, so the stats
+                count the very sites of `nsites`; from a generator (read
+                once) a site is kept when its maximum's bin (256 per filter
+                over the range of maxima) has its centre above the cutoff.
             labels: Optionally `(N,)` or `(N, targets)` 0/1 labels, row for
                 row with the sequences (numpy, h5py); implies `firing`.
             blocks: Optionally a number of blocks (at least 2): the counts
@@ -444,14 +446,17 @@ class Conv1DInterpreter:
         threshold, relative_threshold = options["threshold"], options["relative_threshold"]
         verbose = boolean(verbose, "verbose")
         blocks = check_block_count(blocks)
-        # Blocks are counted in one absolute pass: a relative cutoff is
-        # resolved exactly in a first pass, like the two-pass rules.
+        firing = boolean(firing, "firing") or labels is not None
+        # Blocks, and firing stats where the data can be read again, are
+        # counted in one absolute pass: a relative cutoff is then resolved
+        # exactly in a first pass, like the two-pass rules.
         first_pass = site_rules.two_pass(options) or (
-            blocks is not None and relative_threshold is not None)
+            relative_threshold is not None
+            and (blocks is not None or (firing and not is_one_shot(sequences))))
         if first_pass:
             site_rules.check_source(sequences, options)
         tally = None
-        if boolean(firing, "firing") or labels is not None:
+        if firing:
             rows = None if labels is None else LabelRows(labels, known_count(sequences))
             tally = FiringPass(self.n_filters, self.geometry, rows)
         alphabet = self._resolve_alphabet(sequences)

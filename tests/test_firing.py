@@ -175,7 +175,9 @@ def test_relative_threshold_brackets_the_exact_rule(rng):
     x = random_one_hot(rng, 400, LENGTH)
     y = rng.integers(0, 2, (400, 1))
     interpreter = Conv1DInterpreter(model)
-    stats = interpreter.extract(x, labels=y, relative_threshold=0.6).firing
+    # A generator is read once: the cutoff is decided per bin of maxima.
+    batches = (x[i:i + 100] for i in range(0, 400, 100))
+    stats = interpreter.extract(batches, labels=y, relative_threshold=0.6).firing
     best = interpreter.scan(x, strands="both")[0]
     cutoff = 0.6 * best.max(axis=0)
     width = 2.0 ** stats.exponent
@@ -183,6 +185,21 @@ def test_relative_threshold_brackets_the_exact_rule(rng):
     most = (best > cutoff - width).sum(axis=0)
     assert ((fewest <= stats.fired) & (stats.fired <= most)).all()
     np.testing.assert_array_equal(stats.strand_counts.sum(axis=1), stats.fired)
+
+
+@pytest.mark.parametrize("engine", ["keras", "onehot"])
+def test_relative_threshold_from_an_array_counts_the_sites_exactly(rng, engine):
+    model = random_model(rng)
+    x = random_one_hot(rng, 300, LENGTH)
+    y = rng.integers(0, 2, (300, 1))
+    interpreter = Conv1DInterpreter(model)
+    motifs = interpreter.extract(x, labels=y, relative_threshold=0.6, engine=engine)
+    best = interpreter.scan(x, strands="both", engine=engine)[0]
+    kept = best > np.maximum(0.0, 0.6 * best.max(axis=0))
+    np.testing.assert_array_equal(motifs.firing.fired, kept.sum(axis=0))
+    np.testing.assert_array_equal(motifs.firing.fired, motifs.nsites)
+    np.testing.assert_array_equal(motifs.firing.fired_positive[:, 0],
+                                  (kept & (y == 1)).sum(axis=0))
 
 
 def test_labels_from_hdf5_and_one_column(rng, tmp_path):

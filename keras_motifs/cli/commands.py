@@ -79,7 +79,8 @@ def run_extract(args) -> int:
         count = min(count, args.max_sequences)
     # Read twice (a first pass resolves the cutoff): the count is unknown.
     twice = site_rules.two_pass(options) or (
-        args.blocks is not None and args.relative_threshold is not None)
+        args.relative_threshold is not None
+        and (args.blocks is not None or firing is not None))
     if twice:
         site_rules.check_source(None, options, count)
     with Progress(None if twice else count, args.quiet) as progress:
