@@ -74,6 +74,9 @@ SETTINGS = {
     "relative 0.3, both strands": {"relative_threshold": 0.3},
     "relative 0.5, both strands": {"relative_threshold": 0.5},
     "relative 0.7, both strands": {"relative_threshold": 0.7},
+    "null 0.01, both strands": {"threshold": "null:0.01"},
+    "Basset 0.5, both strands": {"relative_threshold": 0.5, "relative_to": "mean"},
+    "at most 300 sites, both strands": {"max_sites": 300},
 }
 CUTOFF = 0.05
 NULL_COPIES = 10
@@ -104,46 +107,20 @@ def is_factor(hit, pattern, matrix=None) -> bool:
     )
 
 
-def kept_sites(interpreter, x, options, maxima):
-    """`(N, filters)` booleans: the sites a threshold/relative setting keeps,
-    from the per-sequence maxima (`interpreter.scan`), or `None` for a
-    setting with other options."""
-    if set(options) - {"threshold", "relative_threshold", "strands"}:
-        return None
-    strands = options.get("strands", "both")
-    if strands not in maxima:
-        maxima[strands] = interpreter.scan(x, strands=strands)[0]
-    best = maxima[strands]
-    cutoff = np.full(best.shape[1], float(options.get("threshold", 0.0)))
-    if options.get("relative_threshold") is not None:
-        cutoff = np.maximum(cutoff, options["relative_threshold"] * best.max(0))
-    return best > cutoff
-
-
 def measure(interpreter, x, is_peak, database, pattern, matrix=None) -> dict:
     """One row per setting: best factor q, filters matching it, background
     share of the kept sites (all filters; the best filter), null rate.
 
-    The background share comes from the per-sequence maxima for threshold
-    and relative settings (exact; checked against `nsites`), else from
-    `MotifSet.firing` (labels peak = 1, background = 0)."""
-    rows, maxima = {}, {}
+    The background share comes from `MotifSet.firing` (labels: peak 1,
+    background 0), which counts exactly the sites of `nsites`."""
+    rows = {}
     for name, options in SETTINGS.items():
         motifs = interpreter.extract(x, labels=is_peak, **options)
         comparison = tomtom(motifs, database, null=NULL_COPIES)
         hits = [hit for hit in comparison.hits if is_factor(hit, pattern, matrix)]
         best = min(hits, key=lambda hit: hit.q_value, default=None)
-        kept = kept_sites(interpreter, x, options, maxima)
-        if kept is None:
-            fired = motifs.firing.fired.astype(float)
-            background = fired - motifs.firing.fired_positive[:, 0]
-        else:
-            fired = kept.sum(0).astype(float)
-            background = kept[is_peak == 0].sum(0).astype(float)
-            off = np.abs(fired - motifs.nsites).max() / max(motifs.nsites.max(), 1)
-            if off > 0.01:
-                print(f"# {name}: sites from the maxima differ from nsites by "
-                      f"{off:.1%} of the largest", flush=True)
+        fired = motifs.firing.fired.astype(float)
+        background = fired - motifs.firing.fired_positive[:, 0]
         best_filter = None if best is None else best.query_index
         rows[name] = {
             "best_q": np.nan if best is None else best.q_value,

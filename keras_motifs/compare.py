@@ -516,7 +516,17 @@ def _tomtom_matrices(queries: MotifSet, targets: MotifSet, distance: str):
     batch = max(1, _RESULT_ENTRIES // len(targets))
     for start in range(0, len(informative), batch):
         rows = informative[start : start + batch]
-        results = memelite_tomtom([query_columns[row] for row in rows], target_columns)
+        try:
+            results = memelite_tomtom([query_columns[row] for row in rows],
+                                      target_columns)
+        except MemoryError as error:
+            width = max(query_columns[row].shape[1] for row in rows)
+            raise ValueError(
+                f"Tomtom (memelite) ran out of memory on motifs of width "
+                f"{width}: its memory grows with the cube of the width. Trim "
+                f"the motifs (`MotifSet.trim`) or compare a layer with a "
+                f"smaller receptive field."
+            ) from error
         p_values[rows], _, offsets[rows], overlaps[rows], strands[rows] = results
     return p_values, offsets.astype(int), overlaps.astype(int), strands.astype(bool)
 

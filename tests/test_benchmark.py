@@ -166,6 +166,8 @@ def test_cli_arguments():
     args = parse(["benchmark", "--settings", "null-0.01", "basset-0.5",
                   "top-500", "cap-500"])
     assert args.settings == ["null-0.01", "basset-0.5", "top-500", "cap-500"]
+    assert args.layers is None
+    assert parse(["benchmark", "--layers", "0", "1"]).layers == [0, 1]
 
 
 def test_every_setting_is_a_valid_site_rule():
@@ -190,13 +192,13 @@ def test_tiny_end_to_end(tmp_path, capsys):
         assert 0 <= row["coverage"] <= 12 and row["n_filters"] == 30
         assert 0 <= row["match_fraction"] <= row["match_any"] <= 1
         assert 0 <= row["null_match_rate"] <= 1
-    args = parse(["benchmark", "-q", "--seeds", "1", "--sequences", "200",
-                  "--epochs", "1", "--settings", "classic", "-o",
-                  str(tmp_path / "b.tsv")])
+    args = parse(["benchmark", "-q", "--model", "cnn-2", "--seeds", "1",
+                  "--sequences", "200", "--epochs", "1", "--settings", "classic",
+                  "--layers", "0", "1", "-o", str(tmp_path / "b.tsv")])
     assert run_command(args) == 0
     out = capsys.readouterr().out
-    assert "classic" in out and "coverage" in out
-    assert (tmp_path / "b.tsv").read_text().count("\nclassic\t") == 1
+    assert "classic @ 1" in out and "coverage" in out
+    assert (tmp_path / "b.tsv").read_text().count("\nclassic @ 0\t") == 1
 
 
 

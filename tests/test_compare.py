@@ -417,3 +417,16 @@ def test_best_matches_keeps_each_querys_lowest_q_value():
         "z": ("MA0002.1", "RUNX1", 0.05),
         "a": ("MA0139.1", "CTCF", 1e-3),
     }
+
+
+def test_memelite_out_of_memory_names_the_width_and_the_fix(rng, jaspar, monkeypatch):
+    import sys
+
+    def out_of_memory(*args, **kwargs):
+        raise MemoryError("Unable to allocate 57.4 GiB")
+
+    # The module, not memelite's package-level function of the same name.
+    monkeypatch.setattr(sys.modules["memelite.tomtom"], "tomtom", out_of_memory)
+    queries = MotifSet(rng.integers(0, 9, (2, 30, 4)).astype(float), [5, 5])
+    with pytest.raises(ValueError, match="width 30.*MotifSet.trim"):
+        tomtom(queries, jaspar, trim=False)

@@ -70,6 +70,12 @@ def add_benchmark(commands, common) -> None:
         "defaults classic",
     )
     parser.add_argument(
+        "--layers", type=int, nargs="+", default=None, metavar="LAYER",
+        help="Conv1D layers to extract, by index: 0 the first (default), 1 "
+        "the second, read through its receptive field; with more than one, "
+        "each setting is reported per layer",
+    )
+    parser.add_argument(
         "--cutoff", type=float, default=0.05,
         help="q-value below which a best hit is a match (0.05)",
     )
@@ -106,6 +112,7 @@ def run_benchmark(args) -> int:
         else args.sequences,
         epochs=sizes["epochs"] if args.epochs is None else args.epochs,
         settings=args.settings,
+        layers=(None,) if args.layers is None else args.layers,
         cutoff=args.cutoff,
         verbose=0 if args.quiet else 1,
     )
