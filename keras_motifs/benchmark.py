@@ -37,6 +37,7 @@ from keras_motifs._internal.checks import boolean, integer, number, one_of
 from keras_motifs._internal.checks import positive_int
 from keras_motifs._internal.messages import print_msg
 from keras_motifs._internal.tsv import write_tsv
+from keras_motifs.null import DEFAULT_CUTOFF
 from keras_motifs.data.planted import (
     KOO_EDDY_MOTIFS,
     PLANTED_RELEASE,
@@ -152,7 +153,7 @@ def named_model(name: str):
     return koo_eddy_model(int(parts[1]), batch_norm=parts[-1] == "bn")
 
 
-def benchmark_metrics(comparison, planted, *, cutoff: float = 0.05,
+def benchmark_metrics(comparison, planted, *, cutoff: float = DEFAULT_CUTOFF,
                       rule: str = "any") -> dict:
     """Coverage, match fraction and match-any of one comparison.
 
@@ -300,7 +301,7 @@ def run_benchmark(
     settings=("defaults", "classic"),
     extract_options: dict | None = None,
     layers=(None,),
-    cutoff: float = 0.05,
+    cutoff: float = DEFAULT_CUTOFF,
     rule: str = "any",
     null_copies: int = 10,
     release: str = PLANTED_RELEASE,

@@ -32,7 +32,7 @@ from keras_motifs._internal.tsv import read_tsv, write_tsv
 from keras_motifs.jaspar import jaspar_motifs
 from keras_motifs.meme import read_meme
 from keras_motifs.motifs import MotifSet, check_motif_set
-from keras_motifs.null import calibrate, shuffled_null
+from keras_motifs.null import DEFAULT_CUTOFF, calibrate, shuffled_null
 
 DISTANCES = ("pearson", "euclidean")
 TSV_COLUMNS = (
@@ -400,8 +400,10 @@ def tomtom(
             distance=distance, threshold=threshold, evalue=evalue,
             min_overlap=min_overlap,
         )
-        # The headline cutoff is the one the hits were kept at.
-        headline = threshold if not evalue and threshold <= 1 else 0.05
+        # The headline cutoff: the package's match cutoff, or the one the
+        # hits were kept at where that is stricter.
+        headline = (min(threshold, DEFAULT_CUTOFF) if not evalue
+                    else DEFAULT_CUTOFF)
         comparison.calibration = calibrate(
             comparison, null_comparison, cutoff=headline
         )

@@ -43,9 +43,9 @@ from keras_motifs._internal.checks import boolean, integer, number, positive_int
 from keras_motifs._internal.files import check_writable
 from keras_motifs._internal.tsv import read_tsv, write_tsv
 from keras_motifs.motifs import MotifSet, check_motif_set
+from keras_motifs.null import DEFAULT_CUTOFF
 
 DEFAULT_PATH = "motifs_history.tsv"
-DEFAULT_CUTOFF = 0.05
 HISTORY_COLUMNS = (
     "epoch",
     "filter",

@@ -34,7 +34,11 @@ from keras_motifs._internal.checks import integer, number, positive_int
 from keras_motifs.motifs import MotifSet
 
 CUTOFFS = (0.001, 0.01, 0.05, 0.1)
-DEFAULT_CUTOFF = 0.05
+#: The q-value below which a filter's best JASPAR hit is called a match
+#: everywhere in the package. On the Koo & Eddy benchmark (CNN-50, 5 seeds)
+#: 7 % of shuffled filters still matched at 0.05 (empirical FDR 0.16) and
+#: 1.4 % at 0.01 (FDR 0.03), for 6.8 instead of 7.0 of 12 motifs covered.
+DEFAULT_CUTOFF = 0.01
 
 
 def shuffled_null(motifs: MotifSet, copies: int = 10, seed: int = 0) -> MotifSet:

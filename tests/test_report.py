@@ -383,6 +383,7 @@ def test_empirical_p_and_family_columns(tmp_path, motifs):
         n_matches=np.array([3]),
         fdr=np.array([5 * 0.25 / 3]),
         n_compared=5,
+        cutoff=0.05,
     )
     comparison = Comparison([], motifs, motifs, [], calibration=calibration)
     families = {"a<b>": 0, "filter2": 1, "z": 0}

@@ -11,6 +11,7 @@ from keras_motifs.benchmark import MODELS
 from keras_motifs.benchmark import QUICK as QUICK_SIZES
 from keras_motifs.benchmark import SETTINGS
 from keras_motifs._internal.files import check_writable
+from keras_motifs.null import DEFAULT_CUTOFF
 from keras_motifs._internal.messages import print_msg
 
 
@@ -76,8 +77,8 @@ def add_benchmark(commands, common) -> None:
         "each setting is reported per layer",
     )
     parser.add_argument(
-        "--cutoff", type=float, default=0.05,
-        help="q-value below which a best hit is a match (0.05)",
+        "--cutoff", type=float, default=DEFAULT_CUTOFF,
+        help=f"q-value below which a best hit is a match ({DEFAULT_CUTOFF})",
     )
     parser.add_argument(
         "-o", "--output", default=None, metavar="TSV",

@@ -30,6 +30,7 @@ from keras_motifs.compare import tomtom
 from keras_motifs.data.planted import PLANTED_RELEASE, planted_dataset, recovered_motifs
 from keras_motifs.cli.parser import DEMO_FOLDER
 from keras_motifs.motifs import MotifSet
+from keras_motifs.null import DEFAULT_CUTOFF
 from keras_motifs.plots import plot_logo_grid, save_logos
 from keras_motifs.report import write_report
 
@@ -155,7 +156,7 @@ def run_demo(
     quick: bool = False,
     motif_ids=DEMO_MOTIFS,
     release: str = DEMO_RELEASE,
-    q_threshold: float = 0.05,
+    q_threshold: float = DEFAULT_CUTOFF,
     verbose: int = 1,
 ) -> DemoResult:
     """Plants JASPAR motifs, trains a CNN and checks the motifs come back.

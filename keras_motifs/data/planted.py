@@ -17,6 +17,7 @@ from keras_motifs._internal.alphabet import ALPHABET, complement_indices
 from keras_motifs._internal.checks import integer, number, positive_int
 from keras_motifs.jaspar import jaspar_motifs
 from keras_motifs.motifs import MotifSet
+from keras_motifs.null import DEFAULT_CUTOFF
 
 PLANTED_RELEASE = "JASPAR2024"
 # The 12 motifs of Koo & Eddy (2019), as the JASPAR 2016 CORE vertebrate
@@ -248,7 +249,7 @@ def _site_starts(y, widths, length, rng) -> np.ndarray:
 
 
 def recovered_motifs(
-    planted: MotifSet, comparison, *, q_threshold: float = 0.05
+    planted: MotifSet, comparison, *, q_threshold: float = DEFAULT_CUTOFF
 ) -> dict:
     """Which filters found each planted motif.
 
