@@ -366,8 +366,8 @@ def first_pass_cutoffs(sequences, options: dict, maxima, *, one_hot, sums,
     For `threshold="null:P"`, the first `null_sequences` sequences are
     read, their DNA rows dinucleotide-shuffled with `null_seed` (signal
     channels stay where they are) and scanned like the data; the null
-    cutoff (`null_cutoffs`) replaces `threshold`. Then one pass over the
-    data gathers each filter's largest maximum, with `max_sites` a running
+    cutoff (`null_cutoffs`) replaces `threshold`; alone, it is the result.
+    Otherwise one pass over the data gathers each filter's largest maximum, with `max_sites` a running
     top `max_sites + 1` of the maxima, and with `relative_to="mean"` the
     sum of every activation; `resolve_cutoffs` does the rest.
 
@@ -399,6 +399,8 @@ def first_pass_cutoffs(sequences, options: dict, maxima, *, one_hot, sums,
             null = SiteStats(best.shape[1], keep_maxima=True) if null is None else null
             null.add_maxima(best)
         threshold = null_cutoffs(null.maxima, probability)
+        if options["relative_threshold"] is None and options["max_sites"] is None:
+            return thresholds(threshold)  # the data themselves not needed
     mean_rule = (options["relative_threshold"] is not None
                  and options["relative_to"] == "mean")
     summer = sums() if mean_rule else None
