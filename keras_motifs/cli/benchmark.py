@@ -57,6 +57,11 @@ def add_benchmark(commands, common) -> None:
         f"({QUICK_SIZES['epochs']}; --full: {FULL_SIZES['epochs']})",
     )
     parser.add_argument(
+        "--patience", type=int, default=QUICK_SIZES["patience"], metavar="N",
+        help="epochs without a better validation loss before training stops "
+        f"({QUICK_SIZES['patience']})",
+    )
+    parser.add_argument(
         "--full", action="store_true",
         help="the paper's size: 25,000 sequences per seed",
     )
@@ -112,6 +117,7 @@ def run_benchmark(args) -> int:
         n_sequences=sizes["n_sequences"] if args.sequences is None
         else args.sequences,
         epochs=sizes["epochs"] if args.epochs is None else args.epochs,
+        patience=args.patience,
         settings=args.settings,
         layers=(None,) if args.layers is None else args.layers,
         cutoff=args.cutoff,
