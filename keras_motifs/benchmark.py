@@ -37,6 +37,7 @@ from keras_motifs._internal.checks import boolean, integer, number, one_of
 from keras_motifs._internal.checks import positive_int
 from keras_motifs._internal.messages import print_msg
 from keras_motifs._internal.tsv import write_tsv
+from keras_motifs.compare import same_motif
 from keras_motifs.null import DEFAULT_CUTOFF
 from keras_motifs.data.planted import (
     KOO_EDDY_MOTIFS,
@@ -207,15 +208,6 @@ def benchmark_metrics(comparison, planted, *, cutoff: float = DEFAULT_CUTOFF,
         "match_any": len(matching_any) / n_filters,
         "n_filters": n_filters,
     }
-
-
-def same_motif(hit, matrix_id: str, tf_name) -> bool:
-    """Whether a hit is the matrix `matrix_id` in any version or a matrix of
-    the transcription factor `tf_name` (ignoring case)."""
-    base = matrix_id.split(".")[0].upper()
-    return hit.target_id.split(".")[0].upper() == base or bool(
-        tf_name and tf_name.upper() == (hit.target_name or "").upper()
-    )
 
 
 @dataclasses.dataclass

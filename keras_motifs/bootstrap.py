@@ -13,7 +13,7 @@ other data: it compares all resampled motifs with the database in one
 `keras_motifs.compare.tomtom` call and gives, per filter, the fraction of
 resamples whose best match is the same transcription factor as the full
 data's (same matrix in any version, or the same TF name ignoring case, as
-`keras_motifs.benchmark.same_motif` decides); NaN where the full data's
+`keras_motifs.compare.same_motif` decides); NaN where the full data's
 motif has no match.
 
 Blocks are contiguous runs of sequences, so sites that are correlated
@@ -32,8 +32,7 @@ from keras_motifs._internal.blocks import BlockCounts
 from keras_motifs._internal.checks import integer, number, positive_int
 from keras_motifs._internal.matrices import information, row_probabilities
 from keras_motifs._internal.tsv import write_tsv
-from keras_motifs.benchmark import same_motif
-from keras_motifs.compare import tomtom
+from keras_motifs.compare import same_motif, tomtom
 from keras_motifs.motifs import MotifSet, check_motif_set
 
 __all__ = ["BlockCounts", "MatchStability", "MotifBootstrap", "bootstrap",
@@ -268,7 +267,7 @@ def match_stability(motifs, targets=None, resamples: int = 100, seed: int = 0,
     compared with `targets` in one `keras_motifs.compare.tomtom` call with
     `tomtom_options`; each motif's best hit (lowest p-value, so lowest
     q-value) is compared with its resamples' best hits by
-    `keras_motifs.benchmark.same_motif` (the same matrix in any version,
+    `keras_motifs.compare.same_motif` (the same matrix in any version,
     or the same TF name ignoring case). A resample without a hit counts as
     a different match.
 

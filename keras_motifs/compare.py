@@ -575,6 +575,30 @@ def read_comparison(path) -> dict:
     return best_matches(matches)
 
 
+def same_motif(hit, matrix_id: str, tf_name) -> bool:
+    """Whether a hit is the matrix `matrix_id` in any version (`MA0139.1`
+    for `MA0139.2`) or a matrix of the transcription factor `tf_name`
+    (ignoring case).
+
+    Args:
+        hit: A `Hit`.
+        matrix_id: A JASPAR matrix ID.
+        tf_name: The transcription factor's name, or `None`.
+
+    Returns:
+        `True` or `False`.
+
+    Example:
+
+    >>> same_motif(comparison.best()[0], "MA0139.2", "CTCF")
+    True
+    """
+    base = matrix_id.split(".")[0].upper()
+    return hit.target_id.split(".")[0].upper() == base or bool(
+        tf_name and tf_name.upper() == (hit.target_name or "").upper()
+    )
+
+
 def best_matches(matches) -> dict:
     """Each query's match with the lowest q-value.
 

@@ -42,6 +42,7 @@ EXCLUDED = {
     "keras_motifs.compare.Comparison.best": NEEDS_TOMTOM,
     "keras_motifs.compare.Comparison.write_tsv": NEEDS_TOMTOM,
     "keras_motifs.compare.Hit": NEEDS_TOMTOM,
+    "keras_motifs.compare.same_motif": NEEDS_TOMTOM,
     "keras_motifs.compare.Hit.tsv_cells": NEEDS_TOMTOM,
     "keras_motifs.compare.Comparison.best_matches": NEEDS_TOMTOM,
     "keras_motifs.compare.read_comparison": NEEDS_FILE,

@@ -16,6 +16,7 @@ import numpy as np
 from keras_motifs._internal.alphabet import ALPHABET, complement_indices
 from keras_motifs._internal.checks import integer, number, positive_int
 from keras_motifs.jaspar import jaspar_motifs
+from keras_motifs.compare import same_motif
 from keras_motifs.motifs import MotifSet
 from keras_motifs.null import DEFAULT_CUTOFF
 
@@ -279,14 +280,6 @@ def recovered_motifs(
             hit.query_id
             for hit in comparison.best()
             if hit.q_value < q_threshold
-            and (
-                _base_id(hit.target_id) == _base_id(matrix_id)
-                or (tf_name and tf_name.upper() == (hit.target_name or "").upper())
-            )
+            and same_motif(hit, matrix_id, tf_name)
         ]
     return recovered
-
-
-
-def _base_id(matrix_id: str) -> str:
-    return matrix_id.split(".")[0].upper()
