@@ -447,12 +447,8 @@ class Conv1DInterpreter:
         verbose = boolean(verbose, "verbose")
         blocks = check_block_count(blocks)
         firing = boolean(firing, "firing") or labels is not None
-        # Blocks, and firing stats where the data can be read again, are
-        # counted in one absolute pass: a relative cutoff is then resolved
-        # exactly in a first pass, like the two-pass rules.
-        first_pass = site_rules.two_pass(options) or (
-            relative_threshold is not None
-            and (blocks is not None or (firing and not is_one_shot(sequences))))
+        first_pass = site_rules.reads_twice(
+            options, blocks=blocks, firing=firing and not is_one_shot(sequences))
         if first_pass:
             site_rules.check_source(sequences, options)
         tally = None

@@ -161,6 +161,16 @@ def two_pass(options: dict) -> bool:
     )
 
 
+def reads_twice(options: dict, *, blocks=None, firing: bool = False) -> bool:
+    """Whether `extract` resolves its cutoff in a first pass: for the
+    two-pass rules, and for a relative threshold counted per block or with
+    firing stats (`firing`: and data that can be read again), which are
+    counted exactly in one absolute pass."""
+    return two_pass(options) or (
+        options["relative_threshold"] is not None
+        and (blocks is not None or firing))
+
+
 def check_source(sequences, options: dict, count: int | None = None) -> None:
     """Raises, before any work, for a one-shot generator (a two-pass rule
     reads the data twice) and for data too short for the null sample

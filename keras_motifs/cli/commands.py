@@ -78,9 +78,8 @@ def run_extract(args) -> int:
     if args.max_sequences is not None and count is not None:
         count = min(count, args.max_sequences)
     # Read twice (a first pass resolves the cutoff): the count is unknown.
-    twice = site_rules.two_pass(options) or (
-        args.relative_threshold is not None
-        and (args.blocks is not None or firing is not None))
+    twice = site_rules.reads_twice(options, blocks=args.blocks,
+                                   firing=firing is not None)
     if twice:
         site_rules.check_source(None, options, count)
     with Progress(None if twice else count, args.quiet) as progress:
