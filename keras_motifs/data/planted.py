@@ -21,13 +21,18 @@ from keras_motifs.motifs import MotifSet
 from keras_motifs.null import DEFAULT_CUTOFF
 
 PLANTED_RELEASE = "JASPAR2024"
-# The 12 motifs of Koo & Eddy (2019), as the JASPAR 2016 CORE vertebrate
-# matrices of their transcription factors (read offline through pyjaspar):
-# Arid3a, CEBPB, FOSL1, Gabpa, MAFK, MAX, MEF2A, NFYB, SP1, SRF, STAT1, YY1.
+# The 12 motifs of Koo & Eddy (2019): the first matrix of each factor's name
+# in their `pfm_vertebrates.txt`, JASPAR 2016 CORE vertebrates (read offline
+# through pyjaspar). Arid3a, CEBPB, FOSL1, Gabpa, MAFK, MAX, MEF2A, NFYB,
+# SP1, SRF, STAT1, YY1.
+KOO_EDDY_RELEASE = "JASPAR2016"
 KOO_EDDY_MOTIFS = (
-    "MA0151.1", "MA0466.1", "MA0477.1", "MA0062.2", "MA0496.1", "MA0058.2",
-    "MA0052.2", "MA0502.1", "MA0079.3", "MA0083.2", "MA0137.3", "MA0095.2",
+    "MA0151.1", "MA0466.2", "MA0477.1", "MA0062.2", "MA0496.1", "MA0058.3",
+    "MA0052.3", "MA0502.1", "MA0079.3", "MA0083.3", "MA0137.3", "MA0095.2",
 )
+# P(1..5 sites in a sequence) of their generator.
+KOO_EDDY_SITE_COUNTS = (0.50, 0.25, 0.17, 0.05, 0.03)
+KOO_EDDY_SIZE = 25_000
 
 
 @dataclasses.dataclass
@@ -133,69 +138,116 @@ def planted_dataset(
     return _plant(motifs, y, widths, length, rng)
 
 
-def mixture_dataset(
-    motif_ids,
-    n: int,
-    length: int = 200,
-    rng=None,
-    *,
-    min_motifs: int = 1,
-    max_motifs: int = 5,
-    release: str | None = PLANTED_RELEASE,
-):
-    """Random DNA with 1 to 5 different motifs in each sequence (Koo & Eddy).
+def koo_eddy_dataset(n: int = KOO_EDDY_SIZE, rng=None, *,
+                     length: int = 200):
+    """The synthetic data of Koo & Eddy (2019), drawn as their generator does.
 
-    The synthetic data of Koo & Eddy (2019): each sequence is uniform random
-    DNA holding `k` sites, `k` drawn uniformly from `min_motifs` to
-    `max_motifs`, of `k` different motifs drawn uniformly from
-    `motif_ids`, each sampled base by base from the motif's probabilities,
-    in either orientation with equal chance, without overlaps (the free
-    bases are split at random into the gaps, as in `planted_dataset`).
-    One label per motif.
+    Their notebook (`0_Generate_synthetic_dataset.ipynb` in
+    p-koo/learning_sequence_motifs), step by step:
+
+    - the 12 JASPAR 2016 CORE vertebrate matrices of `KOO_EDDY_MOTIFS`,
+      counts divided by column sums (no pseudocount), each followed by its
+      reverse complement: 24 oriented matrices;
+    - per sequence, `k` sites with P(k = 1..5) = `KOO_EDDY_SITE_COUNTS`
+      (0.50, 0.25, 0.17, 0.05, 0.03), each an oriented matrix drawn
+      uniformly *with replacement* (a factor may appear twice, in either
+      orientation);
+    - the sites in the order drawn, without overlaps, separated by `k + 1`
+      gaps: `k + 1` uniform numbers scaled to the free bases and rounded,
+      drawn again until the rounded gaps add up;
+    - every base drawn from its column (uniform background outside sites);
+    - one label per factor, whatever its orientation or count.
+
+    The draws are independent, so the first 70 % form as random a training
+    set as a permutation would; `koo_eddy_split` gives Koo's 70/10/20.
 
     Args:
-        motif_ids: JASPAR matrix IDs or a `MotifSet`, as `planted_dataset`.
-        n: Number of sequences.
-        length: Sequence length.
+        n: Number of sequences (Koo & Eddy: 25,000).
         rng: A `numpy.random.Generator` or an integer seed.
-        min_motifs: Fewest motifs a sequence holds, at least 1.
-        max_motifs: Most motifs a sequence holds, at most the number of
-            motifs.
-        release: JASPAR release the IDs are read from.
+        length: Sequence length (Koo & Eddy: 200).
 
     Returns:
-        `(x, y, info)` as `planted_dataset`: `y[i].sum()` is the number of
-        motifs of sequence `i`.
+        `(x, y, info)` as `planted_dataset`: `x` float32 `(n, length, 4)` in
+        A, C, G, T order, `y` float32 `(n, 12)`, `info` a `PlantedSites`
+        listing every site (a sequence may hold the same motif twice).
 
     Example:
 
-    >>> x, y, info = mixture_dataset(KOO_EDDY_MOTIFS, 1000, 200, 0)
-    >>> int(y.sum(axis=1).min()), int(y.sum(axis=1).max())
-    (1, 5)
+    >>> x, y, info = koo_eddy_dataset(1000, 0)
+    >>> x.shape, y.shape, len(info.motifs)
+    ((1000, 200, 4), (1000, 12), 12)
     """
-    motifs = _planted_motifs(motif_ids, release)
+    motifs = jaspar_motifs(list(KOO_EDDY_MOTIFS), release=KOO_EDDY_RELEASE)
     n = positive_int(n, "n")
     length = positive_int(length, "length")
-    min_motifs = positive_int(min_motifs, "min_motifs")
-    max_motifs = positive_int(max_motifs, "max_motifs")
-    if not min_motifs <= max_motifs <= len(motifs):
-        raise ValueError(
-            f"Expected 1 <= min_motifs <= max_motifs <= {len(motifs)} (the "
-            f"number of motifs). Received: min_motifs={min_motifs}, "
-            f"max_motifs={max_motifs}"
-        )
     rng = _rng(rng)
     widths = np.diff(motifs.bounds, axis=1)[:, 0]
-    if np.sort(widths)[::-1][:max_motifs].sum() > length:
+    if widths.max() * len(KOO_EDDY_SITE_COUNTS) >= length:
         raise ValueError(
-            f"length {length} is too short to hold the {max_motifs} widest "
-            f"motifs. Received: length={length}"
+            f"length {length} cannot hold {len(KOO_EDDY_SITE_COUNTS)} sites "
+            f"of the widest motif ({int(widths.max())} bases). "
+            f"Received: length={length}"
         )
-    counts = rng.integers(min_motifs, max_motifs + 1, size=n)
-    y = np.zeros((n, len(motifs)), dtype=bool)
-    for row, count in enumerate(counts):
-        y[row, rng.choice(len(motifs), size=count, replace=False)] = True
-    return _plant(motifs, y, widths, length, rng)
+    probabilities = [
+        matrix[:width]
+        for matrix, width in zip(motifs.matrices("probabilities"), widths)
+    ]
+    reverse = complement_indices(ALPHABET)
+    oriented = [
+        matrix
+        for forward in probabilities
+        for matrix in (forward, forward[::-1, reverse])
+    ]
+    site_counts = rng.choice(
+        np.arange(1, len(KOO_EDDY_SITE_COUNTS) + 1), size=n,
+        p=KOO_EDDY_SITE_COUNTS,
+    )
+    codes = rng.integers(0, 4, size=(n, length))
+    y = np.zeros((n, len(motifs)), dtype="float32")
+    sites = {"sequence": [], "motif": [], "start": [], "strand": []}
+    for row, count in enumerate(site_counts):
+        chosen = rng.integers(0, len(oriented), size=count)
+        site_widths = widths[chosen // 2]
+        gaps = _rounded_gaps(count + 1, length - int(site_widths.sum()), rng)
+        starts = np.cumsum(gaps[:-1]) + np.cumsum(site_widths) - site_widths
+        for index, start in zip(chosen, starts):
+            matrix = oriented[index]
+            codes[row, start:start + len(matrix)] = _sample_sites(
+                matrix, 1, rng)[0]
+            y[row, index // 2] = 1
+            for key, value in zip(sites, (row, index // 2, start, index % 2)):
+                sites[key].append(value)
+    info = PlantedSites(
+        motifs,
+        *(np.asarray(values, dtype=dtype) for values, dtype in zip(
+            sites.values(), (np.int64, np.int64, np.int64, np.int8)))
+    )
+    return np.eye(4, dtype="float32")[codes], y, info
+
+
+def koo_eddy_split(n: int) -> tuple[slice, slice, slice]:
+    """Koo & Eddy's training, validation and test parts (70/10/20 %) of
+    `n` sequences, as slices.
+
+    Example:
+
+    >>> koo_eddy_split(25_000)
+    (slice(0, 17500, None), slice(17500, 20000, None), slice(20000, 25000, None))
+    """
+    n = positive_int(n, "n")
+    n_train, n_valid = int(round(0.7 * n)), int(round(0.1 * n))
+    return (slice(0, n_train), slice(n_train, n_train + n_valid),
+            slice(n_train + n_valid, n))
+
+
+def _rounded_gaps(count: int, free: int, rng) -> np.ndarray:
+    """`count` gaps adding up to `free`: uniform numbers scaled to `free`
+    and rounded, drawn again until the rounded ones add up (Koo & Eddy)."""
+    while True:
+        gaps = rng.random(count)
+        gaps = np.round(gaps / gaps.sum() * free).astype(np.int64)
+        if gaps.sum() == free:
+            return gaps
 
 
 def _plant(motifs, y, widths, length, rng):
