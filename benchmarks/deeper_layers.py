@@ -69,10 +69,10 @@ RELEASE = "JASPAR2024"
 PLANTED = ("MA0151", "MA0466", "MA0477", "MA0062", "MA0496", "MA0058",
            "MA0052", "MA0502", "MA0079", "MA0083", "MA0137", "MA0095")
 RULES = (
-    ("classic: 0, forward", {"strands": "forward"}),
-    ("0, both strands", {}),
-    ("relative 0.5, both", {"relative_threshold": 0.5}),
-    ("relative 0.7, both", {"relative_threshold": 0.7}),
+    ("classic: 0, forward", {"threshold": 0.0, "strands": "forward"}),
+    ("0, both strands", {"threshold": 0.0, "strands": "both"}),
+    ("relative 0.5, both", {"relative_threshold": 0.5, "strands": "both"}),
+    ("relative 0.7, both", {"relative_threshold": 0.7, "strands": "both"}),
 )
 TRIMS = (("no trim", None), ("trim 0.2 bits", 0.2), ("trim 0.5 bits", 0.5))
 LAYERS = (("conv1", "relu1"), ("conv2", "relu2"))

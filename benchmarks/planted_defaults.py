@@ -64,11 +64,11 @@ RELEASE = "JASPAR2024"
 PLANTED = ("MA0139.2", "MA0138.3", "MA0035.5", "MA0080.7", "MA0466.4",
            "MA0046.3", "MA0106.3", "MA0047.4")
 SETTINGS = (
-    ("seed: threshold 0, forward", {}),
-    ("relative 0.3, forward", {"relative_threshold": 0.3}),
-    ("relative 0.5, forward", {"relative_threshold": 0.5}),
-    ("relative 0.7, forward", {"relative_threshold": 0.7}),
-    ("threshold 0, both strands", {"strands": "both"}),
+    ("seed: threshold 0, forward", {"threshold": 0.0, "strands": "forward"}),
+    ("relative 0.3, forward", {"relative_threshold": 0.3, "strands": "forward"}),
+    ("relative 0.5, forward", {"relative_threshold": 0.5, "strands": "forward"}),
+    ("relative 0.7, forward", {"relative_threshold": 0.7, "strands": "forward"}),
+    ("threshold 0, both strands", {"threshold": 0.0, "strands": "both"}),
     ("relative 0.3, both strands",
      {"relative_threshold": 0.3, "strands": "both"}),
     ("relative 0.5, both strands",

@@ -8,7 +8,8 @@ shards' per-filter maxima, then count with the global cutoff
 `max(threshold, relative_threshold * maximum)`. That is the exact two-pass
 rule; a local `extract(relative_threshold=...)` resolves the cutoff in one
 pass with activation bins and agrees with it except for windows within
-0.55 % of the cutoff.
+0.55 % of the cutoff. A null threshold (`"null:P"`, the default) is
+resolved first, on one worker, from the first shard's sequences.
 
 Each worker loads the model once per call of `extract_distributed` and
 keeps it for later calls with the same model (a path, or a model sent as
@@ -127,9 +128,13 @@ def extract_distributed(
         alphabet: As for `Conv1DInterpreter`.
         activation_layer: As for `Conv1DInterpreter`.
         **extract_options: As for `Conv1DInterpreter.extract` (`threshold`,
-            `relative_threshold`, `strands`, `batch_size`, `engine`); the
-            two-pass rules (`"null:P"`, `relative_to="mean"`, `max_sites`)
-            are refused: pass `site_cutoffs` as `threshold` instead.
+            `relative_threshold`, `strands`, `batch_size`, `engine`). The
+            null cutoffs of `threshold="null:P"` (the default) come from
+            the first `null_sequences` sequences of the first shard (each
+            shuffled several times where it holds fewer), resolved on one
+            worker before the shards are scanned. The rules that read all
+            the data twice (`relative_to="mean"`, `max_sites`) are
+            refused: pass `site_cutoffs` as `threshold` instead.
 
     Returns:
         The summed `MotifSet`.
@@ -144,10 +149,11 @@ def extract_distributed(
     from keras_motifs.interpreter import check_extract_options
 
     options = check_extract_options(**extract_options)
-    if site_rules.two_pass(options):
+    null = site_rules.null_only(options)
+    if site_rules.two_pass(options) and not null:
         raise ValueError(
-            "extract_distributed does not resolve threshold='null:P', "
-            "relative_to='mean' or max_sites across shards; resolve the "
+            "extract_distributed does not resolve relative_to='mean' or "
+            "max_sites across shards; resolve the "
             "cutoffs on one machine with Conv1DInterpreter(model)."
             "site_cutoffs(x, ...) and pass them as threshold=cutoffs (one "
             "per filter)."
@@ -165,6 +171,10 @@ def extract_distributed(
                                activation_layer=activation_layer)
     if isinstance(source, bytes):
         source = client.scatter(source, broadcast=True)
+    if null:
+        options["threshold"] = client.submit(
+            _shard_cutoffs, token, source, interpreter_options, shards[0],
+            options, pure=False).result()
     relative = options.pop("relative_threshold")
     if relative is not None:
         maxima = client.gather([
@@ -282,6 +292,11 @@ def _shard_maxima(token, source, interpreter_options, shard, options):
                               strands=options["strands"],
                               engine=options["engine"])
     return result[0].max(axis=0)
+
+
+def _shard_cutoffs(token, source, interpreter_options, shard, options):
+    interpreter = _interpreter(token, source, interpreter_options)
+    return interpreter.site_cutoffs(_read_shard(shard), **options)
 
 
 def _shard_motifs(token, source, interpreter_options, shard, options):

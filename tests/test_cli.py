@@ -22,6 +22,12 @@ from keras_motifs.motifs import MotifSet
 LENGTH = 30
 N = 40
 FILTERS = 6
+# The site rule of the tests about mechanics (formats, readers, channels,
+# labels), stated: random filters on random data keep almost no site under
+# the default null rule, so these tests count every maximum above 0, on
+# both strands (the defaults before "null:0.01", forward).
+RULE = ("--threshold", "0", "--strands", "both")
+RULE_OPTIONS = dict(threshold=0.0, strands="both")
 
 
 @pytest.fixture(scope="module")
@@ -114,10 +120,11 @@ def test_extract_formats_match_interpreter(
 ):
     out = tmp_path / "motifs.meme"
     status, stdout, err = run(
-        capsys, "extract", files["keras"], files[source], "-o", out, *extra
+        capsys, "extract", files["keras"], files[source], "-o", out, *extra,
+        *RULE,
     )
     assert status == 0, err
-    motifs = expected(model, files["x"][rows])
+    motifs = expected(model, files["x"][rows], **RULE_OPTIONS)
     assert_same_motifs(out, motifs)
     assert stdout.strip().endswith(str(out))
     assert f"({len(files['x'][rows])} sequences)" in stdout
@@ -180,6 +187,52 @@ def test_extract_site_rules_are_passed_on(capsys, tmp_path, model, files,
         assert (motifs.nsites <= 7).all() and (motifs.nsites == 7).any()
 
 
+def test_extract_defaults_match_the_interpreter_defaults(capsys, tmp_path):
+    """No rule flags: the default null rule ("null:0.01", forward), as
+    `Conv1DInterpreter.extract` with no rule arguments, on a filter that
+    finds its word in half the sequences."""
+    from keras_motifs.formats import read_npz
+
+    # 8 long: shuffled copies of such data rebuild a 6-mer (ACGTAC) in over
+    # 1% of them, and the null cutoff then lies on the word itself.
+    word = "ACGTACGG"
+    keras.utils.set_random_seed(5)
+    model = keras.Sequential(
+        [
+            keras.Input((LENGTH, 4)),
+            keras.layers.Conv1D(4, len(word), activation="relu", name="conv"),
+            keras.layers.GlobalMaxPooling1D(),
+            keras.layers.Dense(1),
+        ]
+    )
+    conv = model.get_layer("conv")
+    kernel, bias = conv.kernel.numpy(), conv.bias.numpy()
+    kernel[..., 0] = 3 * one_hot(word)[0]  # 24 - 10 = 14 on the word
+    bias[0] = -10
+    conv.kernel.assign(kernel)
+    conv.bias.assign(bias)
+    model_path = tmp_path / "word.keras"
+    model.save(model_path)
+    rng = np.random.default_rng(5)
+    x = random_one_hot(rng, 200, LENGTH)
+    for i in range(0, 200, 2):
+        start = rng.integers(0, LENGTH - len(word) + 1)
+        x[i, start : start + len(word)] = one_hot(word)[0]
+    np.save(tmp_path / "x.npy", x)
+    out = tmp_path / "motifs.npz"
+    status, stdout, err = run(
+        capsys, "extract", model_path, tmp_path / "x.npy", "-o", out, "-q"
+    )
+    assert status == 0, err
+    direct = Conv1DInterpreter(model).extract(x)
+    assert direct.nsites[0] > 0
+    assert direct.nsites[0] >= 100  # the planted words at least
+    got = read_npz(out)
+    np.testing.assert_array_equal(got.nsites, direct.nsites)
+    np.testing.assert_array_equal(got.counts, direct.counts)
+    assert "(200 sequences)" in stdout
+
+
 def test_extract_legacy_h5_model_and_alphabet(capsys, tmp_path, model, files):
     h5_model = tmp_path / "model.h5"
     model.save(h5_model)
@@ -195,9 +248,10 @@ def test_extract_legacy_h5_model_and_alphabet(capsys, tmp_path, model, files):
         "agct",
         "-o",
         out,
+        *RULE,
     )
     assert status == 0, err
-    assert_same_motifs(out, expected(model, agct, alphabet="AGCT"))
+    assert_same_motifs(out, expected(model, agct, alphabet="AGCT", **RULE_OPTIONS))
 
 
 def test_extract_fasta_with_n_is_encoded_on_the_fly(capsys, tmp_path, model):
@@ -244,10 +298,11 @@ def test_extract_targets_from_npz_labels(capsys, tmp_path, model, files):
         "4",
         "-o",
         out,
+        *RULE,
     )
     assert status == 0, err
     rows = [i for i in range(N) if files["y"][i, 1] > 0][:9]
-    assert_same_motifs(out, expected(model, files["x"][rows]))
+    assert_same_motifs(out, expected(model, files["x"][rows], **RULE_OPTIONS))
     assert "(9 sequences)" in stdout
 
 
@@ -278,12 +333,15 @@ def test_extract_deepsea_mat_targets(capsys, tmp_path, model, files, version):
             handle["traindata"] = y.T
     out = tmp_path / "motifs.meme"
     status, _, err = run(
-        capsys, "extract", files["keras"], path, "--targets", "NRSF", "-o", out
+        capsys, "extract", files["keras"], path, "--targets", "NRSF", "-o", out,
+        *RULE,
     )
     assert status == 0, err
     keep = y[:, label_indices("NRSF")].any(axis=1)
     assert 0 < keep.sum() < N
-    assert_same_motifs(out, expected(model, agct[keep], alphabet="AGCT"))
+    assert_same_motifs(
+        out, expected(model, agct[keep], alphabet="AGCT", **RULE_OPTIONS)
+    )
 
 
 def test_extract_deepsea_channels_first_hdf5(capsys, tmp_path, model, files):
@@ -292,9 +350,10 @@ def test_extract_deepsea_channels_first_hdf5(capsys, tmp_path, model, files):
     with h5py.File(path, "w") as handle:
         handle["testxdata"] = agct.transpose(0, 2, 1).astype(np.uint8)
     out = tmp_path / "motifs.meme"
-    status, _, err = run(capsys, "extract", files["keras"], path, "-o", out)
+    status, _, err = run(capsys, "extract", files["keras"], path, "-o", out,
+                         *RULE)
     assert status == 0, err
-    assert_same_motifs(out, expected(model, agct, alphabet="AGCT"))
+    assert_same_motifs(out, expected(model, agct, alphabet="AGCT", **RULE_OPTIONS))
 
 
 def test_extract_shared_deepsea_example(capsys, tmp_path):
@@ -307,11 +366,12 @@ def test_extract_shared_deepsea_example(capsys, tmp_path):
     model_path = tmp_path / "wide.keras"
     model.save(model_path)
     out = tmp_path / "motifs.meme"
-    status, _, err = run(capsys, "extract", model_path, example, "-o", out)
+    status, _, err = run(capsys, "extract", model_path, example, "-o", out,
+                         *RULE)
     assert status == 0, err
     with h5py.File(example, "r") as handle:
         agct = handle["testxdata"][()].transpose(0, 2, 1).astype("float32")
-    assert_same_motifs(out, expected(model, agct, alphabet="AGCT"))
+    assert_same_motifs(out, expected(model, agct, alphabet="AGCT", **RULE_OPTIONS))
 
 
 def test_selected_batches_match_a_loop(rng):
@@ -624,7 +684,16 @@ def test_errors_are_one_line(capsys, tmp_path, model, files):
         ("extract", model, npy, "--relative-threshold", "2"): "(0, 1)",
         ("extract", model, npy, "--batch-size", "0"): "positive integer",
         ("extract", model, npy, "--threshold", "null:2"): "null:P",
-        ("extract", model, npy, "--threshold", "null:0.01"): "null sample has 40",
+        # 100 null maxima expect 0.1 above a null:0.001 cutoff, not 10.
+        (
+            "extract",
+            model,
+            npy,
+            "--threshold",
+            "null:0.001",
+            "--null-sequences",
+            "100",
+        ): "needs at least 10000 null sequences",
         ("extract", model, npy, "--max-sites", "0"): "positive integer",
         ("extract", model, npy, "--relative-to", "max"): "invalid choice",
         (
@@ -654,7 +723,8 @@ def test_console_script_in_a_subprocess(tmp_path, model, files):
     command = [sys.executable, "-m", "keras_motifs.cli"]
     out = tmp_path / "motifs.meme"
     done = subprocess.run(
-        command + ["extract", files["keras"], files["npy"], "-o", str(out)],
+        command + ["extract", files["keras"], files["npy"], "-o", str(out),
+                   *RULE],
         capture_output=True,
         text=True,
         timeout=300,
@@ -662,7 +732,7 @@ def test_console_script_in_a_subprocess(tmp_path, model, files):
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("Wrote ")
-    assert_same_motifs(out, expected(model, files["x"]))
+    assert_same_motifs(out, expected(model, files["x"], **RULE_OPTIONS))
     assert "40/40" in done.stderr
     done = subprocess.run(
         command + ["extract", files["keras"], str(tmp_path / "missing.npy")],
@@ -790,9 +860,11 @@ def test_extract_writes_where_and_for_whom_filters_fire(capsys, tmp_path, model,
 
     with_labels = tmp_path / "labelled.tsv"
     status, _, err = run(capsys, "extract", files["keras"], files["npz"], "--labels-key",
-                         "y", "-o", tmp_path / "m.meme", "--firing", with_labels, "-q")
+                         "y", "-o", tmp_path / "m.meme", "--firing", with_labels, "-q",
+                         *RULE)
     assert status == 0, err
-    expected = Conv1DInterpreter(model).extract(files["x"], labels=files["y"])
+    expected = Conv1DInterpreter(model).extract(files["x"], labels=files["y"],
+                                                **RULE_OPTIONS)
     rows = read_tsv(with_labels, ("filter", "nsites", "forward", "reverse", "best_auc"))
     assert [int(r["nsites"]) for r in rows] == expected.nsites.tolist()
     names, aucs = expected.firing.best_target()
@@ -802,7 +874,7 @@ def test_extract_writes_where_and_for_whom_filters_fire(capsys, tmp_path, model,
     assert [(int(r["forward"]), int(r["reverse"])) for r in rows] == [tuple(s) for s in strands]
     without = tmp_path / "plain.tsv"
     status, _, err = run(capsys, "extract", files["keras"], files["npy"], "-o",
-                         tmp_path / "n.meme", "--firing", without, "-q")
+                         tmp_path / "n.meme", "--firing", without, "-q", *RULE)
     assert status == 0, err
     assert "best_auc" not in read_tsv(without)[0]
 
@@ -817,13 +889,14 @@ def test_blocks_round_trip(capsys, tmp_path, model, files, jaspar_meme):
 
     npz = tmp_path / "motifs.npz"
     status, _, err = run(capsys, "extract", files["keras"], files["npy"],
-                         "-o", npz, "--blocks", "4", "--batch-size", "10", "-q")
+                         "-o", npz, "--blocks", "4", "--batch-size", "10", "-q",
+                         *RULE)
     assert status == 0, err
     motifs = read_npz(npz)
-    direct = expected(model, files["x"])
+    direct = expected(model, files["x"], **RULE_OPTIONS)
     np.testing.assert_array_equal(motifs.counts, direct.counts)
     for b in range(4):  # batches of 10 dealt round robin: block b is batch b
-        part = expected(model, files["x"][b * 10:(b + 1) * 10])
+        part = expected(model, files["x"][b * 10:(b + 1) * 10], **RULE_OPTIONS)
         np.testing.assert_array_equal(motifs.blocks.counts[b], part.counts)
     table = tmp_path / "bootstrap.tsv"
     status, _, err = run(capsys, "bootstrap", npz, "-o", table, "--db",

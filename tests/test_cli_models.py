@@ -22,6 +22,11 @@ from keras_motifs.legacy import load_model
 
 LENGTH = 30
 WIDTH = 5
+# The site rule of these tests about files and lengths, stated: random
+# filters on random data keep almost no site under the default null rule,
+# so they count every maximum above 0, on both strands.
+RULE = ("--threshold", "0", "--strands", "both")
+RULE_OPTIONS = dict(threshold=0.0, strands="both")
 
 
 def run(capsys, *argv):
@@ -112,19 +117,21 @@ def test_other_lengths_fail_naming_both_and_the_fix(capsys, tmp_path, model_path
     model = keras.saving.load_model(model_path)
     for pad_with, value in (("uniform", 0.25), ("zeros", 0.0)):
         status, _, err = run(capsys, "extract", model_path, tmp_path / "short.npy",
-                             "-o", out, "--pad", "--pad-with", pad_with)
+                             "-o", out, "--pad", "--pad-with", pad_with, *RULE)
         assert status == 0, err
         padded = np.full((12, LENGTH, 4), value, "float32")
         padded[:, 4:26] = short
-        assert_same_counts(out, Conv1DInterpreter(model).extract(padded))
+        assert_same_counts(out, Conv1DInterpreter(model).extract(
+            padded, **RULE_OPTIONS))
     long = random_one_hot(rng, 12, 41)
     np.save(tmp_path / "long.npy", long)
     status, _, err = run(capsys, "extract", model_path, tmp_path / "long.npy", "-o", out)
     assert status == 2 and "--crop" in err and "length 41" in err
     status, _, err = run(capsys, "extract", model_path, tmp_path / "long.npy",
-                         "-o", out, "--crop")
+                         "-o", out, "--crop", *RULE)
     assert status == 0, err
-    assert_same_counts(out, Conv1DInterpreter(model).extract(long[:, 5:35]))
+    assert_same_counts(out, Conv1DInterpreter(model).extract(
+        long[:, 5:35], **RULE_OPTIONS))
 
 
 # Motif formats.
@@ -134,14 +141,15 @@ def test_extract_format_by_suffix_and_convert_between_formats(
         capsys, tmp_path, model_path, rng):
     x = random_one_hot(rng, 40, LENGTH)
     np.save(tmp_path / "x.npy", x)
-    motifs = Conv1DInterpreter(keras.saving.load_model(model_path)).extract(x)
+    motifs = Conv1DInterpreter(keras.saving.load_model(model_path)).extract(
+        x, **RULE_OPTIONS)
     status, out, err = run(capsys, "extract", model_path, tmp_path / "x.npy",
-                           "-o", tmp_path / "m.npz")
+                           "-o", tmp_path / "m.npz", *RULE)
     assert status == 0 and "(npz)" in out, err
     got = read_motifs(tmp_path / "m.npz")
     np.testing.assert_array_equal(got.counts, motifs.counts)
     status, _, err = run(capsys, "extract", model_path, tmp_path / "x.npy",
-                         "-o", tmp_path / "m.txt", "--format", "transfac")
+                         "-o", tmp_path / "m.txt", "--format", "transfac", *RULE)
     assert status == 0, err
     assert read_motifs(tmp_path / "m.txt", format="transfac").nsites.tolist() == [
         n for n in motifs.nsites.tolist() if n]
@@ -195,10 +203,10 @@ def test_extract_and_convert_a_legacy_theano_file(capsys, tmp_path, rng):
         out = tmp_path / f"{order}.meme"
         status, _, err = run(capsys, "extract", weights, tmp_path / "x.npy",
                              "--architecture", architecture, "--kernel-order", order,
-                             "-o", out)
+                             "-o", out, *RULE)
         assert status == 0, err
         model = load_model(weights, architecture=architecture, kernel_order=order)
-        assert_same_counts(out, Conv1DInterpreter(model).extract(x))
+        assert_same_counts(out, Conv1DInterpreter(model).extract(x, **RULE_OPTIONS))
         results[order] = read_meme(out)
     np.testing.assert_array_equal(
         load_model(weights, architecture=architecture, kernel_order="theano")
@@ -256,14 +264,14 @@ def test_extract_bed_with_genome(capsys, tmp_path, model_path, rng):
     status, _, err = run(capsys, "extract", model_path, tmp_path / "peaks.bed", "-o", out)
     assert status == 2 and "--genome" in err
     status, stdout, err = run(capsys, "extract", model_path, tmp_path / "peaks.bed",
-                              "--genome", tmp_path / "genome.fa", "-o", out)
+                              "--genome", tmp_path / "genome.fa", "-o", out, *RULE)
     assert status == 0, err
     assert "(30 sequences)" in stdout
     source = GenomeIntervals(tmp_path / "peaks.bed", tmp_path / "genome.fa",
                              length=LENGTH)
     model = keras.saving.load_model(model_path)
     assert_same_counts(out, Conv1DInterpreter(model).extract(
-        np.concatenate([np.asarray(x) for x in source])))
+        np.concatenate([np.asarray(x) for x in source]), **RULE_OPTIONS))
     status, _, err = run(capsys, "extract", model_path, tmp_path / "peaks.bed",
                          "--genome", tmp_path / "missing.fa", "-o", out)
     assert status == 2 and "missing.fa" in err
@@ -280,7 +288,8 @@ def test_tensorflow_log_lines_hidden_unless_verbose(tmp_path, model_path, rng):
     for flag in ([], ["--verbose"]):
         result = subprocess.run(
             [sys.executable, "-m", "keras_motifs.cli", "extract", str(model_path),
-             str(tmp_path / "x.npy"), "-o", str(tmp_path / "m.meme"), "-q", *flag],
+             str(tmp_path / "x.npy"), "-o", str(tmp_path / "m.meme"), "-q", *RULE,
+             *flag],
             capture_output=True, text=True, env=environment,
         )
         assert result.returncode == 0, result.stderr

@@ -50,16 +50,19 @@ def inputs(tmp_path_factory):
 def test_shards_sum_to_one_local_scan(client, inputs):
     model, model_path, data_path, fasta, x = inputs
     interpreter = Conv1DInterpreter(model)
-    local = interpreter.extract(x, strands="both")
+    local = interpreter.extract(x, threshold=0.0, strands="both")
+    assert local.nsites.min() > 0  # the test exercises kept windows
     shards = hdf5_shards(data_path, "x", 3)
     assert [s.stop - s.start for s in shards] == [100, 100, 100]
-    summed = extract_distributed(model_path, shards, client, strands="both")
+    summed = extract_distributed(model_path, shards, client, threshold=0.0,
+                                 strands="both")
     np.testing.assert_array_equal(summed.nsites, local.nsites)
     np.testing.assert_allclose(summed.counts, local.counts, atol=1e-3)
     # The model sent as bytes, FASTA chunks.
     chunks = fasta_shards(fasta, 4)
     assert chunks[0] == FastaChunk(fasta, 0, 75)
-    summed = extract_distributed(model, chunks, client, strands="both")
+    summed = extract_distributed(model, chunks, client, threshold=0.0,
+                                 strands="both")
     np.testing.assert_array_equal(summed.nsites, local.nsites)
     np.testing.assert_allclose(summed.counts, local.counts, atol=1e-3)
 
@@ -98,10 +101,35 @@ def test_bad_arguments_fail_before_any_work(inputs):
         extract_distributed(model_path, [data_path], object())
     with pytest.raises(ValueError, match="strands"):
         extract_distributed(model_path, [data_path], object(), strands="up")
-    for rule in (dict(threshold="null:0.01"), dict(max_sites=10),
+    for rule in (dict(max_sites=10), dict(threshold="null:0.01", max_sites=10),
                  dict(relative_threshold=0.5, relative_to="mean")):
         with pytest.raises(ValueError, match="site_cutoffs"):
             extract_distributed(model_path, [data_path], object(), **rule)
+    # threshold="null:P" alone (the default) passes the rule check: the
+    # shards are checked next.
+    for rule in ({}, dict(threshold="null:0.01")):
+        with pytest.raises(ValueError, match="HDF5Slice"):
+            extract_distributed(model_path, [data_path], object(), **rule)
+
+    class FirstTask:
+        """Records the first task submitted, and stops there."""
+
+        def submit(self, function, *args, **kwargs):
+            self.task = function.__name__, args
+            raise RuntimeError("first task")
+
+        gather = scatter = submit
+
+    # Its cutoffs are resolved first, on one worker, from the first shard.
+    shards = [(data_path, "x", 0, 10), (data_path, "x", 10, 20)]
+    for rule in ({}, dict(threshold="null:0.01")):
+        recorder = FirstTask()
+        with pytest.raises(RuntimeError, match="first task"):
+            extract_distributed(model_path, shards, recorder, **rule)
+        name, args = recorder.task
+        assert name == "_shard_cutoffs"
+        assert tuple(args[3]) == (data_path, "x", 0, 10)
+        assert args[4]["threshold"] == "null:0.01"
     class Unused:
         def submit(self, *args, **kwargs):
             raise AssertionError("no work may start")

@@ -76,7 +76,8 @@ class PlainLoop(keras.callbacks.Callback):
             return
         from keras_motifs.compare import tomtom
 
-        motifs = Conv1DInterpreter(self.model).extract(self.x)
+        motifs = Conv1DInterpreter(self.model).extract(
+            self.x, threshold=0.0, strands="both")
         comparison = tomtom(motifs, self.targets, null=self.null)
         rows = []
         for i, name in enumerate(motifs.names):
@@ -112,7 +113,8 @@ def test_record_matches_extract_and_tomtom_by_hand(rng, tmp_path):
     history = tiny_model().fit(
         x, y, epochs=4, batch_size=16, verbose=0,
         callbacks=[MotifExtractor(x, tmp_path / "m.meme", every_n_epochs=2,
-                                  record=record, strict=True), loop],
+                                  record=record, strict=True, threshold=0.0,
+                                  strands="both"), loop],
     )
     table = read_motif_history(tmp_path / "h.tsv")
     assert table.epochs().tolist() == [2, 4]

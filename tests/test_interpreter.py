@@ -65,9 +65,9 @@ def test_valid_padding_matches_seed_loop(rng, batch_size):
     model = conv_model()
     x = random_one_hot(rng, 150, 40)
     motifs = Conv1DInterpreter(model).extract(
-        x, batch_size=batch_size, strands="forward"
+        x, batch_size=batch_size, threshold=0.0, strands="forward"
     )
-    counts, nsites = reference_windows(model, x)
+    counts, nsites = reference_windows(model, x, threshold=0.0)
     np.testing.assert_array_equal(motifs.nsites, nsites)
     np.testing.assert_allclose(motifs.counts, counts)
     assert nsites.min() > 0  # the test exercises kept windows
@@ -121,7 +121,9 @@ def test_geometry_matches_hand_computed_windows(
     counts, nsites = seed_method(
         activations, x, 5, strides, dilation, pad_left, 0.0
     )
-    motifs = Conv1DInterpreter(model).extract(x, batch_size=32, strands="forward")
+    motifs = Conv1DInterpreter(model).extract(
+        x, batch_size=32, threshold=0.0, strands="forward"
+    )
     np.testing.assert_array_equal(motifs.nsites, nsites)
     np.testing.assert_allclose(motifs.counts, counts)
     geometry = ConvGeometry.from_layer(conv)
@@ -252,8 +254,10 @@ def test_non_one_hot_rows_add_their_values(rng):
     x = random_one_hot(rng, 50, 40)
     x[:, 10:14] = 0.25
     x[:, 20:22] = 0.0
-    motifs = Conv1DInterpreter(model).extract(x, strands="forward")
-    counts, nsites = reference_windows(model, x)
+    motifs = Conv1DInterpreter(model).extract(
+        x, threshold=0.0, strands="forward"
+    )
+    counts, nsites = reference_windows(model, x, threshold=0.0)
     np.testing.assert_allclose(motifs.counts, counts)
     np.testing.assert_array_equal(motifs.nsites, nsites)
 
@@ -278,11 +282,11 @@ def test_nested_sequential_and_batchnorm_activation(rng):
     conv = inner.get_layer("inner_conv")
     activations = keras.Model(inner.inputs, conv.output).predict(x, verbose=0)
     counts, nsites = seed_method(activations, x, 5, 1, 1, 2, 0.0)
-    motifs = interpreter.extract(x, strands="forward")
+    motifs = interpreter.extract(x, threshold=0.0, strands="forward")
     np.testing.assert_allclose(motifs.counts, counts)
     np.testing.assert_array_equal(motifs.nsites, nsites)
     after = Conv1DInterpreter(model, activation_layer="act").extract(
-        x, strands="forward"
+        x, threshold=0.0, strands="forward"
     )
     activations = keras.Model(
         inner.inputs, inner.get_layer("act").output
@@ -343,7 +347,7 @@ def test_low_precision_model_counts_exactly(rng):
     )
     counts, nsites = seed_method(activations, x, 4, 1, 1, 0, 0.0)
     motifs = Conv1DInterpreter(model).extract(
-        x, batch_size=1024, strands="forward"
+        x, batch_size=1024, threshold=0.0, strands="forward"
     )
     assert nsites.max() > 256  # beyond what bfloat16 counts exactly
     np.testing.assert_array_equal(motifs.nsites, nsites)
@@ -355,9 +359,11 @@ def test_sequences_shorter_than_the_filters_span_fail_clearly(rng):
     outputs = keras.layers.Conv1D(3, 7, dilation_rate=2, name="c")(inputs)
     interpreter = Conv1DInterpreter(keras.Model(inputs, outputs))
     for length in (12, 0):
-        with pytest.raises(ValueError, match=r"too short.*span 13 positions.*at least 13"):
-            interpreter.extract(random_one_hot(rng, 4, length))
-    assert interpreter.extract(random_one_hot(rng, 4, 13)).nsites.sum() > 0
+        for rule in ({}, {"threshold": 0.0}):  # the default null rule, and 0
+            with pytest.raises(ValueError, match=r"too short.*span 13 positions.*at least 13"):
+                interpreter.extract(random_one_hot(rng, 4, length), **rule)
+    fits = interpreter.extract(random_one_hot(rng, 4, 13), threshold=0.0)
+    assert fits.nsites.sum() > 0
 
 
 def test_header_only_fasta_record_fails_clearly(tmp_path):
@@ -455,7 +461,7 @@ def test_shared_conv_names_its_inputs_and_reads_the_chosen_one(rng):
     for chosen in ("reverse", 1, "forward", 0):
         interpreter = Conv1DInterpreter(model, input=chosen)
         assert len(interpreter.activation_model.inputs) == 1
-        motifs = interpreter.extract(x, strands="forward")
+        motifs = interpreter.extract(x, threshold=0.0, strands="forward")
         np.testing.assert_allclose(motifs.counts, counts, atol=1e-5)
         np.testing.assert_array_equal(motifs.nsites, nsites)
 
@@ -480,7 +486,7 @@ def test_conv_of_one_input_inside_a_nested_two_input_model(rng):
     x = random_one_hot(rng, 50, 30)
     activations = np.asarray(keras.Model(dna, conv.output)(x))
     counts, nsites = seed_method(activations, x, 5, 1, 1, 0, 0.0)
-    motifs = interpreter.extract(x, strands="forward")
+    motifs = interpreter.extract(x, threshold=0.0, strands="forward")
     np.testing.assert_allclose(motifs.counts, counts, atol=1e-5)
     np.testing.assert_array_equal(motifs.nsites, nsites)
 
@@ -493,9 +499,10 @@ def signal_model(length=24, channels=6, padding="same"):
     return keras.Model(inputs, conv(inputs)), conv
 
 
-def signal_reference(model, x, dna, strands, pad_left=2):
+def signal_reference(model, x, dna, strands, pad_left=2, threshold=0.0):
     """Plain loop: windows of the chosen channels (A, C, G, T), signal means
-    by hand; the reverse strand complements the DNA, not the signal."""
+    by hand; the reverse strand complements the DNA, not the signal. A site
+    is a sequence's best activation above `threshold`."""
     n, length, channels = x.shape
     width = 5
     extra = [c for c in range(channels) if c not in dna]
@@ -515,7 +522,7 @@ def signal_reference(model, x, dna, strands, pad_left=2):
         for s in range(n):
             best = [a[s, :, f].max() for a in activations]
             strand = int(len(best) == 2 and best[1] > best[0])
-            if best[strand] <= 0:
+            if best[strand] <= threshold:
                 continue
             j = int(np.argmax(activations[strand][s, :, f]))
             nsites[f] += 1
@@ -538,8 +545,12 @@ def test_dna_channels_match_plain_loop(rng, strands):
     x[..., list(dna)] = random_one_hot(rng, 40, 24)
     x[..., [2, 4]] = rng.random((40, 24, 2)) * 5
     interpreter = Conv1DInterpreter(model, dna_channels=dna)
-    motifs = interpreter.extract(x, strands=strands, batch_size=16)
-    counts, nsites, signal = signal_reference(model, x, dna, strands)
+    motifs = interpreter.extract(
+        x, strands=strands, batch_size=16, threshold=0.0
+    )
+    counts, nsites, signal = signal_reference(
+        model, x, dna, strands, threshold=0.0
+    )
     assert nsites.min() > 0
     np.testing.assert_allclose(motifs.counts, counts, atol=1e-4)
     np.testing.assert_array_equal(motifs.nsites, nsites)
@@ -555,14 +566,14 @@ def test_four_channel_data_on_a_signal_model_get_zero_signal(rng):
     dna = random_one_hot(rng, 30, 24)
     wide = np.concatenate([dna, np.zeros((30, 24, 2), "float32")], axis=-1)
     interpreter = Conv1DInterpreter(model, dna_channels=range(4))
-    narrow = interpreter.extract(dna)
-    full = interpreter.extract(wide)
+    narrow = interpreter.extract(dna, threshold=0.0, strands="both")
+    full = interpreter.extract(wide, threshold=0.0, strands="both")
     np.testing.assert_allclose(narrow.counts, full.counts)
     np.testing.assert_array_equal(narrow.nsites, full.nsites)
     np.testing.assert_array_equal(narrow.signal, np.zeros((5, 2)))
     np.testing.assert_array_equal(narrow.signal_positions, narrow.nsites * 5)
     counts, nsites, _ = signal_reference(
-        model, wide, (0, 1, 2, 3), "both", pad_left=0
+        model, wide, (0, 1, 2, 3), "both", pad_left=0, threshold=0.0
     )
     np.testing.assert_allclose(narrow.counts, counts, atol=1e-4)
 
@@ -720,10 +731,12 @@ def test_batch_size_any_integer_gives_the_same_counts(rng):
     model = keras.Model(inputs, conv(inputs))
     conv.bias.assign(np.full(3, 0.05, "float32"))
     x = random_one_hot(rng, 5, 20)
-    counts, nsites = reference_windows(model, x)
+    counts, nsites = reference_windows(model, x, threshold=0.0)
     interpreter = Conv1DInterpreter(model)
     for batch_size in (np.int64(2), 1, 3, 5, 64):
-        motifs = interpreter.extract(x, batch_size=batch_size, strands="forward")
+        motifs = interpreter.extract(
+            x, batch_size=batch_size, threshold=0.0, strands="forward"
+        )
         np.testing.assert_array_equal(motifs.nsites, nsites)
         np.testing.assert_allclose(motifs.counts, counts, rtol=1e-6)
     for bad, error in ((0, ValueError), (2.0, TypeError), (True, TypeError)):

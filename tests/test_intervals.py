@@ -569,9 +569,13 @@ def test_interpreter_scans_genome_windows_as_the_array(
         alphabet="AGCT",
     )
     interpreter = Conv1DInterpreter(model)
-    from_source = interpreter.extract(source, batch_size=16)
+    from_source = interpreter.extract(
+        source, batch_size=16, threshold=0.0, strands="both"
+    )
     array = OneHotArray(all_batches(source), alphabet="AGCT")
-    from_array = interpreter.extract(array, batch_size=16)
+    from_array = interpreter.extract(
+        array, batch_size=16, threshold=0.0, strands="both"
+    )
     assert from_source.nsites.sum() > 0
     np.testing.assert_allclose(from_source.counts, from_array.counts)
     np.testing.assert_array_equal(from_source.nsites, from_array.nsites)

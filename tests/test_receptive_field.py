@@ -266,7 +266,9 @@ def test_extract_from_a_second_layer_against_a_plain_loop():
     conv = keras.layers.Conv1D(3, 3, padding="same", name="second")
     model = keras.Model(inputs, conv(x))
     sequences = np.eye(4, dtype="float32")[rng.integers(0, 4, (50, length))]
-    motifs = Conv1DInterpreter(model, "second").extract(sequences, strands="forward")
+    motifs = Conv1DInterpreter(model, "second").extract(
+        sequences, threshold=0.0, strands="forward"
+    )
     activations = np.asarray(keras.Model(inputs, conv.output)(sequences))
     field = receptive_field(model, conv)
     width, pad = field.kernel_size, field.pad_left(length)
@@ -275,7 +277,7 @@ def test_extract_from_a_second_layer_against_a_plain_loop():
     for n in range(len(sequences)):
         for f in range(3):
             j = int(np.argmax(activations[n, :, f]))
-            if activations[n, j, f] <= 0:
+            if activations[n, j, f] <= 0.0:  # threshold=0.0
                 continue
             nsites[f] += 1
             for i in range(width):
@@ -305,7 +307,8 @@ def test_cli_layer_option_reads_a_second_layer(tmp_path):
     out = tmp_path / "motifs.meme"
     subprocess.run(
         [sys.executable, "-m", "keras_motifs.cli", "extract", str(tmp_path / "model.keras"),
-         str(tmp_path / "x.npy"), "-o", str(out), "--layer", "second"],
+         str(tmp_path / "x.npy"), "-o", str(out), "--layer", "second",
+         "--threshold", "0", "--strands", "both"],
         check=True, capture_output=True,
     )
     assert read_meme(out).counts.shape[1] == 5 + 1 + 2 * 2
@@ -322,9 +325,11 @@ def test_callback_reads_a_second_layer(tmp_path):
     model = keras.Model(inputs, keras.layers.Dense(1)(keras.layers.GlobalMaxPooling1D()(x)))
     model.compile("adam", "mse")
     sequences = np.eye(4, dtype="float32")[rng.integers(0, 4, (40, 30))]
-    callback = MotifExtractor(sequences, tmp_path / "second.meme", layer="second")
+    callback = MotifExtractor(sequences, tmp_path / "second.meme", layer="second",
+                              threshold=0.0, strands="both")
     model.fit(sequences, rng.random((40, 1)), epochs=1, verbose=0, callbacks=[callback])
-    expected = Conv1DInterpreter(model, "second").extract(sequences)
+    expected = Conv1DInterpreter(model, "second").extract(
+        sequences, threshold=0.0, strands="both")
     assert callback.motifs.width == receptive_field(model, model.get_layer("second")).kernel_size
     np.testing.assert_allclose(callback.motifs.counts, expected.counts)
     assert len(read_meme(tmp_path / "second.meme")) == np.count_nonzero(expected.nsites)

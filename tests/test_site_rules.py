@@ -182,7 +182,8 @@ def test_plain_relative_cutoffs_are_exact(rng):
     model = random_model(6)
     x = random_one_hot(rng, 100, 30)
     best = plain_scan(model, x, "both")[0]
-    cutoffs = Conv1DInterpreter(model).site_cutoffs(x, relative_threshold=0.6)
+    cutoffs = Conv1DInterpreter(model).site_cutoffs(
+        x, threshold=0.0, relative_threshold=0.6, strands="both")
     np.testing.assert_allclose(cutoffs, 0.6 * best.max(axis=0), rtol=1e-5)
 
 
@@ -256,24 +257,56 @@ def test_bad_rule_options_are_named(rng, options, error, message):
         interpreter.extract(random_one_hot(rng, 4, 30), **options)
 
 
-def test_null_sample_larger_than_the_data_fails_before_work(rng):
-    interpreter = Conv1DInterpreter(random_model(0))
-    with pytest.raises(ValueError, match="null sample has 50"):
-        interpreter.extract(random_one_hot(rng, 50, 30), threshold="null:0.1")
+def test_a_null_sample_larger_than_the_data_shuffles_each_sequence_in_turn(rng):
+    model = random_model(0)
+    x = random_one_hot(rng, 50, 30)
+    cutoffs = Conv1DInterpreter(model).site_cutoffs(
+        x, threshold="null:0.05", null_sequences=400, null_seed=2,
+        strands="forward")
+    null = dinucleotide_shuffle(x[np.arange(400) % 50], seed=2)
+    null_best = plain_scan(model, null, "forward")[0]
+    expected = np.sort(null_best, axis=0)[::-1][20]
+    np.testing.assert_allclose(cutoffs, expected, rtol=1e-5, atol=1e-6)
+    # the copies are shuffled apart, not repeated
+    assert len({tuple(row) for row in null_best.round(5)}) > 300
 
 
 @pytest.mark.parametrize("rule", [
-    dict(threshold="null:0.1", null_sequences=100),
     dict(relative_threshold=0.5, relative_to="mean"),
     dict(max_sites=3),
+    dict(threshold="null:0.1", null_sequences=100, max_sites=3),
 ])
-def test_two_pass_rules_refuse_generators(rng, rule):
+def test_rules_reading_all_the_data_twice_refuse_generators(rng, rule):
     interpreter = Conv1DInterpreter(random_model(0))
     x = random_one_hot(rng, 20, 30)
     with pytest.raises(ValueError, match="generator can be read only once"):
         interpreter.extract((x[i:i + 5] for i in range(0, 20, 5)), **rule)
     with pytest.raises(ValueError, match="generator"):
         interpreter.site_cutoffs(iter([x]), **rule)
+
+
+@pytest.mark.parametrize("engine", ["keras", "onehot"])
+def test_a_null_threshold_reads_a_generator_once(rng, engine):
+    interpreter = Conv1DInterpreter(random_model(3))
+    x = random_one_hot(rng, 300, 30)
+    rule = dict(threshold="null:0.05", null_sequences=200, engine=engine)
+    expected = interpreter.extract(x, labels=np.arange(300) % 2, blocks=3,
+                                   **rule)
+    read = []
+
+    def batches():
+        for start in range(0, 300, 35):
+            read.append(start)
+            yield x[start:start + 35], np.zeros(35)
+
+    motifs = interpreter.extract(batches(), labels=np.arange(300) % 2,
+                                 blocks=3, **rule)
+    assert read == list(range(0, 300, 35))  # each batch read once
+    np.testing.assert_array_equal(motifs.nsites, expected.nsites)
+    np.testing.assert_allclose(motifs.counts, expected.counts)
+    np.testing.assert_array_equal(motifs.firing.fired, expected.firing.fired)
+    cutoffs = interpreter.site_cutoffs(iter([x[:100], x[100:]]), **rule)
+    np.testing.assert_array_equal(cutoffs, interpreter.site_cutoffs(x, **rule))
 
 
 def test_two_pass_rules_read_datasets_and_pydatasets(rng):

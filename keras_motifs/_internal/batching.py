@@ -27,7 +27,7 @@ FASTA_SUFFIXES = (".fa", ".fasta", ".fna", ".fa.gz", ".fasta.gz", ".fna.gz")
 
 
 
-def _first_array(item):
+def first_array(item):
     """`x` from an element that is `x`, `(x,)`, `(x, y)` or `(x, y, w)`."""
     if isinstance(item, (tuple, list)):
         if not item:
@@ -64,7 +64,7 @@ def _iter_raw(sequences, read_size: int) -> Iterator[np.ndarray]:
         return
     if isinstance(sequences, keras.utils.PyDataset):
         for index in range(len(sequences)):
-            yield _first_array(sequences[index])
+            yield first_array(sequences[index])
         return
     if _is_tf_dataset(sequences):
         sequences = sequences.as_numpy_iterator()
@@ -83,7 +83,7 @@ def _iter_raw(sequences, read_size: int) -> Iterator[np.ndarray]:
             f"{type(sequences).__name__}."
         )
     for item in sequences:
-        yield _first_array(item)
+        yield first_array(item)
 
 
 def _is_tf_dataset(obj) -> bool:

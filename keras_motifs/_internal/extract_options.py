@@ -7,7 +7,7 @@ line and `extract_distributed` all check their options with
 
 from __future__ import annotations
 
-from keras_motifs._internal import site_rules
+from keras_motifs._internal import defaults, site_rules
 from keras_motifs._internal.checks import boolean, one_of, positive_int
 from keras_motifs._internal.engine import check_engine
 from keras_motifs._internal.firing import LabelRows
@@ -17,9 +17,9 @@ STRANDS = ("forward", "both")
 
 def check_extract_options(
     *,
-    threshold=0.0,
+    threshold=None,
     relative_threshold=None,
-    strands="both",
+    strands=defaults.STRANDS,
     batch_size=256,
     engine="auto",
     firing=False,

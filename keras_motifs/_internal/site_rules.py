@@ -23,13 +23,15 @@ cutoffs.
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import numpy as np
 
+from keras_motifs._internal import defaults
 from keras_motifs._internal.base_codes import CODE_WEIGHTS
 from keras_motifs._internal.alphabet import ALPHABET
-from keras_motifs._internal.batching import is_one_shot, known_count
+from keras_motifs._internal.batching import first_array, is_one_shot
 from keras_motifs._internal.checks import integer, number, one_of
 from keras_motifs._internal.checks import positive_int
 from keras_motifs.shuffle import dinucleotide_shuffle
@@ -105,11 +107,15 @@ def check_relative_threshold(fraction) -> float | None:
     )
 
 
-def check_rule_options(*, threshold=0.0, relative_threshold=None,
+def check_rule_options(*, threshold=None, relative_threshold=None,
                        relative_to="zero", max_sites=None,
                        null_sequences=DEFAULT_NULL_SEQUENCES,
                        null_seed=0) -> dict:
     """The site-rule options of `extract`, checked (before any work).
+
+    `threshold=None` is the default rule: `defaults.THRESHOLD`
+    (`"null:0.01"`), or `0.0` when `relative_threshold` or `max_sites` is
+    given (their base in the field: Basset's rule, pysster's and Koo's cap).
 
     Returns:
         A dict with the same keys, numbers as Python floats and ints.
@@ -123,6 +129,9 @@ def check_rule_options(*, threshold=0.0, relative_threshold=None,
     >>> check_rule_options(threshold="null:0.01")["null_sequences"]
     2000
     """
+    if threshold is None:
+        explicit = relative_threshold is not None or max_sites is not None
+        threshold = 0.0 if explicit else defaults.THRESHOLD
     options = dict(
         threshold=check_threshold(threshold),
         relative_threshold=check_relative_threshold(relative_threshold),
@@ -145,8 +154,8 @@ def check_null_size(probability: float, n: int) -> None:
         raise ValueError(
             f"threshold='null:{probability:g}' needs at least {needed} null "
             f"sequences ({MIN_NULL_EXCEEDANCES} expected above the cutoff) "
-            f"but the null sample has {n}: raise null_sequences (and give as "
-            f"many sequences) or P. Received: null_sequences={n}"
+            f"but the null sample has {n}: raise null_sequences or P. "
+            f"Received: null_sequences={n}"
         )
 
 
@@ -171,22 +180,49 @@ def reads_twice(options: dict, *, blocks=None, firing: bool = False) -> bool:
         and (blocks is not None or firing))
 
 
-def check_source(sequences, options: dict, count: int | None = None) -> None:
-    """Raises, before any work, for a one-shot generator (a two-pass rule
-    reads the data twice) and for data too short for the null sample
-    (`count` sequences, by default those of an array)."""
-    probability = null_probability(options["threshold"])
-    count = known_count(sequences) if count is None else count
-    if probability is not None and count is not None:
-        check_null_size(probability, min(count, options["null_sequences"]))
-    if is_one_shot(sequences):
+def null_only(options: dict) -> bool:
+    """Whether the rule is `threshold="null:P"` alone: its first pass reads
+    only the null sample, the first `null_sequences` sequences."""
+    return (null_probability(options["threshold"]) is not None
+            and options["relative_threshold"] is None
+            and options["max_sites"] is None)
+
+
+def check_source(sequences, options: dict) -> None:
+    """Raises, before any work, for a one-shot generator under a rule that
+    reads all the data twice (all but `null_only`, whose null sample
+    `first_pass_source` keeps in memory)."""
+    if is_one_shot(sequences) and not null_only(options):
         raise ValueError(
-            "threshold='null:P', relative_to='mean', max_sites and blocks "
-            "with relative_threshold read the sequences twice (a first "
-            "pass resolves the cutoff), and a generator can be read only once: pass a numpy array, an h5py "
-            "dataset, a OneHotArray, a FASTA path, a keras.utils.PyDataset "
-            "or a tf.data.Dataset."
+            "relative_to='mean', max_sites and blocks or firing stats with "
+            "relative_threshold read the sequences twice (a first pass "
+            "resolves the cutoff), and a generator can be read only once: "
+            "pass a numpy array, an h5py dataset, a OneHotArray, a FASTA "
+            "path, a keras.utils.PyDataset or a tf.data.Dataset."
         )
+
+
+def first_pass_source(sequences, options: dict) -> tuple:
+    """`(first, rest)`: what a rule's first pass reads and what the
+    counting pass reads.
+
+    Both are `sequences`, except for a one-shot generator under a
+    `null_only` rule: its first items, holding at least `null_sequences`
+    sequences, are kept in memory; `first` reads them and `rest` reads
+    them again followed by the rest of the generator, so the generator is
+    read once and the cutoffs are those of an array holding the same
+    sequences. Other rules refuse generators (`check_source`).
+    """
+    check_source(sequences, options)
+    if not is_one_shot(sequences):
+        return sequences, sequences
+    head, seen = [], 0
+    for item in sequences:
+        head.append(item)
+        seen += len(first_array(item))
+        if seen >= options["null_sequences"]:
+            break
+    return iter(head), itertools.chain(head, sequences)
 
 
 class SiteStats:
@@ -335,19 +371,20 @@ def resolve_cutoffs(threshold, *, maximum=None, relative_threshold=None,
 
 
 def null_sample(batches, n: int, seed: int, dna_channels) -> np.ndarray:
-    """The first `n` sequences of `batches`, dinucleotide-shuffled.
+    """`n` dinucleotide-shuffled sequences: the first `n` of `batches`, or,
+    where there are fewer, each of them shuffled several times in turn.
 
     Only the DNA channels are shuffled (as rows); signal channels stay
-    where they are.
+    where they are. Every copy gets its own shuffle.
 
     Args:
         batches: `(x, n_valid)` one-hot batches `(B, length, channels)`.
-        n: How many sequences, at most.
+        n: How many sequences.
         seed: Seed of the shuffle.
         dna_channels: The four DNA channels.
 
     Returns:
-        `(min(n, N), length, channels)` array.
+        `(n, length, channels)` array.
     """
     parts, seen = [], 0
     for x, n_valid in batches:
@@ -357,8 +394,13 @@ def null_sample(batches, n: int, seed: int, dna_channels) -> np.ndarray:
         if seen >= n:
             break
     sample = np.concatenate(parts)
+    sample = sample[np.arange(n) % len(sample)]
     dna = list(dna_channels)
-    sample[..., dna] = dinucleotide_shuffle(sample[..., dna], seed=seed)
+    if sample.shape[1]:  # empty sequences fail the scan's length check
+        # float32 holds every one-hot row exactly, whatever the model's dtype
+        shuffled = dinucleotide_shuffle(
+            sample[..., dna].astype(np.float32), seed=seed)
+        sample[..., dna] = shuffled.astype(sample.dtype)
     return sample
 
 
@@ -403,7 +445,6 @@ def first_pass_cutoffs(sequences, options: dict, maxima, *, one_hot, sums,
     if probability is not None:
         sample = null_sample(one_hot(), options["null_sequences"],
                              options["null_seed"], dna_channels)
-        check_null_size(probability, len(sample))
         null = None
         for _, _, best in maxima(sample):
             null = SiteStats(best.shape[1], keep_maxima=True) if null is None else null

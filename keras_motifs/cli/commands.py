@@ -80,8 +80,6 @@ def run_extract(args) -> int:
     # Read twice (a first pass resolves the cutoff): the count is unknown.
     twice = site_rules.reads_twice(options, blocks=args.blocks,
                                    firing=firing is not None)
-    if twice:
-        site_rules.check_source(None, options, count)
     with Progress(None if twice else count, args.quiet) as progress:
         source = _Rereadable(lambda: selected_batches(
             data,

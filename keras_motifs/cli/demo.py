@@ -164,7 +164,7 @@ def run_demo(
     Steps: `planted_dataset` makes 10,000 sequences of 200 bp (2,000 held
     out); `demo_model` trains for 10 epochs with a `MotifExtractor`
     scanning the held-out sequences at the end of training (its defaults:
-    threshold 0, both strands); the filter motifs are compared with JASPAR `release`
+    the null threshold `"null:0.01"`, forward strand); the filter motifs are compared with JASPAR `release`
     (CORE vertebrates) by `keras_motifs.compare.tomtom`; and
     `recovered_motifs` says which planted motifs some filter found.
     `quick=True` trains 16 filters on 3,000 sequences for 4 epochs (500

@@ -6,6 +6,7 @@ import argparse
 import math
 
 import keras_motifs
+from keras_motifs._internal import defaults
 from keras_motifs.cli.benchmark import add_benchmark
 from keras_motifs.cli.bootstrap import add_bootstrap
 from keras_motifs.cli.history import add_history
@@ -299,11 +300,12 @@ def _add_extract(commands, common) -> None:
         "tracks): a slice 0:4 or a list 0,1,2,3; the other channels are zero",
     )
     parser.add_argument(
-        "--threshold", type=_site_threshold, default=0.0,
-        help="activation cutoff (0.0; --threshold=-inf keeps every sequence), "
-        "or null:P: "
-        "per filter the activation that the maxima of dinucleotide-shuffled "
-        "sequences exceed with probability P, e.g. null:0.01",
+        "--threshold", type=_site_threshold, default=None,
+        help=f"null:P: per filter the activation that the maxima of "
+        f"dinucleotide-shuffled sequences exceed with probability P "
+        f"(default {defaults.THRESHOLD}; 0.0 with --relative-threshold or "
+        "--max-sites), or an activation (0.0 is the classic rule; "
+        "--threshold=-inf keeps every sequence)",
     )
     parser.add_argument(
         "--relative-threshold",
@@ -328,9 +330,9 @@ def _add_extract(commands, common) -> None:
     parser.add_argument(
         "--strands",
         choices=("forward", "both"),
-        default="both",
-        help="both: also scan the reverse complement, keep the stronger "
-        "strand (default); forward: the classic one-strand scan",
+        default=defaults.STRANDS,
+        help="forward: the sequences as given; both: also scan the reverse "
+        f"complement, keep the stronger strand (default {defaults.STRANDS})",
     )
     parser.add_argument(
         "--firing",
