@@ -509,6 +509,8 @@ def test_sites_fasta_from_strings(tmp_path):
     (dict(sequences=[-1]), "sequences must be >= 0"),
     (dict(positions=[1, 2]), "positions must be 1 integers"),
     (dict(strands=["x"]), r"Received: strands=\['x'\]"),
+    (dict(strands="+-"), r"not one string\)(.*)Received: strands='\+-'"),
+    (dict(strands=5), "Received: strands=5"),
     (dict(line_width=0), "Received: line_width=0"),
 ])
 def test_sites_fasta_bad_input(tmp_path, kwargs, match):
