@@ -269,6 +269,86 @@ def test_extract_bed_with_genome(capsys, tmp_path, model_path, rng):
     assert status == 2 and "missing.fa" in err
 
 
+# DNA plus signal: every kind of DATA the API takes, with --dna-channels.
+
+
+@pytest.fixture(scope="module")
+def signal_model_path(tmp_path_factory):
+    keras.utils.set_random_seed(2)
+    model = keras.Sequential([
+        keras.Input((LENGTH, 6)),
+        keras.layers.Conv1D(4, WIDTH, activation="relu", name="conv"),
+        keras.layers.GlobalMaxPooling1D(),
+        keras.layers.Dense(1),
+    ])
+    path = tmp_path_factory.mktemp("models") / "signal.keras"
+    model.save(path)
+    return path
+
+
+def signal_data(tmp_path, rng, kind):
+    """A DATA file of `kind` and the (n, LENGTH, 4 or 6) array the API scans."""
+    import h5py
+
+    x = np.zeros((12, LENGTH, 6), "float32")
+    x[..., :4] = random_one_hot(rng, 12, LENGTH)
+    x[..., 4:] = rng.random((12, LENGTH, 2))
+    if kind == "npy":
+        np.save(tmp_path / "x.npy", x)
+        return tmp_path / "x.npy", [], x
+    if kind == "npz":
+        np.savez(tmp_path / "x.npz", x=x)
+        return tmp_path / "x.npz", [], x
+    if kind == "hdf5":
+        with h5py.File(tmp_path / "x.h5", "w") as handle:
+            handle["x"] = x
+        return tmp_path / "x.h5", [], x
+    if kind == "fasta":
+        text = ["".join("ACGT"[c] for c in row) for row in x[..., :4].argmax(-1)]
+        (tmp_path / "x.fa").write_text("".join(f">s{i}\n{t}\n" for i, t in enumerate(text)))
+        return tmp_path / "x.fa", [], x[..., :4]
+    pytest.importorskip("pyfaidx")
+    from keras_motifs.genome import GenomeIntervals
+    chrom = "".join(rng.choice(list("ACGT"), 400))
+    (tmp_path / "genome.fa").write_text(f">chr1\n{chrom}\n")
+    starts = rng.integers(0, 360, 12)
+    (tmp_path / "peaks.bed").write_text("".join(f"chr1\t{s}\t{s + 30}\n" for s in starts))
+    options = ["--genome", tmp_path / "genome.fa"]
+    signals = []
+    if kind == "bed+signals":
+        pyBigWig = pytest.importorskip("pyBigWig")
+        for i in range(2):
+            path = tmp_path / f"s{i}.bw"
+            handle = pyBigWig.open(str(path), "w")
+            handle.addHeader([("chr1", 400)], maxZooms=0)
+            handle.addEntries("chr1", 0, values=rng.random(400).tolist(), span=1, step=1)
+            handle.close()
+            signals.append(path)
+            options += ["--signals", path]
+    source = GenomeIntervals(tmp_path / "peaks.bed", tmp_path / "genome.fa",
+                             length=LENGTH, signals=signals or None)
+    return tmp_path / "peaks.bed", options, np.concatenate([np.asarray(b) for b in source])
+
+
+@pytest.mark.parametrize("kind", ["npy", "npz", "hdf5", "fasta", "bed", "bed+signals"])
+def test_dna_plus_signal_data_of_every_kind(capsys, tmp_path, rng, signal_model_path, kind):
+    data, options, x = signal_data(tmp_path, rng, kind)
+    out = tmp_path / "m.meme"
+    status, _, err = run(capsys, "extract", signal_model_path, data, *options, "-o", out,
+                         "--dna-channels", "0:4", "-q")
+    assert status == 0, err
+    model = keras.saving.load_model(signal_model_path)
+    expected = Conv1DInterpreter(model, dna_channels=range(4)).extract(x)
+    assert_same_counts(out, expected)
+    if kind == "npy":
+        table = tmp_path / "influence.tsv"
+        status, _, err = run(capsys, "influence", signal_model_path, data, "-o", table,
+                             "--dna-channels", "0:4", "-q")
+        assert status == 0 and table.exists(), err
+    status, _, err = run(capsys, "extract", signal_model_path, data, *options, "-o", out, "-q")
+    assert status == 2 and "with --dna-channels (e.g. --dna-channels 0:4" in err, err
+
+
 # TensorFlow's log lines.
 
 

@@ -61,6 +61,7 @@ def read_sequences(
     alphabet: str | None = None,
     length: int | None = None,
     genome: str | None = None,
+    signals: list[str] | None = None,
     fit: "LengthFit | None" = None,
 ) -> SequenceData:
     """Opens a file of one-hot sequences for streaming in batches.
@@ -80,7 +81,12 @@ def read_sequences(
         labels_key: Name of an array or dataset of labels `(N, targets)`
             in the same `.npz` or HDF5 file. DeepSEA `.mat` files bring
             their own.
-
+        alphabet: The channel order FASTA and genome windows are encoded in.
+        length: The model's input length, or `None`.
+        genome: The reference FASTA of BED/narrowPeak DATA.
+        signals: bigWig files whose values become channels after the DNA
+            of genome windows (`GenomeIntervals(signals=...)`), or `None`.
+        fit: How sequences of another length are fitted (`LengthFit`).
 
     Returns:
         A `SequenceData`.
@@ -100,12 +106,13 @@ def read_sequences(
                 f"{path} holds genomic intervals: pass --genome FASTA, the "
                 "reference genome they were called on."
             )
-        return _interval_data(path, genome, alphabet or ALPHABET, length)
-    if genome is not None:
-        raise ValueError(
-            "--genome applies to BED or narrowPeak DATA only; "
-            f"{path} is not one ({', '.join(INTERVAL_SUFFIXES)})."
-        )
+        return _interval_data(path, genome, alphabet or ALPHABET, length, signals)
+    for option, value in (("--genome", genome), ("--signals", signals)):
+        if value is not None:
+            raise ValueError(
+                f"{option} applies to BED or narrowPeak DATA only; "
+                f"{path} is not one ({', '.join(INTERVAL_SUFFIXES)})."
+            )
     return fitted(_open_sequences(path, lower, key, labels_key, alphabet),
                   length, fit, path)
 
@@ -307,7 +314,7 @@ def _fasta_data(path, alphabet) -> SequenceData:
     return SequenceData(batches, None, alphabet, False, records=True)
 
 
-def _interval_data(path, genome, alphabet, length) -> SequenceData:
+def _interval_data(path, genome, alphabet, length, signals) -> SequenceData:
     from keras_motifs.genome import GenomeIntervals
 
     if length is None:
@@ -315,7 +322,8 @@ def _interval_data(path, genome, alphabet, length) -> SequenceData:
             "BED/narrowPeak DATA needs a model with a fixed input length: "
             "it sets the length of the genome windows."
         )
-    source = GenomeIntervals(path, genome, length=length, alphabet=alphabet)
+    source = GenomeIntervals(path, genome, length=length, alphabet=alphabet,
+                             signals=signals)
 
     def batches(batch_size):
         source.batch_size = batch_size
@@ -589,7 +597,12 @@ def selected_batches(
 
 
 def check_data(
-    data: SequenceData, length: int | None, targets: str | None = None
+    data: SequenceData,
+    length: int | None,
+    targets: str | None = None,
+    *,
+    channels: int = 4,
+    dna_channels=None,
 ) -> None:
     """Checks the first sequences of `data` before a long scan starts.
 
@@ -597,6 +610,10 @@ def check_data(
         data: A `SequenceData`.
         length: The model's input length, or `None` for any.
         targets: `--targets`, checked against the labels, or `None`.
+        channels: The channels of the model's input: DATA may hold all of
+            them or the four DNA ones (see `check_batch`).
+        dna_channels: The four DNA channels among `channels` (`None`:
+            the first four).
 
     Raises:
         ValueError: if the data are empty, not one-hot or of the wrong
@@ -608,7 +625,7 @@ def check_data(
     """
     check_labelled(data, targets)
     for x, y in data.batches(8):
-        check_batch(np.asarray(x), length)
+        check_batch(np.asarray(x), length, channels, dna_channels)
         if targets is not None:
             target_columns(targets, np.shape(y)[1])
         return
