@@ -230,6 +230,38 @@ def test_a_legacy_lambda_is_refused_without_unsafe(capsys, tmp_path, rng):
     assert not marker.exists()
 
 
+def test_models_are_told_by_content_whatever_the_suffix(capsys, tmp_path, rng, model_path):
+    weights, architecture, true = legacy_files(tmp_path)
+    hd5 = tmp_path / "in_vivo_ctcf_balanced_model.weights.hd5"
+    os.rename(weights, hd5)
+    arch = tmp_path / "in_vivo_ctcf_balanced_model.arch.json"
+    os.rename(architecture, arch)
+    x = random_one_hot(rng, 20, LENGTH)
+    np.save(tmp_path / "x.npy", x)
+    out = tmp_path / "m.meme"
+    status, _, err = run(capsys, "extract", hd5, tmp_path / "x.npy", "--architecture",
+                         arch, "--kernel-order", "theano", "-o", out, "-q")
+    assert status == 0, err
+    model = load_model(hd5, architecture=arch, kernel_order="theano")
+    assert_same_counts(out, Conv1DInterpreter(model).extract(x))
+    status, _, err = run(capsys, "extract", arch, tmp_path / "x.npy", "-o", out)
+    assert status == 2 and "it is a text file starting with '{" in err
+    assert "pass it as --architecture with the weights file" in err
+
+
+def test_a_keras3_lambda_is_refused_with_the_unsafe_advice(capsys, tmp_path, rng):
+    inputs = keras.Input((LENGTH, 4))
+    x = keras.layers.Conv1D(2, WIDTH, name="conv")(inputs)
+    x = keras.layers.Lambda(lambda t: t * 2, name="double")(x)
+    keras.Model(inputs, x).save(tmp_path / "lambda.keras")
+    np.save(tmp_path / "x.npy", random_one_hot(rng, 4, LENGTH))
+    status, _, err = run(capsys, "extract", tmp_path / "lambda.keras", tmp_path / "x.npy",
+                         "-o", tmp_path / "m.meme")
+    assert status == 2, err
+    assert "double (Lambda with a Python lambda); it was not built. Pass --unsafe only " \
+        "for a file you trust" in err, err
+
+
 def test_dna_channels_are_parsed_and_checked(capsys, model_path, tmp_path, rng):
     from keras_motifs.cli.parser import dna_channels
     assert dna_channels("0:4") == [0, 1, 2, 3]

@@ -23,7 +23,6 @@ DATA_FORMATS = (
     ".fna, optionally .gz) or BED/narrowPeak intervals with --genome"
 )
 PAD_WITH = ("uniform", "zeros")
-MODEL_SUFFIXES = (".keras", ".h5", ".hdf5")
 
 
 class UsageError(Exception):
@@ -114,7 +113,8 @@ def dna_channels(text: str) -> list[int]:
 
 _MODEL_HELP = (
     "saved model: .keras, a Keras 2 .h5 full model, or a Keras 0.x/1 "
-    "weights-only .h5/.hdf5 with --architecture"
+    "weights-only HDF5 file with --architecture (told by content, whatever "
+    "the suffix: .hd5 too)"
 )
 
 
