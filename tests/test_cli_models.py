@@ -249,6 +249,32 @@ def test_models_are_told_by_content_whatever_the_suffix(capsys, tmp_path, rng, m
     assert "pass it as --architecture with the weights file" in err
 
 
+def test_data_and_labels_are_told_by_content_whatever_the_suffix(
+        capsys, tmp_path, rng, model_path):
+    import h5py
+
+    x = random_one_hot(rng, 20, LENGTH)
+    with h5py.File(tmp_path / "x.hd5", "w") as handle:
+        handle["x"] = x
+    with open(tmp_path / "x.dat", "wb") as handle:
+        np.save(handle, x)
+    with open(tmp_path / "y.dat", "wb") as handle:
+        np.save(handle, np.ones((20, 1), "float32"))
+    out = tmp_path / "m.meme"
+    expected = Conv1DInterpreter(keras.saving.load_model(model_path)).extract(x)
+    for data in ("x.hd5", "x.dat"):
+        status, _, err = run(capsys, "extract", model_path, tmp_path / data, "-o", out, "-q")
+        assert status == 0, err
+        assert_same_counts(out, expected)
+    status, _, err = run(capsys, "influence", model_path, tmp_path / "x.dat",
+                         tmp_path / "y.dat", "-o", tmp_path / "i.tsv", "-q")
+    assert status == 0, err
+    (tmp_path / "x.json").write_text('{"x": 1}')
+    status, _, err = run(capsys, "extract", model_path, tmp_path / "x.json", "-o", out)
+    assert status == 2 and "it is a text file starting with '{\"x\": 1}'" in err
+    assert "expected .npy" in err
+
+
 def test_a_keras3_lambda_is_refused_with_the_unsafe_advice(capsys, tmp_path, rng):
     inputs = keras.Input((LENGTH, 4))
     x = keras.layers.Conv1D(2, WIDTH, name="conv")(inputs)

@@ -19,14 +19,14 @@ import numpy as np
 
 from keras_motifs._internal.alphabet import ALPHABET, check_alphabet
 from keras_motifs._internal.batching import FASTA_SUFFIXES, check_batch, check_rank
-from keras_motifs._internal.files import existing_file, open_hdf5
+from keras_motifs._internal.files import describe_file, existing_file, file_kind
+from keras_motifs._internal.files import open_hdf5
 from keras_motifs.cli.parser import DATA_FORMATS, INTERVAL_SUFFIXES, PAD_WITH
 from keras_motifs.data import DeepSEATrainSequence, is_training_layout
 from keras_motifs.data import label_indices, load_deepsea
 from keras_motifs.data import load_deepsea_mat
 from keras_motifs.sequences import one_hot, read_fasta
 
-HDF5_SUFFIXES = (".h5", ".hdf5", ".hdf")
 SEQUENCE_DIMS = (3,)
 LABEL_DIMS = (1, 2)
 
@@ -118,24 +118,26 @@ def read_sequences(
 
 
 def _open_sequences(path, lower, key, labels_key, alphabet) -> SequenceData:
+    """The reader of `path`: FASTA by its suffix, arrays by their signature."""
     if lower.endswith(FASTA_SUFFIXES):
         if key is not None or labels_key is not None:
             raise ValueError(
                 "--key and --labels-key do not apply to FASTA files."
             )
         return _fasta_data(path, alphabet or ALPHABET)
-    if lower.endswith(".npy"):
+    kind = file_kind(path)
+    if kind == "npy":
         if key is not None or labels_key is not None:
             raise ValueError(
                 ".npy files hold one array: --key and --labels-key do not "
                 "apply; give labels as a separate file."
             )
         return _array_data(_load_npy(path), None, path)
-    if lower.endswith(".npz"):
+    if kind == "zip":
         return _npz_data(path, key, labels_key)
-    if lower.endswith(HDF5_SUFFIXES):
+    if kind == "hdf5" and not lower.endswith(".mat"):
         return _hdf5_data(path, key, labels_key)
-    if lower.endswith(".mat"):
+    if kind in ("hdf5", "matlab"):
         if key is not None or labels_key is not None:
             raise ValueError(
                 "--key and --labels-key do not apply to DeepSEA .mat files, "
@@ -143,7 +145,9 @@ def _open_sequences(path, lower, key, labels_key, alphabet) -> SequenceData:
             )
         return _mat_data(path)
     raise ValueError(
-        f"Cannot read sequences from {path}: expected {DATA_FORMATS}."
+        f"Cannot read sequences from {path}: it is {describe_file(path)}; "
+        f"expected {DATA_FORMATS} (arrays are told by their content, FASTA "
+        "and intervals by their suffix)."
     )
 
 
@@ -164,17 +168,18 @@ def read_labels(path, *, key: str | None = None) -> np.ndarray:
     (2000, 5)
     """
     path = existing_file(path, "LABELS")
-    lower = path.lower()
-    if lower.endswith(".npy"):
+    kind = file_kind(path)
+    if kind == "npy":
         return np.asarray(_load_npy(path))
-    if lower.endswith(".npz"):
+    if kind == "zip":
         with _open_npz(path) as archive:
             return archive[_npz_key(archive, key, path, LABEL_DIMS)]
-    if lower.endswith(HDF5_SUFFIXES):
+    if kind == "hdf5":
         with open_hdf5(path) as handle:
             return handle[_hdf5_key(handle, key, path, LABEL_DIMS)][()]
     raise ValueError(
-        f"Cannot read labels from {path}: expected a .npy, .npz or HDF5 file."
+        f"Cannot read labels from {path}: it is {describe_file(path)}; "
+        "expected a .npy, .npz or HDF5 file."
     )
 
 
