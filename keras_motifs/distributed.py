@@ -20,15 +20,18 @@ from __future__ import annotations
 
 import hashlib
 import itertools
+import numbers
 import os
 import tempfile
 from typing import NamedTuple, Sequence
 
+import h5py
 import numpy as np
 
 from keras_motifs._internal import site_rules
 from keras_motifs._internal.batching import FASTA_SUFFIXES
 from keras_motifs._internal.checks import positive_int
+from keras_motifs._internal.files import open_hdf5
 from keras_motifs.motifs import MotifSet
 
 # Per worker process: models and interpreters already loaded, by token.
@@ -68,10 +71,13 @@ def hdf5_shards(path, dataset: str, n_shards: int) -> list[HDF5Slice]:
 
     >>> shards = hdf5_shards("x.h5", "x", 8)
     """
-    import h5py
-
     n_shards = positive_int(n_shards, "n_shards")
-    with h5py.File(os.fspath(path), "r") as handle:
+    with open_hdf5(path, "path") as handle:
+        if not isinstance(handle.get(dataset), h5py.Dataset):
+            raise ValueError(
+                f"{os.fspath(path)} has no dataset {dataset!r} (its datasets: "
+                f"{_datasets(handle)}). Received: dataset={dataset!r}"
+            )
         n = handle[dataset].shape[0]
     return [HDF5Slice(os.fspath(path), dataset, int(a), int(b))
             for a, b in _bounds(n, n_shards)]
@@ -206,15 +212,61 @@ def _check_shard(shard):
             )
         return path
     if isinstance(shard, (tuple, list)) and len(shard) == 4:
-        return HDF5Slice(os.fspath(shard[0]), str(shard[1]),
-                         int(shard[2]), int(shard[3]))
+        checked = HDF5Slice(os.fspath(shard[0]), str(shard[1]),
+                            *_shard_rows(shard, shard[2], shard[3]))
+        if os.path.isfile(checked.path):  # else only the workers may see it
+            _check_slice(checked)
+        return checked
     if isinstance(shard, (tuple, list)) and len(shard) == 3:
-        return FastaChunk(os.fspath(shard[0]), int(shard[1]), int(shard[2]))
+        return FastaChunk(os.fspath(shard[0]), *_shard_rows(shard, shard[1], shard[2]))
     raise TypeError(
         "Each shard must be a file path, an HDF5Slice(path, dataset, start, "
         "stop) or a FastaChunk(path, start, stop). "
         f"Received: shard={shard!r}"
     )
+
+
+def _shard_rows(shard, start, stop) -> tuple[int, int]:
+    """`(start, stop)` of a shard: integers with 0 <= start < stop."""
+    for name, value in (("start", start), ("stop", stop)):
+        if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+            raise TypeError(
+                f"Shard {shard!r}: its {name} must be an integer (a row or "
+                f"record index). Received: {name}={value!r}"
+            )
+    if not 0 <= start < stop:
+        raise ValueError(
+            f"Shard {shard!r}: expected 0 <= start < stop. Received: "
+            f"start={start!r}, stop={stop!r}"
+        )
+    return int(start), int(stop)
+
+
+def _check_slice(shard: HDF5Slice) -> None:
+    """A ValueError naming `shard` unless its file has its dataset and rows."""
+    with open_hdf5(shard.path, "shard") as handle:
+        dataset = handle.get(shard.dataset)
+        if not isinstance(dataset, h5py.Dataset):
+            raise ValueError(
+                f"Shard {tuple(shard)!r}: {shard.path} has no dataset "
+                f"{shard.dataset!r} (its datasets: {_datasets(handle)}); give the "
+                "name of the (N, length, 4) dataset, as hdf5_shards(path, "
+                "dataset, n) does."
+            )
+        if shard.stop > len(dataset):
+            raise ValueError(
+                f"Shard {tuple(shard)!r}: rows [{shard.start}, {shard.stop}) run "
+                f"past the {len(dataset)} rows of {shard.dataset!r} in "
+                f"{shard.path}; split the dataset with hdf5_shards."
+            )
+
+
+def _datasets(handle) -> list[str]:
+    """The names of the first datasets of an open HDF5 file."""
+    names = []
+    handle.visititems(lambda name, item: names.append(name)
+                      if isinstance(item, h5py.Dataset) else None)
+    return names[:8]
 
 
 def _model_source(model_or_path):
@@ -270,8 +322,14 @@ def _load_model(keras, source):
 def _read_shard(shard):
     """The sequences of a shard, as `extract` reads them."""
     if isinstance(shard, HDF5Slice):
-        import h5py
-
+        try:
+            _check_slice(shard)
+        except OSError as error:
+            raise OSError(
+                f"Shard {tuple(shard)!r} cannot be read on this worker: {error} "
+                "The workers must reach the shard files at the same path (a "
+                "shared file system, or copy them first)."
+            ) from None
         with h5py.File(shard.path, "r") as handle:
             return np.asarray(handle[shard.dataset][shard.start:shard.stop])
     if isinstance(shard, FastaChunk):

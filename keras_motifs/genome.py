@@ -8,6 +8,7 @@ signal tracks from bigWig files (with `pyBigWig`) as extra channels.
 
 from __future__ import annotations
 
+import bisect
 import math
 import os
 from collections.abc import Iterator, Sequence
@@ -38,7 +39,11 @@ class GenomeIntervals:
     The genome is a FASTA file read by region with `pyfaidx`: its index
     (`.fai`) is built beside it when missing, and a bgzip-compressed FASTA
     (not plain gzip) works too (`pyfaidx` then also builds a `.gzi`, and
-    needs Biopython). Chromosome names are the first word of each header
+    needs Biopython). An existing index is checked against the FASTA
+    (each record's header line, first and last line where the index puts
+    them, nothing after the last): an index kept from another FASTA is
+    refused rather than read at the wrong offsets. Chromosome names must be
+    unique. Chromosome names are the first word of each header
     line. Soft-masked (lower case) bases are read as upper case. Window
     positions before the chromosome's start or past its end are read as N
     (0.25 in each channel, or zeros with `ambiguous="zeros"`).
@@ -117,6 +122,7 @@ class GenomeIntervals:
         table = interval_table(intervals)
         reader = _open_genome(self.genome)
         try:
+            _check_index(reader.faidx, self.genome)
             # Iterating a pyfaidx.Fasta gives records, hence .keys().
             sizes = {name: len(reader[name]) for name in reader.keys()}
         finally:
@@ -174,15 +180,14 @@ class GenomeIntervals:
                 "index must be an integer batch index. "
                 f"Received: index={index!r}"
             )
-        if index < 0:
-            index += len(self)
-        if not 0 <= index < len(self):
+        position = index + len(self) if index < 0 else index
+        if not 0 <= position < len(self):
             raise IndexError(
                 f"batch index out of range for {len(self)} batches. "
                 f"Received: index={index}"
             )
         with _Readers(self.genome, self.signals) as readers:
-            return self._batch(readers, int(index))
+            return self._batch(readers, int(position))
 
     def __repr__(self) -> str:
         signals = f", signals={list(self.signals)}" if self.signals else ""
@@ -288,9 +293,11 @@ class GenomeIntervals:
             return x
         batch = np.zeros((len(rows), self.length, self.channels), self.dtype)
         batch[..., :4] = np.asarray(x)
-        for channel, signal in enumerate(readers.signals, start=4):
+        for channel, (path, signal) in enumerate(
+            zip(self.signals, readers.signals), start=4
+        ):
             for i, row in enumerate(rows):
-                values = self._values(signal, row)
+                values = self._values(path, signal, row)
                 batch[i, :, channel] = values[::-1] if minus[i] else values
         return batch
 
@@ -305,7 +312,7 @@ class GenomeIntervals:
         right = self.length - left - len(inside)
         return "N" * left + inside + "N" * right
 
-    def _values(self, signal, row) -> np.ndarray:
+    def _values(self, path, signal, row) -> np.ndarray:
         """The signal's per-base values over the window, 0 for no data."""
         chrom = self._chroms[self._chrom_code[row]]
         size = signal.chroms(chrom)
@@ -313,7 +320,15 @@ class GenomeIntervals:
         lo, hi = max(start, 0), min(start + self.length, size)
         values = np.zeros(self.length, dtype=self.dtype)
         if lo < hi:
-            read = np.asarray(signal.values(chrom, lo, hi, numpy=True))
+            try:
+                read = np.asarray(signal.values(chrom, lo, hi, numpy=True))
+            except RuntimeError as error:
+                raise ValueError(
+                    f"The signal file {path} cannot be read at {chrom}:{lo}-"
+                    f"{hi} ({error}): its data there are damaged (a truncated "
+                    "or corrupted download?). Write or download the bigWig "
+                    "file again."
+                ) from None
             values[lo - start : hi - start] = np.nan_to_num(
                 read, nan=0.0, posinf=0.0, neginf=0.0
             )
@@ -415,12 +430,145 @@ def _open_genome(path):
         raise ValueError(
             f"The genome {path} cannot be indexed as FASTA: {error}"
         ) from error
+    except ValueError as error:  # pyfaidx reading the .fai: names, numbers
+        raise _index_error(path) or ValueError(
+            f"Cannot read the index {path}.fai of the genome ({error}); delete "
+            "it to have it rebuilt, or rebuild it with samtools faidx."
+        ) from None
     except OSError as error:
         raise OSError(
             f"Cannot read or write the index {path}.fai of the genome: "
             f"{error}. Build it where the genome is writable (samtools "
             "faidx), or copy the genome to a writable directory."
         ) from error
+
+
+def _index_error(path) -> ValueError | None:
+    """Why the index `path`.fai cannot be read: a damaged line or a name twice."""
+    index = f"{path}.fai"
+    try:
+        with open(index, encoding="utf-8", errors="replace") as handle:
+            lines = handle.read().split("\n")
+    except OSError:
+        return None
+    first = {}
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        fields = line.rstrip("\r").split("\t")
+        if len(fields) != 5 or not all(field.isdigit() for field in fields[1:]):
+            return ValueError(
+                f"{index}, line {number}: not a FASTA index line (a name and "
+                f"four counts separated by tabs): {line[:60]!r}. Delete {index} "
+                "to have it rebuilt, or rebuild it with samtools faidx."
+            )
+        if fields[0] in first:
+            return ValueError(
+                f"The genome {path} names two records {fields[0]!r} (records "
+                f"{first[fields[0]]} and {len(first) + 1}, lines {first[fields[0]]} "
+                f"and {number} of {index}); chromosome names, the first word of "
+                "each '>' line, must be unique: rename or remove one."
+            )
+        first[fields[0]] = number
+    return None
+
+
+# The most bytes read between two records (the header line) and after the
+# last one (its trailing blank lines) when checking an index.
+_HEADER_BYTES = 1 << 20
+
+
+def _check_index(faidx, path) -> None:
+    """Raises a ValueError unless the index `faidx` describes the FASTA `path`.
+
+    For each record, in file order: the bytes between the previous record
+    and the index's offset end with its `>name` header line; its first line
+    is `lenc` bases and a line end; its last base is where the index ends
+    it; after the last record come only blank lines. A FASTA replaced under
+    its kept `.fai` (another assembly, other line lengths, other names)
+    fails one of these, where pyfaidx, which compares only modification
+    times, would read another chromosome's bases. A few small reads per
+    record.
+    """
+    read = _raw_reader(faidx)
+    end = 0
+    records = sorted(faidx.index.items(), key=lambda item: item[1].offset)
+    for number, (name, record) in enumerate(records, start=1):
+        gap = read(end, min(record.offset - end, _HEADER_BYTES))
+        if not _header_ends(gap, name, comments=number == 1):
+            found = gap[-60:].decode("utf-8", "replace")
+            raise _stale_index(
+                path, f"it puts record {number}, {name!r}, at byte "
+                f"{record.offset}, after {found!r} instead of its '>{name}' line"
+            )
+        newline = record.lenb - record.lenc
+        first = min(record.lenc, record.rlen)
+        if record.rlen and not (
+            _is_line(read(record.offset, first + newline), first, newline)
+            and _is_line(read(record.bend - newline - 1, newline + 1), 1, newline)
+        ):
+            raise _stale_index(
+                path, f"the bases of {name!r} are not where it puts them "
+                f"(lines of {record.lenc} bases from byte {record.offset} to "
+                f"{record.bend})"
+            )
+        end = record.bend
+    rest = read(end, _HEADER_BYTES)
+    if rest.strip() or len(rest) == _HEADER_BYTES:
+        raise _stale_index(
+            path, f"the FASTA goes on after the last record it lists, at byte "
+            f"{end}: {rest.strip()[:40].decode('utf-8', 'replace')!r}"
+        )
+
+
+def _header_ends(gap: bytes, name: str, comments: bool) -> bool:
+    """Whether `gap` is blank lines (or `;` comments) then a `>name` line."""
+    if not gap.endswith(b"\n"):
+        return False
+    lines = gap.splitlines()
+    words = lines[-1][1:].split() if lines[-1].startswith(b">") else []
+    return bool(words) and words[0].decode("utf-8", "replace") == name and all(
+        not line.strip() or comments and line.startswith(b";")
+        for line in lines[:-1]
+    )
+
+
+def _is_line(data: bytes, bases: int, newline: int) -> bool:
+    """Whether `data` is `bases` bases then a line end of `newline` bytes
+    (or the end of the file)."""
+    body, end = data[:bases], data[bases:]
+    return (len(body) == bases and not any(c in body for c in b"\r\n> \t")
+            and end.strip(b"\r\n") == b"" and len(end) <= newline)
+
+
+def _raw_reader(faidx):
+    """`read(start, size)`: bytes of the FASTA at uncompressed offsets."""
+    blocks = getattr(faidx, "gzi_index", None)  # bgzip: the .gzi blocks
+    starts = [block.ustart for block in blocks] if blocks else None
+
+    def read(start, size):
+        if start < 0 or size <= 0:
+            return b""
+        with faidx.lock:
+            if starts:
+                from Bio import bgzf
+
+                block = blocks[bisect.bisect_right(starts, start) - 1]
+                faidx.file.seek(bgzf.make_virtual_offset(
+                    block.cstart, start - block.ustart))
+            else:
+                faidx.file.seek(start)
+            return faidx.file.read(size)
+
+    return read
+
+
+def _stale_index(path, detail) -> ValueError:
+    return ValueError(
+        f"The index {path}.fai does not match the genome {path}: {detail}. "
+        "Was the FASTA replaced or edited after the index was built? Delete "
+        f"{path}.fai to have it rebuilt (or run samtools faidx {path})."
+    )
 
 
 def _open_signal(path):
@@ -448,6 +596,11 @@ def _signal_sizes(path) -> dict[str, int]:
     signal = _open_signal(path)
     try:
         return dict(signal.chroms())
+    except RuntimeError as error:
+        raise ValueError(
+            f"The signal file {path} cannot be read: its list of chromosomes "
+            f"is damaged ({error}). Write or download the bigWig file again."
+        ) from None
     finally:
         signal.close()
 

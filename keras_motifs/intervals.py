@@ -172,7 +172,7 @@ def _parse_fields(fields, format, path, number, line) -> Interval:
     start = _coordinate(fields[1])
     end = _coordinate(fields[2])
     if start is None or end is None:
-        raise bad("start and end (columns 2 and 3) as integers >= 0")
+        raise bad("start and end (columns 2 and 3) as integers from 0 to 2**62")
     if end < start:
         raise bad(f"end >= start, got start={start} and end={end}")
     name = fields[3].strip() if len(fields) > 3 else "."
@@ -201,9 +201,14 @@ def _parse_fields(fields, format, path, number, line) -> Interval:
     return Interval(chrom, start, end, name, score, strand, summit)
 
 
+# The largest coordinate: far beyond any chromosome, and windows around it
+# still fit the int64 arithmetic of the genome reader.
+MAX_COORDINATE = 2**62
+
+
 def _coordinate(text: str) -> int | None:
     text = text.strip()
-    if text.isascii() and text.isdigit():
+    if text.isascii() and text.isdigit() and int(text) <= MAX_COORDINATE:
         return int(text)
     return None
 
@@ -267,8 +272,8 @@ def as_interval(item, index) -> Interval:
         isinstance(value, (int, np.integer)) and not isinstance(value, bool)
         for value in (start, end, interval.summit)
     )
-    if not integers or start < 0 or end < start:
-        raise bad("integers 0 <= start <= end")
+    if not integers or start < 0 or end < start or end > MAX_COORDINATE:
+        raise bad("integers 0 <= start <= end <= 2**62")
     if interval.strand not in STRANDS:
         raise bad("'+', '-' or '.' as the strand")
     if not -1 <= interval.summit < max(end - start, 1) or (

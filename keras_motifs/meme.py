@@ -17,11 +17,10 @@ import numpy as np
 
 from keras_motifs._internal.alphabet import ALPHABET, check_background
 from keras_motifs._internal.meme_writer import write_meme_file
-from keras_motifs._internal.motif_files import filter_indices
+from keras_motifs._internal.motif_files import INT64_MAX, filter_indices, read_lines
 from keras_motifs.motifs import Motif, MotifSet, check_motif_set
 
 DEFAULT_NSITES = 20
-_INT64_MAX = np.iinfo(np.int64).max
 _ROW_SUM_TOLERANCE = 1e-2
 _PARAMETER = re.compile(r"([A-Za-z]+)\s*=\s*(\S+)")
 _ALPHABET_LINE = re.compile(r"ALPHABET\s*=\s*(\S*)")
@@ -97,45 +96,13 @@ def read_meme(path) -> MotifSet:
     >>> motifs.names[:2]
     ['filter0', 'filter1']
     """
-    parser = _MemeParser(os.fspath(path), _read_lines(path))
+    parser = _MemeParser(os.fspath(path), read_lines(path, "MEME motif"))
     motifs, background = parser.parse()
     indices = filter_indices([motif.name for motif in motifs])
     if indices is not None:
         for motif, index in zip(motifs, indices):
             motif.filter = index
     return MotifSet.from_motifs(motifs, background=background)
-
-
-def _read_lines(path) -> list[str]:
-    """The lines of a UTF-8 file, split at `\n`, `\r\n` and `\r` only.
-
-    `str.splitlines` would also split at form feeds, `\x1c`-`\x1e`, `\x85`,
-    `\u2028`, ... and so shift every line number after them.
-    """
-    try:
-        with open(path, "rb") as file:
-            data = file.read()
-    except FileNotFoundError:
-        raise FileNotFoundError(
-            f"MEME file {os.fspath(path)!r} does not exist"
-        ) from None
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        line = len(_split_lines(data[: error.start].decode("utf-8", "replace")))
-        raise ValueError(
-            f"{os.fspath(path)}, line {max(line, 1)}: not a text file "
-            f"({error.reason} at byte {error.start}); expected a MEME motif "
-            "file in UTF-8"
-        ) from None
-    lines = _split_lines(text)
-    if lines and lines[-1] == "":
-        lines.pop()  # The end of the last line, not a line.
-    return lines
-
-
-def _split_lines(text: str) -> list[str]:
-    return text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
 
 
 def _is_number(token: str) -> bool:
@@ -307,11 +274,11 @@ class _MemeParser:
             raise self.error(
                 number, f"{key}= {parameters[key]} is not a valid count"
             )
-        if value > _INT64_MAX:
+        if value > INT64_MAX:
             raise self.error(
                 number,
                 f"{key}= {parameters[key]} is too large; expected a count up "
-                f"to {_INT64_MAX} (2**63 - 1)",
+                f"to {INT64_MAX} (2**63 - 1)",
             )
         return int(round(value))
 

@@ -660,7 +660,7 @@ def test_errors_are_one_line(capsys, tmp_path, model, files):
         ("extract", tmp_path / "missing.keras", npy): "not found",
         ("extract", model, tmp_path / "missing.npy"): "not found",
         ("extract", tmp_path / "text.keras", npy): "not a Keras model",
-        ("extract", npy, npy): "expected a .keras, .h5, .hdf5",
+        ("extract", npy, npy): "it is a numpy .npy array",
         ("extract", model, tmp_path / "flat.npy"): "shape (N, length, 4)",
         ("extract", model, tmp_path / "five.npy"): "4 channels",
         ("extract", model, tmp_path / "short.npy"): "length 30",

@@ -238,6 +238,64 @@ def test_a_legacy_lambda_is_refused_without_unsafe(capsys, tmp_path, rng):
     assert not marker.exists()
 
 
+def test_models_are_told_by_content_whatever_the_suffix(capsys, tmp_path, rng, model_path):
+    weights, architecture, true = legacy_files(tmp_path)
+    hd5 = tmp_path / "in_vivo_ctcf_balanced_model.weights.hd5"
+    os.rename(weights, hd5)
+    arch = tmp_path / "in_vivo_ctcf_balanced_model.arch.json"
+    os.rename(architecture, arch)
+    x = random_one_hot(rng, 20, LENGTH)
+    np.save(tmp_path / "x.npy", x)
+    out = tmp_path / "m.meme"
+    status, _, err = run(capsys, "extract", hd5, tmp_path / "x.npy", "--architecture",
+                         arch, "--kernel-order", "theano", "-o", out, "-q")
+    assert status == 0, err
+    model = load_model(hd5, architecture=arch, kernel_order="theano")
+    assert_same_counts(out, Conv1DInterpreter(model).extract(x))
+    status, _, err = run(capsys, "extract", arch, tmp_path / "x.npy", "-o", out)
+    assert status == 2 and "it is a text file starting with '{" in err
+    assert "pass it as --architecture with the weights file" in err
+
+
+def test_data_and_labels_are_told_by_content_whatever_the_suffix(
+        capsys, tmp_path, rng, model_path):
+    import h5py
+
+    x = random_one_hot(rng, 20, LENGTH)
+    with h5py.File(tmp_path / "x.hd5", "w") as handle:
+        handle["x"] = x
+    with open(tmp_path / "x.dat", "wb") as handle:
+        np.save(handle, x)
+    with open(tmp_path / "y.dat", "wb") as handle:
+        np.save(handle, np.ones((20, 1), "float32"))
+    out = tmp_path / "m.meme"
+    expected = Conv1DInterpreter(keras.saving.load_model(model_path)).extract(x)
+    for data in ("x.hd5", "x.dat"):
+        status, _, err = run(capsys, "extract", model_path, tmp_path / data, "-o", out, "-q")
+        assert status == 0, err
+        assert_same_counts(out, expected)
+    status, _, err = run(capsys, "influence", model_path, tmp_path / "x.dat",
+                         tmp_path / "y.dat", "-o", tmp_path / "i.tsv", "-q")
+    assert status == 0, err
+    (tmp_path / "x.json").write_text('{"x": 1}')
+    status, _, err = run(capsys, "extract", model_path, tmp_path / "x.json", "-o", out)
+    assert status == 2 and "it is a text file starting with '{\"x\": 1}'" in err
+    assert "expected .npy" in err
+
+
+def test_a_keras3_lambda_is_refused_with_the_unsafe_advice(capsys, tmp_path, rng):
+    inputs = keras.Input((LENGTH, 4))
+    x = keras.layers.Conv1D(2, WIDTH, name="conv")(inputs)
+    x = keras.layers.Lambda(lambda t: t * 2, name="double")(x)
+    keras.Model(inputs, x).save(tmp_path / "lambda.keras")
+    np.save(tmp_path / "x.npy", random_one_hot(rng, 4, LENGTH))
+    status, _, err = run(capsys, "extract", tmp_path / "lambda.keras", tmp_path / "x.npy",
+                         "-o", tmp_path / "m.meme")
+    assert status == 2, err
+    assert "double (Lambda with a Python lambda); it was not built. Pass --unsafe only " \
+        "for a file you trust" in err, err
+
+
 def test_dna_channels_are_parsed_and_checked(capsys, model_path, tmp_path, rng):
     from keras_motifs.cli.parser import dna_channels
     assert dna_channels("0:4") == [0, 1, 2, 3]
@@ -275,6 +333,86 @@ def test_extract_bed_with_genome(capsys, tmp_path, model_path, rng):
     status, _, err = run(capsys, "extract", model_path, tmp_path / "peaks.bed",
                          "--genome", tmp_path / "missing.fa", "-o", out)
     assert status == 2 and "missing.fa" in err
+
+
+# DNA plus signal: every kind of DATA the API takes, with --dna-channels.
+
+
+@pytest.fixture(scope="module")
+def signal_model_path(tmp_path_factory):
+    keras.utils.set_random_seed(2)
+    model = keras.Sequential([
+        keras.Input((LENGTH, 6)),
+        keras.layers.Conv1D(4, WIDTH, activation="relu", name="conv"),
+        keras.layers.GlobalMaxPooling1D(),
+        keras.layers.Dense(1),
+    ])
+    path = tmp_path_factory.mktemp("models") / "signal.keras"
+    model.save(path)
+    return path
+
+
+def signal_data(tmp_path, rng, kind):
+    """A DATA file of `kind` and the (n, LENGTH, 4 or 6) array the API scans."""
+    import h5py
+
+    x = np.zeros((12, LENGTH, 6), "float32")
+    x[..., :4] = random_one_hot(rng, 12, LENGTH)
+    x[..., 4:] = rng.random((12, LENGTH, 2))
+    if kind == "npy":
+        np.save(tmp_path / "x.npy", x)
+        return tmp_path / "x.npy", [], x
+    if kind == "npz":
+        np.savez(tmp_path / "x.npz", x=x)
+        return tmp_path / "x.npz", [], x
+    if kind == "hdf5":
+        with h5py.File(tmp_path / "x.h5", "w") as handle:
+            handle["x"] = x
+        return tmp_path / "x.h5", [], x
+    if kind == "fasta":
+        text = ["".join("ACGT"[c] for c in row) for row in x[..., :4].argmax(-1)]
+        (tmp_path / "x.fa").write_text("".join(f">s{i}\n{t}\n" for i, t in enumerate(text)))
+        return tmp_path / "x.fa", [], x[..., :4]
+    pytest.importorskip("pyfaidx")
+    from keras_motifs.genome import GenomeIntervals
+    chrom = "".join(rng.choice(list("ACGT"), 400))
+    (tmp_path / "genome.fa").write_text(f">chr1\n{chrom}\n")
+    starts = rng.integers(0, 360, 12)
+    (tmp_path / "peaks.bed").write_text("".join(f"chr1\t{s}\t{s + 30}\n" for s in starts))
+    options = ["--genome", tmp_path / "genome.fa"]
+    signals = []
+    if kind == "bed+signals":
+        pyBigWig = pytest.importorskip("pyBigWig")
+        for i in range(2):
+            path = tmp_path / f"s{i}.bw"
+            handle = pyBigWig.open(str(path), "w")
+            handle.addHeader([("chr1", 400)], maxZooms=0)
+            handle.addEntries("chr1", 0, values=rng.random(400).tolist(), span=1, step=1)
+            handle.close()
+            signals.append(path)
+            options += ["--signals", path]
+    source = GenomeIntervals(tmp_path / "peaks.bed", tmp_path / "genome.fa",
+                             length=LENGTH, signals=signals or None)
+    return tmp_path / "peaks.bed", options, np.concatenate([np.asarray(b) for b in source])
+
+
+@pytest.mark.parametrize("kind", ["npy", "npz", "hdf5", "fasta", "bed", "bed+signals"])
+def test_dna_plus_signal_data_of_every_kind(capsys, tmp_path, rng, signal_model_path, kind):
+    data, options, x = signal_data(tmp_path, rng, kind)
+    out = tmp_path / "m.meme"
+    status, _, err = run(capsys, "extract", signal_model_path, data, *options, "-o", out,
+                         "--dna-channels", "0:4", "-q")
+    assert status == 0, err
+    model = keras.saving.load_model(signal_model_path)
+    expected = Conv1DInterpreter(model, dna_channels=range(4)).extract(x)
+    assert_same_counts(out, expected)
+    if kind == "npy":
+        table = tmp_path / "influence.tsv"
+        status, _, err = run(capsys, "influence", signal_model_path, data, "-o", table,
+                             "--dna-channels", "0:4", "-q")
+        assert status == 0 and table.exists(), err
+    status, _, err = run(capsys, "extract", signal_model_path, data, *options, "-o", out, "-q")
+    assert status == 2 and "with --dna-channels (e.g. --dna-channels 0:4" in err, err
 
 
 # TensorFlow's log lines.

@@ -139,3 +139,38 @@ def test_bad_arguments_fail_before_any_work(inputs):
     with pytest.raises(ValueError, match="model file"):
         extract_distributed("missing.keras", [(data_path, "x", 0, 10)],
                             Unused())
+
+
+def test_shard_errors_name_the_shard_before_any_work(inputs, tmp_path):
+    from keras_motifs.distributed import HDF5Slice, _read_shard
+
+    _, model_path, data_path, fasta, _ = inputs
+
+    class Unused:
+        def submit(self, *args, **kwargs):
+            raise AssertionError("no work may start")
+
+        gather = scatter = submit
+
+    shard = (data_path, "x", "ten", 20)
+    with pytest.raises(TypeError, match=r"Shard \(.*x\.h5', 'x', 'ten', 20\): its "
+                       r"start must be an integer.*Received: start='ten'"):
+        extract_distributed(model_path, [shard], Unused())
+    with pytest.raises(TypeError, match=r"Shard .*x\.fa', 0, 2\.5\): its stop"):
+        extract_distributed(model_path, [(fasta, 0, 2.5)], Unused())
+    with pytest.raises(ValueError, match=r"Shard .*: expected 0 <= start < stop"):
+        extract_distributed(model_path, [(data_path, "x", 20, 10)], Unused())
+    with pytest.raises(ValueError, match=r"Shard \(.*'nope', 0, 10\): .*x\.h5 has no "
+                       r"dataset 'nope' \(its datasets: \['x'\]\)"):
+        extract_distributed(model_path, [(data_path, "nope", 0, 10)], Unused())
+    with pytest.raises(ValueError, match=r"rows \[250, 400\) run past the 300 rows"):
+        extract_distributed(model_path, [(data_path, "x", 250, 400)], Unused())
+    with pytest.raises(ValueError, match=r"x\.h5 has no dataset 'nope'.*Received: "
+                       r"dataset='nope'"):
+        hdf5_shards(data_path, "nope", 3)
+    # On a worker: the same check, and a file it cannot reach.
+    with pytest.raises(ValueError, match=r"Shard .*has no dataset 'nope'"):
+        _read_shard(HDF5Slice(data_path, "nope", 0, 10))
+    with pytest.raises(OSError, match=r"Shard .*missing\.h5.*cannot be read on this "
+                       r"worker.*same path"):
+        _read_shard(HDF5Slice(str(tmp_path / "missing.h5"), "x", 0, 10))

@@ -376,6 +376,9 @@ def _bad(tmp_path, name, text):
     ("1 2\n1 2\n1 2\n1 2\n1 2\n", 5, "fifth count row"),
     (">m1\n", 1, "no count rows"),
     ("\n# nothing\n", 2, "no motifs found"),
+    (">m1\nA [ 1 2 ]\nC [ 1e308 1e308 ]\nG [ 1 2 ]\nT [ 1 2 ]\n", 3,
+     r"from 0 to 1e\+18\), got '1e308'"),
+    (">m1\fTF\nA [ 1 2 ]\nC [ 1 x ]\n", 3, "got 'x'"),
 ])
 def test_malformed_jaspar(tmp_path, text, line, match):
     path = _bad(tmp_path, "bad.jaspar", text)
@@ -396,6 +399,11 @@ TRANSFAC_OK = "AC  m1\nXX\nP0  A C G T\n01  1 2 3 4\n02  1 2 3 4\nXX\n//\n"
     ("AC  m1\nXX\n//\n", 3, "record without a P0 matrix"),
     (TRANSFAC_OK + "GARBAGE line\n", 8, "two-letter TRANSFAC field"),
     (TRANSFAC_OK.replace("AC  m1", "AC"), 1, "AC field without a value"),
+    (TRANSFAC_OK.replace("02  1 2 3 4", "02  1e308 1e308 1 1"), 5,
+     r"from 0 to 1e\+18\), got '1e308'"),
+    (TRANSFAC_OK.replace("XX\nP0", "BA  99999999999999999999 sites\nP0"), 2,
+     r"BA '99999999999999999999 sites': expected a number of sites from 0 to 2\*\*63"),
+    ("\ufeff\x1c" + TRANSFAC_OK.replace("02  1 2 3 4", "02  1 2 x 4"), 5, "got 'x'"),
 ])
 def test_malformed_transfac(tmp_path, text, line, match):
     path = _bad(tmp_path, "bad.transfac", text)
@@ -411,6 +419,10 @@ def test_malformed_transfac(tmp_path, text, line, match):
     (">ACG\tm1\t2.0\n0\t0\t0\t0\n", 2, "row of zeros"),
     ("0.1\t0.2\t0.3\t0.4\n", 1, "before the first '>' header"),
     (">ACG\tm1\t2.0\n>CCG\tm2\t1.0\n0.1\t0.2\t0.3\t0.4\n", 1, "no probability rows"),
+    (">ACG\tm1\t2.0\t0\t0\tT:1e400(1%)\n0.1\t0.2\t0.3\t0.4\n", 1,
+     "the target count T:1e400: expected a number of sites from 0 to 2\\*\\*63"),
+    (">ACG\tm1\t2.0\n1e308\t1e308\t1\t1\n", 2, "got '1e308'"),
+    (">ACG\tm1\t2.0\u2028\n0.1\t0.2\t0.3\tx\n", 2, "got 'x'"),
 ])
 def test_malformed_homer(tmp_path, text, line, match):
     path = _bad(tmp_path, "bad.motif", text)
@@ -438,7 +450,7 @@ def test_malformed_npz_and_missing_files(rng, tmp_path):
         with pytest.raises(FileNotFoundError, match="missing.x"):
             read(tmp_path / "missing.x")
     (tmp_path / "binary.jaspar").write_bytes(b"\xff\xfe\x00")
-    with pytest.raises(ValueError, match="binary.jaspar: not a text file"):
+    with pytest.raises(ValueError, match="binary.jaspar, line 1: not a text file"):
         read_jaspar(tmp_path / "binary.jaspar")
 
 
@@ -497,6 +509,8 @@ def test_sites_fasta_from_strings(tmp_path):
     (dict(sequences=[-1]), "sequences must be >= 0"),
     (dict(positions=[1, 2]), "positions must be 1 integers"),
     (dict(strands=["x"]), r"Received: strands=\['x'\]"),
+    (dict(strands="+-"), r"not one string\)(.*)Received: strands='\+-'"),
+    (dict(strands=5), "Received: strands=5"),
     (dict(line_width=0), "Received: line_width=0"),
 ])
 def test_sites_fasta_bad_input(tmp_path, kwargs, match):

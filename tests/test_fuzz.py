@@ -1,7 +1,9 @@
-"""Fuzz tests of the MEME and FASTA readers: a valid result or a located error.
+"""Fuzz tests of the motif and FASTA readers: a valid result or a located error.
 
-Whatever the bytes, `read_meme` either returns a valid `MotifSet` or raises
-a ValueError naming the file and a line that exists; `read_fasta` and
+Whatever the bytes, `read_meme`, `read_jaspar`, `read_transfac` and
+`read_homer` either return a valid `MotifSet` or raise a ValueError naming
+the file and a line that exists; `read_npz` returns one or raises a
+ValueError naming the file; `read_fasta` and
 `fasta_batches` either give records or raise ValueError / OSError naming the
 file and where in it. Mutations that break a known line must be reported at
 that line, whatever line-break-like characters come before it.
@@ -9,6 +11,7 @@ that line, whatever line-break-like characters come before it.
 
 import ast
 import gzip
+import io
 import re
 
 import numpy as np
@@ -16,6 +19,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from keras_motifs.formats import read_homer, read_jaspar, read_npz, read_transfac
 from keras_motifs.meme import read_meme
 from keras_motifs.motifs import MotifSet
 from keras_motifs.sequences import fasta_batches, read_fasta
@@ -74,11 +78,11 @@ def count_lines(data: bytes) -> int:
     return len(lines) - (lines[-1] == "")
 
 
-def check_meme(path, data: bytes):
-    """read_meme gives a valid MotifSet or a ValueError at a line that exists."""
+def check_meme(path, data: bytes, read=read_meme):
+    """`read` gives a valid MotifSet or a ValueError at a line that exists."""
     path.write_bytes(data)
     try:
-        motifs = read_meme(path)
+        motifs = read(path)
     except ValueError as error:
         match = re.match(re.escape(str(path)) + r", line (\d+): ", str(error))
         assert match, str(error)
@@ -162,6 +166,141 @@ def test_read_meme_names_the_broken_row_whatever_comes_before(
         lines[i] = characters + lines[i] if at_start else lines[i] + characters
     data = (newline.join(lines) + newline).encode("utf-8")
     assert check_meme(workdir / "broken.meme", data) == row + 1
+
+
+# JASPAR, TRANSFAC, HOMER: the same contract as MEME.
+
+VALID_JASPAR = """>MA0139.1 CTCF
+A [ 3 0 12 1e3 ]
+C [ 1.5 9 0 2 ]
+G [ 0 3 0 7 ]
+T [ 9 0 0 0 ]
+>filter2
+2 0
+1 3
+0 1
+0 0
+"""
+VALID_TRANSFAC = """AC  filter0
+XX
+ID  CTCF
+XX
+BA  12 sites
+XX
+P0  A C G T
+01  1 2 3 6  T
+02  0 0 12 0  G
+XX
+//
+AC  filter3
+XX
+P0  T G C A
+01  4 0 0 1
+XX
+//
+"""
+VALID_HOMER = """>ACG\tfilter0\t3.5\t0\t0\tT:12.0(10%),B:1(1%),P:1e-5
+0.25\t0.25\t0.25\t0.25
+0.1\t0.2\t0.3\t0.4
+# a comment
+>TT filter1 1.2
+1 0 0 3
+"""
+TEXT_FORMATS = {
+    "jaspar": (read_jaspar, VALID_JASPAR),
+    "transfac": (read_transfac, VALID_TRANSFAC),
+    "motif": (read_homer, VALID_HOMER),
+}
+
+
+@pytest.mark.parametrize("suffix", sorted(TEXT_FORMATS))
+def test_valid_motif_files_are_valid(workdir, suffix):
+    read, text = TEXT_FORMATS[suffix]
+    assert check_meme(workdir / f"valid.{suffix}", text.encode(), read) is None
+
+
+@FUZZ
+@given(suffix=st.sampled_from(sorted(TEXT_FORMATS)), data=st.binary(max_size=300))
+def test_motif_readers_on_arbitrary_bytes(workdir, suffix, data):
+    check_meme(workdir / f"bytes.{suffix}", data, TEXT_FORMATS[suffix][0])
+
+
+@FUZZ
+@given(data=st.data(), suffix=st.sampled_from(sorted(TEXT_FORMATS)))
+def test_motif_readers_on_mutated_files(workdir, data, suffix):
+    read, text = TEXT_FORMATS[suffix]
+    mutation = data.draw(mutated(text.split("\n")[:-1], SPICY + "[]ACPXBT/"))
+    check_meme(workdir / f"mutated.{suffix}", mutation, read)
+
+
+# npz: a MotifSet or a ValueError naming the file.
+
+VALID_NPZ = {
+    "format": np.array("keras-motifs MotifSet"),
+    "version": np.array(1),
+    "counts": np.arange(24, dtype=np.float64).reshape(2, 3, 4),
+    "nsites": np.array([30, 60]),
+    "filters": np.array([0, 3]),
+    "names": np.array(["filter0", "filter3"]),
+    "alt_names": np.array(["CTCF", ""]),
+    "background": np.full(4, 0.25),
+    "bounds": np.array([[0, 3], [1, 3]]),
+}
+ODD_ARRAYS = st.sampled_from([
+    np.array(3), np.array([]), np.zeros((2, 3)), np.full((2, 3, 4), np.nan),
+    np.full((2, 3, 4), -1.0), np.full((2, 3, 4), 1e308), np.array(["x", "y"]),
+    np.array([1.5, 2.5]), np.array([True, False]), np.array([1 + 2j, 0j]),
+    np.zeros((2, 3, 4), np.uint8), np.array([2**62, 2**62]), np.zeros((0, 3, 4)),
+    np.array([[0, 9], [3, 1]]), np.array(["filter0"]), np.array(b"bytes"),
+])
+
+
+def check_npz(path, data: bytes):
+    path.write_bytes(data)
+    try:
+        motifs = read_npz(path)
+    except ValueError as error:
+        assert str(error).startswith(f"{path}: "), str(error)
+        return
+    assert isinstance(motifs, MotifSet)
+    assert np.all(np.isfinite(motifs.counts)) and np.all(motifs.counts >= 0)
+
+
+def npz_bytes(arrays) -> bytes:
+    buffer = io.BytesIO()
+    np.savez_compressed(buffer, **arrays)
+    return buffer.getvalue()
+
+
+def test_valid_npz_is_valid(workdir):
+    path = workdir / "valid.npz"
+    path.write_bytes(npz_bytes(VALID_NPZ))
+    assert read_npz(path).names == ["filter0", "filter3"]
+
+
+@FUZZ
+@given(changes=st.dictionaries(st.sampled_from(sorted(VALID_NPZ) + ["block_counts"]),
+                               st.one_of(st.none(), ODD_ARRAYS), max_size=3))
+def test_read_npz_on_odd_arrays(workdir, changes):
+    arrays = dict(VALID_NPZ)
+    for key, value in changes.items():
+        if value is None:
+            arrays.pop(key, None)
+        else:
+            arrays[key] = value
+    check_npz(workdir / "odd.npz", npz_bytes(arrays))
+
+
+@FUZZ
+@given(edits=st.lists(st.tuples(st.integers(0, 10**6), st.binary(min_size=1, max_size=4)),
+                      min_size=1, max_size=4),
+       cut=st.integers(0, 400))
+def test_read_npz_on_damaged_bytes(workdir, edits, cut):
+    data = bytearray(npz_bytes(VALID_NPZ))
+    for at, piece in edits:
+        at %= len(data)
+        data[at:at + len(piece)] = piece
+    check_npz(workdir / "damaged.npz", bytes(data[: max(len(data) - cut, 0)]))
 
 
 def check_fasta(path, data: bytes, content: bytes | None = None):

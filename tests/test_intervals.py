@@ -2,6 +2,7 @@
 
 import gzip
 import itertools
+import os
 import shutil
 
 import numpy as np
@@ -148,6 +149,7 @@ def test_read_narrowpeak_by_name_and_by_columns(tmp_path):
         ("chr1\t10", "at least 3"),
         ("chr1\tten\t20", "integers"),
         ("chr1\t-5\t20", "integers"),
+        ("chr1\t0\t99999999999999999999999", r"integers from 0 to 2\*\*62"),
         ("chr1\t30\t20", "end >= start"),
         ("chr1\t10\t20\tname\tscore", "score"),
         ("chr1\t10\t20\tname\t0\tplus", "strand"),
@@ -303,6 +305,96 @@ def test_unindexable_genome_is_explained(tmp_path, genome_path):
         GenomeIntervals([("chr1", 0, 10)], blocked, length=10)
 
 
+def replace_keeping_index(path, genome, **options):
+    """Writes `genome` over the FASTA `path`, its old index kept and newer."""
+    index = path.parent / (path.name + ".fai")
+    kept = index.read_bytes()
+    write_fasta(path, genome, **options)
+    index.write_bytes(kept)
+    stat = os.stat(path)
+    os.utime(index, (stat.st_atime, stat.st_mtime + 10))
+
+
+@pytest.mark.parametrize("change", ["order", "width", "names", "longer"])
+def test_a_stale_index_is_refused_not_read_at_old_offsets(tmp_path, rng, change):
+    genome = random_genome(rng, {"chr1": 500, "chr2": 301, "chrM": 40})
+    path = write_fasta(tmp_path / "genome.fa", genome)
+    intervals = [("chr1", 0, 40), ("chr2", 100, 140), ("chrM", 0, 40)]
+    GenomeIntervals(intervals, path, length=40)  # builds the index
+    other = random_genome(rng, {"chr1": 500, "chr2": 301, "chrM": 40})
+    if change == "order":
+        other = {name: other[name] for name in ("chr2", "chr1", "chrM")}
+    elif change == "names":
+        other = {"chr1": other["chr1"], "chr3": other["chr2"], "chrM": other["chrM"]}
+    elif change == "longer":
+        other["chrM"] += "ACGT" * 30
+    replace_keeping_index(path, other, width=50 if change == "width" else 60)
+    with pytest.raises(ValueError, match=r"genome\.fa\.fai does not match the "
+                       r"genome .*genome\.fa: .*Delete .*genome\.fa\.fai"):
+        GenomeIntervals(intervals, path, length=40)
+    os.remove(tmp_path / "genome.fa.fai")
+    source = GenomeIntervals([i for i in intervals if i[0] in other], path, length=40)
+    assert all_batches(source).shape[0] == len(source.regions())
+
+
+def test_an_index_of_the_same_layout_reads_the_new_bases(tmp_path, rng):
+    sizes = {"chr1": 500, "chr2": 301}
+    path = write_fasta(tmp_path / "genome.fa", random_genome(rng, sizes))
+    GenomeIntervals([("chr1", 0, 10)], path, length=10)
+    genome = random_genome(rng, sizes)
+    replace_keeping_index(path, genome)
+    x = all_batches(GenomeIntervals([("chr2", 200, 230)], path, length=30))
+    np.testing.assert_array_equal(x[0], one_hot(plain_window(genome, "chr2", 200, 30))[0])
+
+
+@pytest.mark.parametrize("text", [
+    ">chr1\r\nACGTA\r\nCG\r\n>chr2 x\r\nAAAAA\r\nA\r\n",
+    "; comment\n\n>chr1\nACGTA\nCG\n\n>chr2\nAAAAA\nA",
+    ">chr1\n>chr2\nACGTA\nA\n",
+])
+def test_unusual_valid_layouts_pass_the_index_check(tmp_path, text):
+    path = tmp_path / "odd.fa"
+    path.write_bytes(text.encode())
+    for _ in range(2):  # the index built, then the index kept
+        source = GenomeIntervals([("chr2", 0, 6)], path, length=6)
+        assert all_batches(source).argmax(-1).tolist()[0][:5] in ([0] * 5, [0, 1, 2, 3, 0])
+
+
+def test_duplicate_names_and_a_damaged_index_are_explained(tmp_path, rng, genome_path):
+    twice = tmp_path / "twice.fa"
+    twice.write_text(">chr1\nACGT\n>chr2\nACGT\n>chr1 again\nACGT\n")
+    with pytest.raises(ValueError, match=r"twice\.fa names two records 'chr1' "
+                       r"\(records 1 and 3.*must be unique"):
+        GenomeIntervals([("chr1", 0, 4)], twice, length=4)
+    GenomeIntervals([("chr1", 0, 4)], genome_path, length=4)
+    index = genome_path.parent / "genome.fa.fai"
+    with open(index, "a") as handle:
+        handle.write("chrX\t10\tnot a number\n")
+    with pytest.raises(ValueError, match=r"genome\.fa\.fai, line 4: not a FASTA "
+                       r"index line.*Delete"):
+        GenomeIntervals([("chr1", 0, 4)], genome_path, length=4)
+
+
+def test_stale_index_of_a_bgzipped_genome(tmp_path, rng):
+    bgzf = pytest.importorskip("Bio.bgzf")
+    sizes = {"chr1": 500, "chr2": 301}
+    plain = write_fasta(tmp_path / "plain.fa", random_genome(rng, sizes))
+    packed = tmp_path / "genome.fa.gz"
+    with bgzf.BgzfWriter(str(packed), "wb") as writer:
+        writer.write(plain.read_bytes())
+    GenomeIntervals([("chr2", 0, 10)], packed, length=10)
+    write_fasta(plain, random_genome(rng, {"chr2": 301, "chr1": 500}), width=70)
+    kept = {name: (tmp_path / name).read_bytes()
+            for name in ("genome.fa.gz.fai", "genome.fa.gz.gzi")}
+    with bgzf.BgzfWriter(str(packed), "wb") as writer:
+        writer.write(plain.read_bytes())
+    for name, data in kept.items():
+        (tmp_path / name).write_bytes(data)
+        os.utime(tmp_path / name, (1e10, 1e10))
+    with pytest.raises(ValueError, match="does not match the genome"):
+        GenomeIntervals([("chr2", 0, 10)], packed, length=10)
+
+
 def test_unknown_chromosome_fails_at_construction(genome_path):
     with pytest.raises(ValueError, match="'chr1', 'chr2', 'chrM'") as error:
         GenomeIntervals(
@@ -438,6 +530,58 @@ def test_signal_missing_chromosome_fails_at_construction(
         )
 
 
+def test_a_damaged_bigwig_block_names_file_and_region(tmp_path, rng, genome, genome_path):
+    import struct
+
+    sizes = {chrom: len(sequence) for chrom, sequence in genome.items()}
+    path = tmp_path / "s.bw"
+    write_bigwig(path, rng, sizes)
+    data = bytearray(path.read_bytes())
+    # bigWig header: magic, version, zoom levels, then the offsets of the
+    # chromosome tree, the data and the index; damage the first data block.
+    data_offset = struct.unpack("<Q", data[16:24])[0]
+    data[data_offset + 40 : data_offset + 56] = b"\xff" * 16
+    path.write_bytes(bytes(data))
+    source = GenomeIntervals([("chr2", 0, 10), ("chr1", 100, 140)], genome_path,
+                             length=40, signals=[path])
+    with pytest.raises(ValueError, match=r"signal file .*s\.bw cannot be read at "
+                       r"chr1:100-140 .*damaged.*again"):
+        all_batches(source)
+
+
+def test_damaged_bigwigs_read_the_same_or_fail_naming_the_file(tmp_path, rng, genome,
+                                                              genome_path):
+    import struct
+
+    sizes = {chrom: len(sequence) for chrom, sequence in genome.items()}
+    path = tmp_path / "s.bw"
+    write_bigwig(path, rng, sizes)
+    data = path.read_bytes()
+    intervals = [(chrom, 0, size) for chrom, size in sizes.items()]
+    good = all_batches(GenomeIntervals(intervals, genome_path, length=500, signals=[path]))
+    index_offset = struct.unpack("<Q", data[24:32])[0]  # R-tree: not checked
+    damaged = tmp_path / "damaged.bw"
+    outcomes = set()
+    for at in range(0, len(data), max(1, len(data) // 40)):
+        for kind in ("cut", "flip"):
+            if kind == "flip" and at >= index_offset:
+                continue
+            changed = bytearray(data[:at] if kind == "cut" else data)
+            if kind == "flip":
+                changed[at] ^= 0xFF
+            damaged.write_bytes(bytes(changed))
+            try:
+                x = all_batches(GenomeIntervals(intervals, genome_path, length=500,
+                                                signals=[damaged]))
+            except (ValueError, OSError) as error:
+                assert str(damaged) in str(error), (kind, at, str(error))
+                outcomes.add("error")
+                continue
+            np.testing.assert_array_equal(x, good, err_msg=f"{kind} at {at}")
+            outcomes.add("same")
+    assert "error" in outcomes
+
+
 # the source
 
 
@@ -498,6 +642,7 @@ def test_bad_arguments(genome_path, kwargs, error, match):
         ([("chr1", 0)], "3 to 7"),
         ([("chr1", 5.0, 10)], "integers"),
         ([("chr1", 10, 5)], "integers"),
+        ([("chr1", 0, 10**30)], r"end <= 2\*\*62"),
         ([("chr1", 0, 10, "n", 0, "?")], "strand"),
         ([("chr1", 0, 10, "n", 0, "+", 10)], "summit"),
         (["chr1:0-10"], "tuple"),

@@ -300,6 +300,87 @@ def test_unconvertible_layer_refused_or_cut_with_partial(tmp_path):
     np.testing.assert_array_equal(model.get_layer("conv").kernel.numpy(), true)
 
 
+# -------------------------------------- files by content, bad pairings --
+
+
+def test_files_are_told_by_content_not_suffix(tmp_path):
+    """DragoNN published `<name>.weights.hd5` with `<name>.arch.json`."""
+    weights, config, true = motif_file(tmp_path)
+    hd5 = tmp_path / "in_vivo_ctcf_balanced_model.weights.hd5"
+    os.rename(weights, hd5)
+    arch = tmp_path / "in_vivo_ctcf_balanced_model.arch.json"
+    arch.write_text(json.dumps(config))
+    model = load_model(hd5, architecture=arch, kernel_order="theano")
+    np.testing.assert_array_equal(model.get_layer("conv").kernel.numpy(), true)
+    with pytest.raises(ValueError, match=r"model\.arch\.json is not a Keras model "
+                       r"file: it is a text file starting with '\{\"class_name.*pass it "
+                       r"as architecture="):
+        load_model(arch)
+    (tmp_path / "hello.h5").write_text("hello")
+    with pytest.raises(ValueError, match=r"hello\.h5 is not a Keras model file: it is "
+                       r"a text file starting with 'hello', where a Keras 3 model is a "
+                       r"zip archive"):
+        load_model(tmp_path / "hello.h5")
+    with open(tmp_path / "arrays.keras", "wb") as handle:
+        np.savez(handle, x=np.zeros(3))
+    with pytest.raises(ValueError, match=r"arrays\.keras is a zip archive without "
+                       r"config\.json"):
+        load_model(tmp_path / "arrays.keras")
+
+
+def test_weights_that_do_not_fit_the_architecture(tmp_path):
+    weights, config, _ = motif_file(tmp_path)
+    with h5py.File(weights, "r+") as f:
+        del f["out"]
+    with pytest.raises(ValueError, match=r"motif\.hdf5: layer_names of group '/' lists "
+                       r"'out', but the file holds no such entry.*save the weights again"):
+        load_model(weights, architecture=config, kernel_order="theano")
+    weights, config, _ = motif_file(tmp_path)
+    config["config"][3]["config"]["output_dim"] = 2
+    with pytest.raises(ValueError, match=r"The weights of layer 'out' in .*motif\.hdf5 "
+                       r"do not fit the architecture: .*same model"):
+        load_model(weights, architecture=config, kernel_order="theano")
+
+
+@pytest.mark.parametrize("change, match", [
+    (lambda c: c.update(keras_version="2.0.8"),
+     r"The architecture says keras_version '2\.0\.8', but layers of the "
+     r"architecture are written in Keras 0\.x/1 terms: conv \(Convolution1D\).*"
+     r"conflict.*Received: keras_version='2\.0\.8'"),
+    (lambda c: c.update(config={"name": "s"}),
+     r"the architecture is not a Keras model's JSON: its Sequential config holds "
+     r"no list of layers"),
+    (lambda c: c.update(config="layers"),
+     r"its Sequential config holds no list of layers"),
+    (lambda c: c["config"].__setitem__(1, "pool"),
+     r"layer 1 of its Sequential is \"pool\", not a layer"),
+    (lambda c: c.update(class_name="Model", config={"layers": []}),
+     r"its Model config lacks the lists layers, input_layers and output_layers"),
+])
+def test_architectures_that_are_no_model_are_named(tmp_path, change, match):
+    weights, config, _ = motif_file(tmp_path)
+    change(config)
+    with pytest.raises(ValueError, match=match):
+        load_model(weights, architecture=config, kernel_order="theano")
+
+
+def test_a_keras3_lambda_is_refused_in_the_package_s_words(tmp_path):
+    import keras
+
+    marker = tmp_path / "ran.txt"
+    inputs = keras.Input((20, 4))
+    x = keras.layers.Conv1D(2, 3, name="conv")(inputs)
+    x = keras.layers.Lambda(lambda t: t * 2, name="double")(x)
+    path = tmp_path / "lambda.keras"
+    keras.Model(inputs, x).save(path)
+    with pytest.raises(ValueError, match=r"lambda\.keras' has layers that carry Python "
+                       r"code .*double \(Lambda with a Python lambda\); it was not "
+                       r"built\. Pass safe_mode=False .*Received: safe_mode=True"):
+        load_model(path)
+    assert not marker.exists()
+    assert quiet(load_model, path, safe_mode=False).get_layer("double")
+
+
 # ------------------------------------------------------------ Keras 2 --
 
 tf_keras = pytest.importorskip("tf_keras")
@@ -349,6 +430,20 @@ def test_keras2_theano_backend_flips_kernels(tmp_path, rng):
     np.testing.assert_array_equal(model.get_layer("conv").kernel.numpy(), stored[::-1])
     kept = load_model(path, kernel_order="tensorflow")
     np.testing.assert_array_equal(kept.get_layer("conv").kernel.numpy(), stored)
+
+
+def test_a_weights_file_read_through_a_temporary_copy_is_named_by_its_path(tmp_path, rng):
+    old, _ = keras2_model(tmp_path, rng)
+    weights = tmp_path / "keras2.weights.h5"
+    old.save_weights(weights)
+    config = json.loads(old.to_json())
+    dense = [layer for layer in config["config"]["layers"] if layer["class_name"] == "Dense"]
+    dense[0]["config"].pop("units")  # neither Keras 3 nor tf-keras can build it
+    with pytest.raises(ValueError, match="could read") as error:
+        quiet(load_model, weights, architecture=config)
+    message = str(error.value)
+    assert f"could read {str(weights)!r}" in message
+    assert "/tmp" not in message.replace(str(tmp_path), ""), message
 
 
 # ---------------------------------------------------------------- safety --

@@ -73,7 +73,9 @@ def complement_indices(alphabet: str = ALPHABET) -> np.ndarray:
     return np.array([alphabet.index(_COMPLEMENT[base]) for base in alphabet])
 
 
-def dna_channels_of(dna_channels, channels: int) -> tuple[int, ...]:
+def dna_channels_of(
+    dna_channels, channels: int, name: str = "dna_channels"
+) -> tuple[int, ...]:
     """The four channels holding the DNA, checked against the channel count.
 
     Args:
@@ -81,6 +83,8 @@ def dna_channels_of(dna_channels, channels: int) -> tuple[int, ...]:
             alphabet (e.g. `range(4)`: A, C, G, T in channels 0 to 3), or
             `None`, which is `range(4)` for a 4-channel input.
         channels: The number of channels the model reads.
+        name: The argument's name in messages (`"--dna-channels"` on the
+            command line).
 
     Returns:
         A tuple of four ints.
@@ -94,22 +98,24 @@ def dna_channels_of(dna_channels, channels: int) -> tuple[int, ...]:
     >>> dna_channels_of(range(4), 6)
     (0, 1, 2, 3)
     """
+    option = name.startswith("--")
     if dna_channels is None:
         if channels == 4:
             return (0, 1, 2, 3)
+        example = f"{name} 0:4" if option else f"{name}=range(4)"
         raise ValueError(
             f"The model reads {channels} channels per position; say which "
             "four hold the one-hot DNA, in the alphabet's order, with "
-            "dna_channels= (e.g. dna_channels=range(4) for A, C, G, T in the "
-            "first four and signal tracks after them). Received: "
-            "dna_channels=None"
+            f"{name}{'' if option else '='} (e.g. {example} for A, C, G, T in "
+            "the first four and signal tracks after them). Received: "
+            f"{name}=None"
         )
     if isinstance(dna_channels, (str, bytes)) or not hasattr(
         dna_channels, "__iter__"
     ):
         raise TypeError(
-            "`dna_channels` must be four channel indices, e.g. range(4). "
-            f"Received: dna_channels={dna_channels!r}"
+            f"`{name}` must be four channel indices, e.g. range(4). "
+            f"Received: {name}={dna_channels!r}"
         )
     values = list(dna_channels)
     if not all(
@@ -117,8 +123,8 @@ def dna_channels_of(dna_channels, channels: int) -> tuple[int, ...]:
         for v in values
     ):
         raise TypeError(
-            "`dna_channels` must be four integer channel indices, e.g. "
-            f"range(4). Received: dna_channels={dna_channels!r}"
+            f"`{name}` must be four integer channel indices, e.g. "
+            f"range(4). Received: {name}={dna_channels!r}"
         )
     values = tuple(int(v) for v in values)
     if (
@@ -128,9 +134,9 @@ def dna_channels_of(dna_channels, channels: int) -> tuple[int, ...]:
         or max(values) >= channels
     ):
         raise ValueError(
-            "`dna_channels` must be four distinct channel indices below "
+            f"`{name}` must be four distinct channel indices below "
             f"{channels} (the model's channel count), in the alphabet's "
-            f"order. Received: dna_channels={dna_channels!r}"
+            f"order. Received: {name}={dna_channels!r}"
         )
     return values
 

@@ -1,4 +1,5 @@
-"""Files: atomic writes, the output-path and input-file checks, HDF5 opening."""
+"""Files: atomic writes, the output-path and input-file checks, what a file
+is by its first bytes, HDF5 opening."""
 
 from __future__ import annotations
 
@@ -260,6 +261,75 @@ def existing_file(path, what: str) -> str:
     if not os.path.exists(path):
         raise FileNotFoundError(f"{what} file not found: {path}")
     return path
+
+
+# File kinds told by their first bytes, whatever the suffix.
+FILE_KINDS = {
+    "zip": "a zip archive",
+    "npy": "a numpy .npy array",
+    "hdf5": "an HDF5 file",
+    "matlab": "a MATLAB 5 .mat file",
+    "gzip": "a gzip-compressed file",
+}
+
+
+def file_kind(path) -> str:
+    """What the file `path` is by its signature (first bytes), not its suffix.
+
+    Args:
+        path: An existing file.
+
+    Returns:
+        One of `FILE_KINDS` (`"zip"` for `.keras` and `.npz` files,
+        `"hdf5"` for `.h5` files and MATLAB 7.3 `.mat` files, ...), or
+        `"other"`.
+
+    Example:
+
+    >>> h5py.File("in_vivo_ctcf_balanced_model.weights.hd5", "w").close()
+    >>> file_kind("in_vivo_ctcf_balanced_model.weights.hd5")
+    'hdf5'
+    """
+    with open(path, "rb") as handle:
+        head = handle.read(32)
+    if head.startswith((b"PK\x03\x04", b"PK\x05\x06")):
+        return "zip"
+    if head.startswith(b"\x93NUMPY"):
+        return "npy"
+    if h5py.is_hdf5(path):  # also behind a user block (MATLAB 7.3)
+        return "hdf5"
+    if head.startswith(b"MATLAB 5.0 MAT-file"):
+        return "matlab"
+    if head.startswith(b"\x1f\x8b"):
+        return "gzip"
+    return "other"
+
+
+def describe_file(path) -> str:
+    """What the file `path` is, in words, for messages.
+
+    Example:
+
+    >>> with open("model.json", "w") as handle:
+    ...     _ = handle.write('{"class_name": "Sequential"}')
+    >>> print(describe_file("model.json"))
+    a text file starting with '{"class_name": "Sequential"}'
+    """
+    kind = file_kind(path)
+    if kind in FILE_KINDS:
+        return FILE_KINDS[kind]
+    with open(path, "rb") as handle:
+        head = handle.read(256)
+    if not head:
+        return "an empty file"
+    try:
+        text = head.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        if error.start < len(head) - 4:  # not just a character cut at 256
+            return f"a binary file starting with the bytes {head[:8].hex(' ')}"
+        text = head[: error.start].decode("utf-8-sig")
+    first = text.strip().split("\n", 1)[0].strip()
+    return f"a text file starting with {first[:40]!r}"
 
 
 def open_hdf5(path, what: str = "HDF5") -> h5py.File:

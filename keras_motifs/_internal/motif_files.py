@@ -1,17 +1,68 @@
 """Pieces shared by the motif file readers and writers (MEME and the others).
 
-Filter numbers recovered from `filter<i>` names, largest-remainder rounding
-of matrix rows and exact decimal text for the rounded values.
+The lines of a text motif file as an editor numbers them, filter numbers
+recovered from `filter<i>` names, largest-remainder rounding of matrix rows
+and exact decimal text for the rounded values.
 """
 
 from __future__ import annotations
 
+import os
 import re
 
 import numpy as np
 
 _FILTER_NAME = re.compile(r"filter([0-9]+)")
-_INT64_MAX = np.iinfo(np.int64).max
+INT64_MAX = int(np.iinfo(np.int64).max)
+
+
+def read_lines(path, what: str) -> list[str]:
+    """The lines of a UTF-8 text file, split at `\n`, `\r\n` and `\r` only.
+
+    `str.splitlines` would also split at form feeds, `\x1c`-`\x1e`, `\x85`,
+    `\u2028`, ... and so shift every line number after them; here line
+    numbers are the ones an editor shows. A leading byte-order mark is
+    skipped.
+
+    Args:
+        path: The file (str or path-like).
+        what: What the file should be, for the messages (`"MEME motif"`).
+
+    Returns:
+        The lines, without their line ends (no empty last line for a final
+        line end).
+
+    Raises:
+        FileNotFoundError: if `path` does not exist.
+        ValueError: naming the file and line where the bytes are not UTF-8.
+
+    Example:
+
+    >>> read_lines("motifs.jaspar", "JASPAR")[:1]
+    ['>MA0139.1 CTCF']
+    """
+    name = os.fspath(path)
+    try:
+        with open(path, "rb") as file:
+            data = file.read()
+    except FileNotFoundError:
+        raise FileNotFoundError(f"{what} file {name!r} does not exist") from None
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = len(_split_lines(data[: error.start].decode("utf-8", "replace")))
+        raise ValueError(
+            f"{name}, line {max(line, 1)}: not a text file ({error.reason} at "
+            f"byte {error.start}); expected a {what} file in UTF-8"
+        ) from None
+    lines = _split_lines(text)
+    if lines and lines[-1] == "":
+        lines.pop()  # The end of the last line, not a line.
+    return lines
+
+
+def _split_lines(text: str) -> list[str]:
+    return text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
 
 
 def filter_indices(names: list[str]) -> list[int] | None:
@@ -36,7 +87,7 @@ def filter_indices(names: list[str]) -> list[int] | None:
     if not matches or not all(matches):
         return None
     indices = [int(match.group(1)) for match in matches]
-    if len(set(indices)) != len(indices) or max(indices) > _INT64_MAX:
+    if len(set(indices)) != len(indices) or max(indices) > INT64_MAX:
         return None
     return indices
 

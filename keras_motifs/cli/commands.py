@@ -10,7 +10,7 @@ import sys
 
 import numpy as np
 
-from keras_motifs._internal.alphabet import resolve_alphabet
+from keras_motifs._internal.alphabet import dna_channels_of, resolve_alphabet
 from keras_motifs._internal.files import check_writable, existing_file
 from keras_motifs._internal.messages import print_msg
 from keras_motifs.cli.datafiles import LengthFit, SequenceData, check_data
@@ -24,6 +24,7 @@ from keras_motifs.cli.modelfiles import load_model
 from keras_motifs.cli.progress import Progress
 from keras_motifs.compare import read_comparison, tomtom
 from keras_motifs.firing import write_firing_tsv
+from keras_motifs._internal.graph import conv_input, find_conv1d, model_input
 from keras_motifs.formats import SUFFIXES, motif_format, read_motifs, write_motifs
 from keras_motifs.influence import filter_influence, read_influence
 from keras_motifs.interpreter import Conv1DInterpreter, check_extract_options
@@ -58,12 +59,14 @@ def run_extract(args) -> int:
                 null_sequences=args.null_sequences)
     options = check_extract_options(**rule)
     model = _load(args)
-    length = _input_length(model, args.input)
+    length, channels, dna_channels = _sequence_input(model, args)
     data = _open_data(args, length, args.labels_key)
-    check_data(data, length, args.targets)
+    check_data(data, length, args.targets, channels=channels,
+               dna_channels=dna_channels)
     alphabet = resolve_alphabet(args.alphabet, data.alphabet, name="--alphabet")
     interpreter = Conv1DInterpreter(
-        model, _layer(args.layer), alphabet=alphabet, **_interpreter_options(args)
+        model, _layer(args.layer), alphabet=alphabet,
+        **_interpreter_options(args, dna_channels),
     )
     firing = None if args.firing is None else check_writable(args.firing)
     labels = None
@@ -170,11 +173,11 @@ def _load(args):
     )
 
 
-def _interpreter_options(args) -> dict:
-    """`--input`, `--dna-channels`, `--activation-layer`, those given."""
+def _interpreter_options(args, dna_channels) -> dict:
+    """`--input`, `--dna-channels` (checked), `--activation-layer`, those given."""
     options = {
-        "input": getattr(args, "input", None),
-        "dna_channels": getattr(args, "dna_channels", None),
+        "input": args.input,
+        "dna_channels": dna_channels,
         "activation_layer": args.activation_layer,
     }
     options = {name: value for name, value in options.items() if value is not None}
@@ -197,28 +200,22 @@ def _open_data(args, length, labels_key) -> SequenceData:
         alphabet=args.alphabet,
         length=length,
         genome=args.genome,
+        signals=args.signals,
         fit=LengthFit(pad=args.pad, crop=args.crop, pad_with=args.pad_with),
     )
 
 
-def _input_length(model, name: str | None = None) -> int | None:
-    """The sequence length of the input `name`, else of the model's first."""
-    inputs = list(model.inputs or [])
-    if name is not None:
-        names = [tensor.name.split(":")[0] for tensor in inputs]
-        layer_names = [layer.name for layer in model.layers]
-        matches = [t for t, n in zip(inputs, names) if n == name]
-        if not matches and name in layer_names:
-            matches = [model.get_layer(name).output]
-        if not matches:
-            raise ValueError(
-                f"--input {name!r}: the model has no such input; its inputs "
-                f"are {names}."
-            )
-        inputs = matches
-    if not inputs or len(inputs[0].shape) != 3:
-        return None
-    return inputs[0].shape[1]
+def _sequence_input(model, args) -> tuple:
+    """`(length, channels, DNA channels)` of the input the Conv1D reads.
+
+    Found as `Conv1DInterpreter` finds it (`--layer`, `--input`); the DNA
+    channels are `--dna-channels`, checked against the channel count.
+    """
+    conv = find_conv1d(model, _layer(args.layer))
+    shape = tuple(model_input(model, conv_input(model, conv, args.input)).shape)
+    channels = int(shape[-1])
+    dna_channels = dna_channels_of(args.dna_channels, channels, "--dna-channels")
+    return shape[1], channels, dna_channels
 
 
 def run_compare(args) -> int:
@@ -310,12 +307,14 @@ def run_influence(args) -> int:
     """`keras-motifs influence`: each filter's effect on loss and outputs."""
     output = check_writable(args.output)
     model = _load(args)
+    length, channels, dna_channels = _sequence_input(model, args)
     if args.labels is None:
-        data = _open_data(args, _input_length(model), args.labels_key)
+        data = _open_data(args, length, args.labels_key)
     else:
-        data = _open_data(args, _input_length(model), None)
+        data = _open_data(args, length, None)
         data = with_labels(data, read_labels(args.labels, key=args.labels_key))
-    check_data(data, _input_length(model), args.targets)
+    check_data(data, length, args.targets, channels=channels,
+               dna_channels=dna_channels)
     resolve_alphabet(args.alphabet, data.alphabet, name="--alphabet")
     parts = list(
         selected_batches(
@@ -329,7 +328,8 @@ def run_influence(args) -> int:
     y = np.concatenate([y for _, y in parts]) if data.has_labels else None
     influence = filter_influence(
         model, x, y, layer=_layer(args.layer), batch_size=args.batch_size,
-        activation_layer=args.activation_layer,
+        activation_layer=args.activation_layer, input=args.input,
+        dna_channels=dna_channels,
     )
     influence.write_tsv(output)
     what = "loss and outputs" if y is not None else "outputs (no labels given)"

@@ -19,14 +19,14 @@ import numpy as np
 
 from keras_motifs._internal.alphabet import ALPHABET, check_alphabet
 from keras_motifs._internal.batching import FASTA_SUFFIXES, check_batch, check_rank
-from keras_motifs._internal.files import existing_file, open_hdf5
+from keras_motifs._internal.files import describe_file, existing_file, file_kind
+from keras_motifs._internal.files import open_hdf5
 from keras_motifs.cli.parser import DATA_FORMATS, INTERVAL_SUFFIXES, PAD_WITH
 from keras_motifs.data import DeepSEATrainSequence, is_training_layout
 from keras_motifs.data import label_indices, load_deepsea
 from keras_motifs.data import load_deepsea_mat
 from keras_motifs.sequences import one_hot, read_fasta
 
-HDF5_SUFFIXES = (".h5", ".hdf5", ".hdf")
 SEQUENCE_DIMS = (3,)
 LABEL_DIMS = (1, 2)
 
@@ -61,6 +61,7 @@ def read_sequences(
     alphabet: str | None = None,
     length: int | None = None,
     genome: str | None = None,
+    signals: list[str] | None = None,
     fit: "LengthFit | None" = None,
 ) -> SequenceData:
     """Opens a file of one-hot sequences for streaming in batches.
@@ -80,7 +81,12 @@ def read_sequences(
         labels_key: Name of an array or dataset of labels `(N, targets)`
             in the same `.npz` or HDF5 file. DeepSEA `.mat` files bring
             their own.
-
+        alphabet: The channel order FASTA and genome windows are encoded in.
+        length: The model's input length, or `None`.
+        genome: The reference FASTA of BED/narrowPeak DATA.
+        signals: bigWig files whose values become channels after the DNA
+            of genome windows (`GenomeIntervals(signals=...)`), or `None`.
+        fit: How sequences of another length are fitted (`LengthFit`).
 
     Returns:
         A `SequenceData`.
@@ -100,35 +106,38 @@ def read_sequences(
                 f"{path} holds genomic intervals: pass --genome FASTA, the "
                 "reference genome they were called on."
             )
-        return _interval_data(path, genome, alphabet or ALPHABET, length)
-    if genome is not None:
-        raise ValueError(
-            "--genome applies to BED or narrowPeak DATA only; "
-            f"{path} is not one ({', '.join(INTERVAL_SUFFIXES)})."
-        )
+        return _interval_data(path, genome, alphabet or ALPHABET, length, signals)
+    for option, value in (("--genome", genome), ("--signals", signals)):
+        if value is not None:
+            raise ValueError(
+                f"{option} applies to BED or narrowPeak DATA only; "
+                f"{path} is not one ({', '.join(INTERVAL_SUFFIXES)})."
+            )
     return fitted(_open_sequences(path, lower, key, labels_key, alphabet),
                   length, fit, path)
 
 
 def _open_sequences(path, lower, key, labels_key, alphabet) -> SequenceData:
+    """The reader of `path`: FASTA by its suffix, arrays by their signature."""
     if lower.endswith(FASTA_SUFFIXES):
         if key is not None or labels_key is not None:
             raise ValueError(
                 "--key and --labels-key do not apply to FASTA files."
             )
         return _fasta_data(path, alphabet or ALPHABET)
-    if lower.endswith(".npy"):
+    kind = file_kind(path)
+    if kind == "npy":
         if key is not None or labels_key is not None:
             raise ValueError(
                 ".npy files hold one array: --key and --labels-key do not "
                 "apply; give labels as a separate file."
             )
         return _array_data(_load_npy(path), None, path)
-    if lower.endswith(".npz"):
+    if kind == "zip":
         return _npz_data(path, key, labels_key)
-    if lower.endswith(HDF5_SUFFIXES):
+    if kind == "hdf5" and not lower.endswith(".mat"):
         return _hdf5_data(path, key, labels_key)
-    if lower.endswith(".mat"):
+    if kind in ("hdf5", "matlab"):
         if key is not None or labels_key is not None:
             raise ValueError(
                 "--key and --labels-key do not apply to DeepSEA .mat files, "
@@ -136,7 +145,9 @@ def _open_sequences(path, lower, key, labels_key, alphabet) -> SequenceData:
             )
         return _mat_data(path)
     raise ValueError(
-        f"Cannot read sequences from {path}: expected {DATA_FORMATS}."
+        f"Cannot read sequences from {path}: it is {describe_file(path)}; "
+        f"expected {DATA_FORMATS} (arrays are told by their content, FASTA "
+        "and intervals by their suffix)."
     )
 
 
@@ -157,17 +168,18 @@ def read_labels(path, *, key: str | None = None) -> np.ndarray:
     (2000, 5)
     """
     path = existing_file(path, "LABELS")
-    lower = path.lower()
-    if lower.endswith(".npy"):
+    kind = file_kind(path)
+    if kind == "npy":
         return np.asarray(_load_npy(path))
-    if lower.endswith(".npz"):
+    if kind == "zip":
         with _open_npz(path) as archive:
             return archive[_npz_key(archive, key, path, LABEL_DIMS)]
-    if lower.endswith(HDF5_SUFFIXES):
+    if kind == "hdf5":
         with open_hdf5(path) as handle:
             return handle[_hdf5_key(handle, key, path, LABEL_DIMS)][()]
     raise ValueError(
-        f"Cannot read labels from {path}: expected a .npy, .npz or HDF5 file."
+        f"Cannot read labels from {path}: it is {describe_file(path)}; "
+        "expected a .npy, .npz or HDF5 file."
     )
 
 
@@ -307,7 +319,7 @@ def _fasta_data(path, alphabet) -> SequenceData:
     return SequenceData(batches, None, alphabet, False, records=True)
 
 
-def _interval_data(path, genome, alphabet, length) -> SequenceData:
+def _interval_data(path, genome, alphabet, length, signals) -> SequenceData:
     from keras_motifs.genome import GenomeIntervals
 
     if length is None:
@@ -315,7 +327,8 @@ def _interval_data(path, genome, alphabet, length) -> SequenceData:
             "BED/narrowPeak DATA needs a model with a fixed input length: "
             "it sets the length of the genome windows."
         )
-    source = GenomeIntervals(path, genome, length=length, alphabet=alphabet)
+    source = GenomeIntervals(path, genome, length=length, alphabet=alphabet,
+                             signals=signals)
 
     def batches(batch_size):
         source.batch_size = batch_size
@@ -589,7 +602,12 @@ def selected_batches(
 
 
 def check_data(
-    data: SequenceData, length: int | None, targets: str | None = None
+    data: SequenceData,
+    length: int | None,
+    targets: str | None = None,
+    *,
+    channels: int = 4,
+    dna_channels=None,
 ) -> None:
     """Checks the first sequences of `data` before a long scan starts.
 
@@ -597,6 +615,10 @@ def check_data(
         data: A `SequenceData`.
         length: The model's input length, or `None` for any.
         targets: `--targets`, checked against the labels, or `None`.
+        channels: The channels of the model's input: DATA may hold all of
+            them or the four DNA ones (see `check_batch`).
+        dna_channels: The four DNA channels among `channels` (`None`:
+            the first four).
 
     Raises:
         ValueError: if the data are empty, not one-hot or of the wrong
@@ -608,7 +630,7 @@ def check_data(
     """
     check_labelled(data, targets)
     for x, y in data.batches(8):
-        check_batch(np.asarray(x), length)
+        check_batch(np.asarray(x), length, channels, dna_channels)
         if targets is not None:
             target_columns(targets, np.shape(y)[1])
         return

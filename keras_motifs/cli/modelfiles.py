@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-import zipfile
-
-import h5py
-
 import keras_motifs.initializers  # noqa: F401  (registers its serializables)
 from keras_motifs import legacy
 from keras_motifs._internal.files import existing_file
-from keras_motifs.cli.parser import MODEL_SUFFIXES
+from keras_motifs.legacy.weights import UNSAFE_HINT
 
 
 def load_model(
@@ -21,7 +17,8 @@ def load_model(
 ):
     """Loads a saved model (`.keras`, Keras 2 `.h5`, Keras 0.x/1) for inference.
 
-    Everything goes through `keras_motifs.legacy.load_model`: a `.keras`
+    Everything goes through `keras_motifs.legacy.load_model`, which tells
+    files apart by their first bytes, not their suffix: a `.keras` (zip)
     file to Keras 3's loader, a Keras 2 `.h5` full model to Keras 3's loader
     or tf-keras, Keras 0.x/1 files (weights with `architecture`) translated.
     Loading is safe unless `unsafe`: files whose layers carry Python code
@@ -46,20 +43,6 @@ def load_model(
     path = existing_file(path, "MODEL")
     if architecture is not None:
         architecture = existing_file(architecture, "--architecture")
-    lower = path.lower()
-    if lower.endswith(".keras"):
-        if not zipfile.is_zipfile(path):
-            raise ValueError(
-                f"{path} is not a Keras model: a .keras file is a zip archive."
-            )
-    elif lower.endswith((".h5", ".hdf5")):
-        if not h5py.is_hdf5(path):
-            raise ValueError(f"{path} is not a Keras model: it is not HDF5.")
-    else:
-        raise ValueError(
-            f"Cannot load a model from {path}: expected a "
-            f"{', '.join(MODEL_SUFFIXES)} file."
-        )
     try:
         return legacy.load_model(
             path,
@@ -68,7 +51,9 @@ def load_model(
             safe_mode=not unsafe,
         )
     except ValueError as error:
-        message = str(error).replace("safe_mode=False", "--unsafe")
+        message = str(error).replace(f"{UNSAFE_HINT} Received: safe_mode=True", (
+            "Pass --unsafe only for a file you trust: its code would run when "
+            "the model is built.")).replace("safe_mode=False", "--unsafe")
         raise ValueError(message.replace("architecture=", "--architecture ")) from None
     except Exception as error:  # Keras raises many types for bad files.
         raise ValueError(

@@ -24,7 +24,6 @@ DATA_FORMATS = (
     ".fna, optionally .gz) or BED/narrowPeak intervals with --genome"
 )
 PAD_WITH = ("uniform", "zeros")
-MODEL_SUFFIXES = (".keras", ".h5", ".hdf5")
 
 
 class UsageError(Exception):
@@ -115,7 +114,8 @@ def dna_channels(text: str) -> list[int]:
 
 _MODEL_HELP = (
     "saved model: .keras, a Keras 2 .h5 full model, or a Keras 0.x/1 "
-    "weights-only .h5/.hdf5 with --architecture"
+    "weights-only HDF5 file with --architecture (told by content, whatever "
+    "the suffix: .hd5 too)"
 )
 
 
@@ -154,6 +154,28 @@ def _add_data_options(parser) -> None:
         metavar="FASTA",
         help="reference genome for BED/narrowPeak DATA: windows of the model's "
         "input length centred on each summit (else the interval's middle)",
+    )
+    parser.add_argument(
+        "--signals",
+        action="append",
+        metavar="BIGWIG",
+        help="with --genome: a bigWig file whose per-base values become a "
+        "channel after the four DNA channels (repeat for several, in the "
+        "model's channel order)",
+    )
+    parser.add_argument(
+        "--input",
+        metavar="NAME",
+        help="the model input the Conv1D reads, when it reads several (e.g. "
+        "a forward and a reverse-complement input)",
+    )
+    parser.add_argument(
+        "--dna-channels",
+        type=dna_channels,
+        metavar="CHANNELS",
+        help="the input's four DNA channels when it has more (DNA plus signal "
+        "tracks): a slice 0:4 or a list 0,1,2,3; DATA holds all the channels, "
+        "or the four DNA ones (the others are then zero)",
     )
     parser.add_argument(
         "--pad",
@@ -285,19 +307,6 @@ def _add_extract(commands, common) -> None:
         "--format",
         choices=FORMATS,
         help="write this format whatever the suffix of --output",
-    )
-    parser.add_argument(
-        "--input",
-        metavar="NAME",
-        help="the model input the Conv1D reads, when it reads several (e.g. "
-        "a forward and a reverse-complement input)",
-    )
-    parser.add_argument(
-        "--dna-channels",
-        type=dna_channels,
-        metavar="CHANNELS",
-        help="the input's four DNA channels when it has more (DNA plus signal "
-        "tracks): a slice 0:4 or a list 0,1,2,3; the other channels are zero",
     )
     parser.add_argument(
         "--threshold", type=_site_threshold, default=None,

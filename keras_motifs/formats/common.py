@@ -7,10 +7,19 @@ import os
 import numpy as np
 
 from keras_motifs._internal.checks import boolean, integer
-from keras_motifs._internal.motif_files import filter_indices, format_units, round_rows
+from keras_motifs._internal.motif_files import (
+    INT64_MAX,
+    filter_indices,
+    format_units,
+    read_lines,
+    round_rows,
+)
 from keras_motifs.motifs import Motif, MotifSet, check_motif_set
 
 MAX_DECIMALS = 6
+# The largest count a file may give: four of them still sum to an nsites
+# that fits in int64 (2**63 - 1, about 9.2e18).
+MAX_COUNT = 1e18
 
 
 def check_path(path) -> str:
@@ -64,22 +73,14 @@ def count_columns(counts: np.ndarray, decimals: int) -> list[list[str]]:
 
 
 class TextLines:
-    """The lines of a text file, with errors that name the file and line."""
+    """The lines of a text file, with errors that name the file and line.
+
+    Lines are numbered as an editor numbers them (see `read_lines`).
+    """
 
     def __init__(self, path, what: str):
         self.name = check_path(path)
-        try:
-            with open(path, encoding="utf-8") as file:
-                self.lines = file.read().splitlines()
-        except UnicodeDecodeError as error:
-            raise ValueError(
-                f"{self.name}: not a text file ({error.reason} at byte "
-                f"{error.start}); expected a {what} file"
-            ) from None
-        except FileNotFoundError:
-            raise FileNotFoundError(
-                f"{what} file {self.name!r} does not exist"
-            ) from None
+        self.lines = read_lines(path, what)
 
     def __iter__(self):
         """(line number, stripped text) of every line."""
@@ -90,15 +91,28 @@ class TextLines:
         return ValueError(f"{self.name}, line {number}: {message}")
 
     def count(self, number: int, token: str, what: str = "count") -> float:
+        """`token` as a count: a finite number from 0 to `MAX_COUNT`."""
         try:
             value = float(token)
         except ValueError:
             value = np.nan
-        if not np.isfinite(value) or value < 0:
+        if not 0 <= value <= MAX_COUNT:
             raise self.error(
-                number, f"expected a {what} (a finite number >= 0), got {token!r}"
+                number,
+                f"expected a {what} (a finite number from 0 to {MAX_COUNT:.0e}), "
+                f"got {token!r}",
             )
         return value
+
+    def sites(self, number: int, token: str, value: float) -> int:
+        """`value` (read from `token`) as a number of sites that fits int64."""
+        if not 0 <= value <= INT64_MAX:
+            raise self.error(
+                number,
+                f"{token}: expected a number of sites from 0 to 2**63 - 1 "
+                f"({INT64_MAX})",
+            )
+        return int(round(value))
 
 
 def identifier(text: str) -> str:

@@ -200,9 +200,12 @@ def read_homer(path, *, nsites: int = DEFAULT_NSITES) -> MotifSet:
             sites = nsites
             if targets is not None:
                 try:
-                    sites = max(int(round(float(targets.group(1)))), 1)
+                    value = float(targets.group(1))
                 except ValueError:
-                    sites = nsites
+                    value = None
+                if value is not None:
+                    token = f"the target count T:{targets.group(1)}"
+                    sites = max(lines.sites(number, token, value), 1)
             current = [number, name, sites, []]
             continue
         if current is None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import zipfile
+import zlib
 
 import numpy as np
 
@@ -18,8 +19,9 @@ from keras_motifs.motifs import MotifSet, check_motif_set
 
 _NPZ_FORMAT = "keras-motifs MotifSet"
 _NPZ_VERSION = 1
-_NPZ_KEYS = ("counts", "nsites", "filters", "names", "alt_names", "background",
-             "bounds")
+_NPZ_KEYS = ("format", "counts", "nsites", "filters", "names", "alt_names",
+             "background", "bounds")
+_OPTIONAL_KEYS = ("version", "block_counts", "block_nsites", "block_sequences")
 
 
 def write_npz(motifs: MotifSet, path, *, keep_empty: bool = True) -> str:
@@ -105,36 +107,50 @@ def read_npz(path) -> MotifSet:
             "written by write_npz"
         )
     with archive:
-        missing = [key for key in ("format", *_NPZ_KEYS) if key not in archive.files]
-        if missing or str(archive["format"]) != _NPZ_FORMAT:
-            raise ValueError(
-                f"{name}: not a MotifSet written by write_npz (missing "
-                f"{missing or ['the format mark']}); found arrays "
-                f"{sorted(archive.files)}"
-            )
-        version = int(archive["version"]) if "version" in archive.files else None
-        if version != _NPZ_VERSION:
-            raise ValueError(
-                f"{name}: MotifSet npz version {version}, this package reads "
-                f"version {_NPZ_VERSION}"
-            )
+        missing = [key for key in _NPZ_KEYS if key not in archive.files]
+        if missing:
+            raise _not_motif_set(name, missing, archive.files)
         try:
-            arrays = {key: archive[key] for key in _NPZ_KEYS}
-            blocks = None
-            if "block_counts" in archive.files:
-                blocks = BlockCounts(
-                    archive["block_counts"], archive["block_nsites"],
-                    archive["block_sequences"]
-                    if "block_sequences" in archive.files else None)
-            return MotifSet(
-                arrays["counts"],
-                arrays["nsites"],
-                names=[str(value) for value in arrays["names"]],
-                alt_names=[str(value) or None for value in arrays["alt_names"]],
-                filters=arrays["filters"],
-                background=arrays["background"],
-                bounds=arrays["bounds"],
-                blocks=blocks,
-            )
-        except (TypeError, ValueError, KeyError, zipfile.BadZipFile) as error:
-            raise ValueError(f"{name}: invalid MotifSet arrays: {error}") from None
+            arrays = {key: archive[key] for key in (*_NPZ_KEYS, *_OPTIONAL_KEYS)
+                      if key in archive.files}
+        except (ValueError, OSError, EOFError, zipfile.BadZipFile,
+                zlib.error) as error:
+            raise ValueError(
+                f"{name}: a damaged .npz archive ({type(error).__name__}: "
+                f"{error}); write it again with write_npz"
+            ) from None
+    mark = arrays["format"]
+    if mark.shape != () or mark.dtype.kind != "U" or str(mark) != _NPZ_FORMAT:
+        raise _not_motif_set(name, ["the format mark"], list(arrays))
+    version = arrays.get("version")
+    if version is None or version.shape != () or version.dtype.kind not in "iu" \
+            or int(version) != _NPZ_VERSION:
+        shown = None if version is None else version.tolist()
+        raise ValueError(
+            f"{name}: MotifSet npz version {shown!r}, this package reads "
+            f"version {_NPZ_VERSION}"
+        )
+    try:
+        blocks = None
+        if "block_counts" in arrays:
+            blocks = BlockCounts(arrays["block_counts"], arrays["block_nsites"],
+                                 arrays.get("block_sequences"))
+        return MotifSet(
+            arrays["counts"],
+            arrays["nsites"],
+            names=[str(value) for value in arrays["names"]],
+            alt_names=[str(value) or None for value in arrays["alt_names"]],
+            filters=arrays["filters"],
+            background=arrays["background"],
+            bounds=arrays["bounds"],
+            blocks=blocks,
+        )
+    except (TypeError, ValueError, KeyError, OverflowError) as error:
+        raise ValueError(f"{name}: invalid MotifSet arrays: {error}") from None
+
+
+def _not_motif_set(name, missing, found) -> ValueError:
+    return ValueError(
+        f"{name}: not a MotifSet written by write_npz (missing {missing}); "
+        f"found arrays {sorted(found)}"
+    )

@@ -61,16 +61,7 @@ def write_sites_fasta(
     filters = _site_integers(filters, "filters", n, minimum=0)
     sequences = _site_integers(sequences, "sequences", n, minimum=0)
     positions = _site_integers(positions, "positions", n, minimum=None)
-    if strands is None:
-        strands = ["+"] * n
-    strands = list(strands) if not isinstance(strands, str) else None
-    if strands is None or len(strands) != n or any(
-        strand not in ("+", "-") for strand in strands
-    ):
-        raise ValueError(
-            f"strands must hold {n} values '+' or '-', one per site, or be None. "
-            f"Received: strands={strands!r}"
-        )
+    strands = _site_strands(strands, n)
     if line_width is not None:
         line_width = positive_int(line_width, "line_width")
     lines = []
@@ -82,6 +73,22 @@ def write_sites_fasta(
         step = line_width or max(len(sequence), 1)
         lines.extend(sequence[j:j + step] for j in range(0, len(sequence), step))
     return write_atomically(path, "\n".join(lines) + "\n")
+
+
+def _site_strands(strands, n) -> list[str]:
+    if strands is None:
+        return ["+"] * n
+    values = None
+    if not isinstance(strands, str) and hasattr(strands, "__iter__"):
+        values = list(strands)
+    if values is None or len(values) != n or any(
+        strand not in ("+", "-") for strand in values
+    ):
+        raise ValueError(
+            f"strands must hold {n} values '+' or '-', one per site (a list, "
+            f"not one string), or be None. Received: strands={strands!r}"
+        )
+    return values
 
 
 def _window_bases(windows) -> list[str]:

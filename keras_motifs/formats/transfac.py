@@ -103,10 +103,13 @@ def read_transfac(path) -> MotifSet:
         name = record.get("AC") or record.get("ID") or record.get("NA") \
             or f"motif{len(motifs)}"
         alt_name = record.get("ID") or record.get("NA")
-        sites = _TRANSFAC_SITES.match(record.get("BA", ""))
-        motifs.append(common.counts_motif(
-            name, alt_name, counts, int(sites.group(1)) if sites else None
-        ))
+        sites = None
+        if "BA" in record:
+            line, value = record["BA"]
+            match = _TRANSFAC_SITES.match(value)
+            if match:
+                sites = lines.sites(line, f"BA {value!r}", int(match.group(1)))
+        motifs.append(common.counts_motif(name, alt_name, counts, sites))
         record, matrix = {}, None
 
     for number, text in lines:
@@ -148,7 +151,7 @@ def read_transfac(path) -> MotifSet:
                 raise lines.error(number, f"{key} field without a value")
             record.setdefault(key, common.identifier(value))
         elif key == "BA":
-            record.setdefault("BA", value)
+            record.setdefault("BA", (number, value))
         elif len(key) != 2:
             raise lines.error(
                 number,

@@ -33,16 +33,27 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+import zipfile
 
 import h5py
 
 from keras_motifs._internal.checks import boolean
-from keras_motifs._internal.files import check_writable, existing_file, write_atomically
+from keras_motifs._internal.files import (
+    check_writable,
+    describe_file,
+    existing_file,
+    file_kind,
+    write_atomically,
+)
 from keras_motifs.legacy.builder import build_legacy
 from keras_motifs.legacy.configs import (
+    check_architecture,
     is_legacy,
+    keras1_layers,
     keras3_known,
+    lambda_layers,
     read_architecture,
+    refuse_code,
     refuse_unsafe,
     resolve_kernel_order,
 )
@@ -81,7 +92,9 @@ def load_model(
     keeps its Keras <= 2 slope, so the model predicts what the original did.
 
     Args:
-        path: A `.keras`, `.h5` or `.hdf5` file.
+        path: A Keras 3 `.keras` file (a zip archive) or a Keras 0.x to 2
+            HDF5 file (`.h5`, `.hdf5`, `.hd5`, ...): files are told apart by
+            their first bytes, not their suffix.
         architecture: For a weights-only file: the model's JSON (a path, the
             text or the parsed dict) as `model.to_json()` wrote it, Keras 0.x
             to 2.
@@ -123,18 +136,31 @@ def load_model(
         raise TypeError("Expected custom_objects to be a dict or None. "
                         f"Received: custom_objects={custom_objects!r}")
     config = None if architecture is None else read_architecture(architecture)
+    shown = os.fspath(path)
+    kind = file_kind(path)
 
     import keras
 
-    if str(path).endswith(".keras") or _is_zip(path):
+    if kind == "zip":
         if config is not None or kernel_order == "theano":
             raise ValueError(
                 "A Keras 3 .keras file holds its architecture and TensorFlow-"
                 "order kernels; leave architecture and kernel_order unset. "
                 f"Received: architecture={architecture!r}, "
                 f"kernel_order={kernel_order!r}")
+        if safe_mode:
+            refuse_code(lambda_layers(_keras3_config(path)), path)
         return keras.saving.load_model(path, custom_objects=custom_objects,
                                        compile=False, safe_mode=safe_mode)
+    if kind != "hdf5":
+        json_hint = ""
+        if describe_file(path).startswith("a text file starting with '{"):
+            json_hint = (" It looks like a model's JSON: pass it as "
+                         "architecture= with the weights file.")
+        raise ValueError(
+            f"{shown} is not a Keras model file: it is {describe_file(path)}, "
+            "where a Keras 3 model is a zip archive (.keras) and a Keras 0.x "
+            f"to 2 model or weights file is HDF5, whatever its suffix.{json_hint}")
     try:
         with h5py.File(path, "r") as f:
             stored = f.attrs.get("model_config")
@@ -142,21 +168,39 @@ def load_model(
             backend = attribute_text(f.attrs.get("backend"))
     except OSError as error:
         raise ValueError(
-            "Expected a .keras file or an HDF5 (.h5/.hdf5) Keras file. "
-            f"Received: path={os.fspath(path)!r} ({error})") from None
+            f"Cannot read {shown} as HDF5 (truncated or damaged?): {error}"
+        ) from None
+    source = "the architecture"
     if stored is not None:
         if config is not None:
             raise ValueError(
                 "The file is a full model and holds its architecture; leave "
                 f"architecture unset. Received: architecture={architecture!r}")
-        config = json.loads(attribute_text(stored))
+        source = f"the model_config of {shown}"
+        try:
+            config = json.loads(attribute_text(stored))
+        except ValueError as error:
+            raise ValueError(
+                f"{source} is not JSON ({error}): the file is damaged; save "
+                "the model again.") from None
     elif config is None:
         raise ValueError(
-            f"{os.fspath(path)!r} holds weights only; pass its architecture "
+            f"{shown!r} holds weights only; pass its architecture "
             "(the model's JSON) as architecture=. Received: architecture=None")
+    check_architecture(config, source)
+    said = f"The file {shown}" if version else source.capitalize()
     version = version or config.get("keras_version")
     backend = backend or config.get("backend")
     legacy = is_legacy(config, version)
+    older = keras1_layers(config)
+    if not legacy and older and version:
+        raise ValueError(
+            f"{said} says keras_version {version!r}, but layers of {source} "
+            f"are written in Keras 0.x/1 terms: {', '.join(older[:3])}"
+            f"{' ...' if len(older) > 3 else ''}. The two conflict: correct or "
+            "remove keras_version in the architecture's JSON (it is then read "
+            "as the Keras 1 model it is), or give the JSON the model's Keras 2 "
+            f"code wrote. Received: keras_version={version!r}")
     known = (_LEGACY_BUILTINS if legacy else keras3_known()) - {"Lambda"}
     refuse_unsafe(config, known, safe_mode, custom_objects, path)
     if legacy:
@@ -170,8 +214,25 @@ def load_model(
         model = load_keras2(path, safe_mode, custom_objects)
     else:
         with full_model_file(config, path) as full:
-            model = load_keras2(full, safe_mode, custom_objects)
+            model = load_keras2(full, safe_mode, custom_objects, shown=shown)
     return fix_keras2(model, order)
+
+
+def _keras3_config(path) -> dict:
+    """The model configuration of a `.keras` archive (its config.json)."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            return json.loads(archive.read("config.json"))
+    except KeyError:
+        raise ValueError(
+            f"{os.fspath(path)} is a zip archive without config.json, not a "
+            "Keras 3 .keras model (a .npz array file?)."
+        ) from None
+    except (zipfile.BadZipFile, ValueError, OSError) as error:
+        raise ValueError(
+            f"Cannot read {os.fspath(path)} as a Keras 3 .keras model "
+            f"(damaged?): {error}"
+        ) from None
 
 
 _LEGACY_CONVERTED = {
@@ -198,11 +259,6 @@ _LEGACY_BUILTINS = _LEGACY_CONVERTED | {
     "ThresholdedReLU", "SReLU", "RepeatVector", "Masking",
     "ActivityRegularization", "ConvLSTM2D", "Graph",
 }
-
-
-def _is_zip(path):
-    with open(path, "rb") as handle:
-        return handle.read(4) == b"PK\x03\x04"
 
 
 def convert(path, output, **options) -> str:

@@ -324,6 +324,18 @@ def hard_sigmoid_scaled(arrays, activation):
     return [np.asarray(a, "float32") * HARD_SIGMOID_SCALE for a in arrays]
 
 
+def _set_weights(set_weights, name, path):
+    """Runs a layer's `set_weights`; a mismatch names the layer and the file."""
+    try:
+        set_weights()
+    except ValueError as error:  # Keras' shape check, or a group missing
+        raise ValueError(
+            f"The weights of layer {name!r} in {os.fspath(path)} do not fit the "
+            f"architecture: {str(error).rstrip('.')}. Are the weights file and the architecture "
+            "of the same model (and of the same Keras era)?"
+        ) from None
+
+
 def build_legacy(config, weights, kernel_order, keras_version, partial,
                   custom_objects, path):
     import keras
@@ -352,7 +364,7 @@ def build_legacy(config, weights, kernel_order, keras_version, partial,
                 call, set_weights = made[name]
                 out = call(inputs)
                 if first:
-                    set_weights()
+                    _set_weights(set_weights, name, path)
             except Unsupported as error:
                 cls = graph.layers[name][0]
                 failed[name] = f"{cls}: {error}"

@@ -68,21 +68,80 @@ def _class_name(config):
     return config.get("class_name", config.get("name"))
 
 
+def check_architecture(config, source: str) -> None:
+    """Raises a ValueError unless `config` has the shape of a model's JSON.
+
+    A Sequential model holds a list of layers (`config` itself in Keras 2.1
+    and earlier, else `config["layers"]`), a functional one its `layers`,
+    `input_layers` and `output_layers`; every layer is an object with a
+    class name. Keras 0.x wrote flat layers (`{"name": "Dense", ...}`).
+
+    Args:
+        config: The parsed JSON.
+        source: Where it comes from, for the message (`"the architecture
+            model.json"`).
+    """
+    problem = _architecture_problem(config)
+    if problem:
+        raise ValueError(
+            f"{source} is not a Keras model's JSON: {problem}. Give the JSON "
+            "that model.to_json() wrote for this model (Keras 0.x to 3)."
+        )
+
+
+def _architecture_problem(config) -> str | None:
+    if not isinstance(config, dict):
+        return f"it is {type(config).__name__}, not a JSON object"
+    cls = _class_name(config)
+    if not isinstance(cls, str):
+        return "it has no class_name (Sequential, Model or Functional)"
+    body = config.get("config", config) if "class_name" in config else config
+    if cls == "Sequential":
+        layers = body if isinstance(body, list) else (
+            body.get("layers") if isinstance(body, dict) else None)
+        if not isinstance(layers, list) or not layers:
+            return "its Sequential config holds no list of layers"
+    elif cls in ("Model", "Functional"):
+        if not isinstance(body, dict) or not all(
+                isinstance(body.get(key), list)
+                for key in ("layers", "input_layers", "output_layers")):
+            return (f"its {cls} config lacks the lists layers, input_layers "
+                    "and output_layers")
+        layers = body["layers"]
+    else:
+        return None  # A Graph, a single layer: refused by name later.
+    for i, layer in enumerate(layers):
+        if not isinstance(layer, dict) or not isinstance(_class_name(layer), str) or (
+                "class_name" in layer
+                and not isinstance(layer.get("config", {}), (dict, list))):
+            return (f"layer {i} of its {cls} is {json.dumps(layer)[:60]}, not a "
+                    "layer (an object with a class_name and a config)")
+    return None
+
+
+def keras1_layers(config) -> list[str]:
+    """The layers written in Keras 0.x/1 terms (`Convolution1D`, `nb_filter`)."""
+    found = []
+    for layer in iter_configs(config):
+        inner = layer.get("config", {})
+        cls = _class_name(layer)
+        if cls in _KERAS1_NAMES or (
+            isinstance(inner, dict)
+            and ({"output_dim", "nb_filter", "border_mode", "p"} & set(inner))
+            and cls != "Embedding"
+        ):
+            name = inner.get("name") if isinstance(inner, dict) else None
+            found.append(f"{name or cls} ({cls})")
+    return found
+
+
 def is_legacy(config, version):
     major = major_version(version)
     if major is not None:
         return major < 2
     if "class_name" not in config:  # Keras 0.x: {"name": "Sequential", ...}
         return True
-    for layer in iter_configs(config):
-        inner = layer.get("config", {})
-        if _class_name(layer) in _KERAS1_NAMES or (
-            isinstance(inner, dict)
-            and ({"output_dim", "nb_filter", "border_mode", "p"} & set(inner))
-            and _class_name(layer) != "Embedding"
-        ):
-            return True
-    return False
+    return bool(keras1_layers(config))
 
 
 def _unsafe_layers(config, known, custom_objects):
@@ -105,8 +164,29 @@ def _unsafe_layers(config, known, custom_objects):
 
 
 def refuse_unsafe(config, known, safe_mode, custom_objects, path):
-    unsafe = _unsafe_layers(config, known, custom_objects)
-    if unsafe and safe_mode:
+    if safe_mode:
+        refuse_code(_unsafe_layers(config, known, custom_objects), path)
+
+
+def lambda_layers(config) -> list[str]:
+    """The layers of a Keras 3 configuration holding a Python lambda.
+
+    Keras 3 stores a lambda as `{"class_name": "__lambda__", "config":
+    {"code": ...}}`, and its safe mode refuses exactly these.
+    """
+    found = []
+    for layer in iter_configs(config):
+        cls = _class_name(layer)
+        if cls not in _CONTAINERS and '"__lambda__"' in json.dumps(layer):
+            inner = layer.get("config")
+            name = inner.get("name", cls) if isinstance(inner, dict) else cls
+            found.append(f"{name} ({cls} with a Python lambda)")
+    return found
+
+
+def refuse_code(unsafe: list[str], path) -> None:
+    """Raises the one refusal of layers that carry code, if there are any."""
+    if unsafe:
         raise ValueError(
             f"The model in {os.fspath(path)!r} has layers that carry Python "
             f"code or custom classes: {', '.join(unsafe)}; it was not built. "

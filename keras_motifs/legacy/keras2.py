@@ -61,9 +61,18 @@ def fix_keras2(model, kernel_order):
     return model
 
 
-def load_keras2(path, safe_mode, custom_objects):
-    """A Keras 2 .h5 full model: Keras 3's loader, else through tf-keras."""
+def load_keras2(path, safe_mode, custom_objects, shown=None):
+    """A Keras 2 .h5 full model: Keras 3's loader, else through tf-keras.
+
+    `shown` is the path the user gave, when `path` is a temporary file made
+    from it (see `full_model_file`): messages name it, not the temporary.
+    """
     import keras
+
+    shown = os.fspath(path) if shown is None else os.fspath(shown)
+
+    def text(error):
+        return f"{type(error).__name__}: {error}".replace(os.fspath(path), shown)
 
     try:
         return keras.saving.load_model(path, custom_objects=custom_objects,
@@ -74,27 +83,34 @@ def load_keras2(path, safe_mode, custom_objects):
         import tf_keras
     except ImportError:
         raise ValueError(
-            f"Keras 3 cannot read the Keras 2 model {os.fspath(path)!r} "
-            f"({type(first).__name__}: {first}); install tf-keras "
-            "(`pip install tf-keras`) to read it through Keras 2."
-        ) from first
+            f"Keras 3 cannot read the Keras 2 model {shown!r} ({text(first)}); "
+            "install tf-keras (`pip install tf-keras`) to read it through "
+            "Keras 2."
+        ) from None
     try:
         old = tf_keras.models.load_model(path, compile=False,
                                          custom_objects=custom_objects)
     except Exception as error:
         raise ValueError(
-            f"Neither Keras 3 ({type(first).__name__}: {first}) nor tf-keras "
-            f"({type(error).__name__}: {error}) could read {os.fspath(path)!r}."
-        ) from error
+            f"Neither Keras 3 ({text(first)}) nor tf-keras ({text(error)}) "
+            f"could read {shown!r}."
+        ) from None
     handle, temporary = tempfile.mkstemp(suffix=".h5")
     os.close(handle)
     try:
         old.save(temporary, save_format="h5", include_optimizer=False)
         with h5py.File(temporary, "r+") as f:
             config = json.loads(attribute_text(f.attrs["model_config"]))
-            f.attrs["model_config"] = json.dumps(_keras3_arguments(config, path))
-        return keras.saving.load_model(temporary, custom_objects=custom_objects,
-                                       compile=False, safe_mode=safe_mode)
+            f.attrs["model_config"] = json.dumps(_keras3_arguments(config, shown))
+        try:
+            return keras.saving.load_model(temporary, custom_objects=custom_objects,
+                                           compile=False, safe_mode=safe_mode)
+        except Exception as error:
+            message = text(error).replace(temporary, shown)
+            raise ValueError(
+                f"tf-keras read {shown!r}, but Keras 3 cannot build the model "
+                f"it holds ({message})."
+            ) from None
     finally:
         os.unlink(temporary)
 

@@ -63,15 +63,29 @@ def attribute_text(value):
     return str(value)
 
 
-def _weights_group(group, layout, keras_version, backend) -> LegacyWeights:
+def _weights_group(group, layout, keras_version, backend, path) -> LegacyWeights:
     weights = LegacyWeights(layout, keras_version=keras_version, backend=backend)
     for name in group.attrs["layer_names"]:
         name = attribute_text(name)
-        layer = group[name]
+        layer = _member(group, name, path, "layer_names")
         names = [attribute_text(n) for n in layer.attrs.get("weight_names", [])]
-        weights.layers[name] = [np.asarray(layer[n]) for n in names]
+        weights.layers[name] = [np.asarray(_member(layer, n, path, "weight_names"))
+                                for n in names]
         weights.names[name] = names
     return weights
+
+
+def _member(group, name, path, listed_in):
+    """`group[name]`, or a ValueError naming the file and what lists it."""
+    try:
+        return group[name]
+    except KeyError:
+        raise ValueError(
+            f"{os.fspath(path)}: {listed_in} of group {group.name!r} lists "
+            f"{name!r}, but the file holds no such entry (it has "
+            f"{sorted(group.keys())[:8]}); the weights file is damaged or was "
+            "edited: save the weights again."
+        ) from None
 
 
 def read_weights(path) -> LegacyWeights:
@@ -105,11 +119,12 @@ def read_weights(path) -> LegacyWeights:
         if "nb_layers" in f.attrs:
             weights = LegacyWeights("keras0", keras_version=version, backend=backend)
             for i in range(int(f.attrs["nb_layers"])):
-                group = f[f"layer_{i}"]
+                group = _member(f, f"layer_{i}", path, "nb_layers")
                 count = int(group.attrs.get("nb_params", len(group)))
                 name = f"layer_{i}"
-                weights.layers[name] = [np.asarray(group[f"param_{j}"])
-                                        for j in range(count)]
+                weights.layers[name] = [
+                    np.asarray(_member(group, f"param_{j}", path, "nb_params"))
+                    for j in range(count)]
                 weights.names[name] = [f"param_{j}" for j in range(count)]
             return weights
         group = f["model_weights"] if "model_weights" in f else f
@@ -123,7 +138,7 @@ def read_weights(path) -> LegacyWeights:
         version = version or attribute_text(group.attrs.get("keras_version"))
         backend = backend or attribute_text(group.attrs.get("backend"))
         layout = "keras1" if major_version(version) in (None, 1) else "keras2"
-        return _weights_group(group, layout, version, backend)
+        return _weights_group(group, layout, version, backend, path)
 
 
 def flip(kernel, axes):
