@@ -47,15 +47,19 @@ def random_blocked(rng, blocks=12, n=5, width=7, sites=6):
 def test_blocks_match_a_plain_per_block_loop(rng, model, engine, batch_size):
     x = random_one_hot(rng, 150, LENGTH)
     interpreter = Conv1DInterpreter(model)
-    motifs = interpreter.extract(x, blocks=4, batch_size=batch_size, engine=engine)
+    # A fixed threshold: a null cutoff would come from each part's own sample.
+    rule = dict(threshold=0.0, strands="both")
+    motifs = interpreter.extract(x, blocks=4, batch_size=batch_size,
+                                 engine=engine, **rule)
     assert interpreter.last_engine == engine
-    whole = interpreter.extract(x, batch_size=batch_size, engine=engine)
+    whole = interpreter.extract(x, batch_size=batch_size, engine=engine, **rule)
     np.testing.assert_array_equal(motifs.counts, whole.counts)
     np.testing.assert_array_equal(motifs.nsites, whole.nsites)
     blocks = motifs.blocks
     assert len(blocks) == 4 and blocks.sequences.tolist() == [38, 38, 38, 36]
     for b in range(4):  # block b: sequences b * 38 to (b + 1) * 38
-        part = interpreter.extract(x[b * 38:(b + 1) * 38], engine=engine)
+        part = interpreter.extract(x[b * 38:(b + 1) * 38], engine=engine,
+                                   **rule)
         np.testing.assert_array_equal(blocks.counts[b], part.counts)
         np.testing.assert_array_equal(blocks.nsites[b], part.nsites)
     np.testing.assert_array_equal(blocks.counts.sum(axis=0), motifs.counts)
@@ -66,9 +70,10 @@ def test_blocks_of_a_generator_are_its_batches_round_robin(rng, model):
     x = random_one_hot(rng, 50, LENGTH)
     interpreter = Conv1DInterpreter(model)
     batches = [x[i:i + 10] for i in range(0, 50, 10)]
-    motifs = interpreter.extract(iter(batches), blocks=3, batch_size=10)
+    rule = dict(threshold=0.0, strands="both")  # not each part's own null
+    motifs = interpreter.extract(iter(batches), blocks=3, batch_size=10, **rule)
     for b in range(3):
-        part = interpreter.extract(np.concatenate(batches[b::3]))
+        part = interpreter.extract(np.concatenate(batches[b::3]), **rule)
         np.testing.assert_array_equal(motifs.blocks.counts[b], part.counts)
     assert motifs.blocks.sequences.tolist() == [20, 20, 10]
 
@@ -77,8 +82,9 @@ def test_blocks_keep_firing_and_labels_in_order(rng, model):
     x = random_one_hot(rng, 60, LENGTH)
     y = (rng.random(60) < 0.5).astype("int32")
     interpreter = Conv1DInterpreter(model)
-    blocked = interpreter.extract(x, blocks=5, batch_size=16, labels=y)
-    plain = interpreter.extract(x, batch_size=16, labels=y)
+    blocked = interpreter.extract(x, blocks=5, batch_size=16, labels=y,
+                                  threshold=0.0)
+    plain = interpreter.extract(x, batch_size=16, labels=y, threshold=0.0)
     np.testing.assert_array_equal(blocked.firing.fired_positive,
                                   plain.firing.fired_positive)
     np.testing.assert_array_equal(blocked.firing.maxima, plain.firing.maxima)
@@ -99,10 +105,12 @@ def test_relative_threshold_resolved_exactly_with_blocks(rng, model, engine):
     x = random_one_hot(rng, 40, LENGTH)
     interpreter = Conv1DInterpreter(model)
     blocked = interpreter.extract(x, blocks=4, relative_threshold=0.5,
+                                  threshold=0.0, strands="both",
                                   batch_size=16, engine=engine)
     best = interpreter.scan(x, strands="both", engine=engine)[0]
     cutoff = np.maximum(0.0, 0.5 * best.max(axis=0))
-    exact = interpreter.extract(x, threshold=cutoff, engine=engine)
+    exact = interpreter.extract(x, threshold=cutoff, strands="both",
+                                engine=engine)
     np.testing.assert_array_equal(blocked.counts, exact.counts)
     np.testing.assert_array_equal(blocked.nsites, exact.nsites)
     np.testing.assert_array_equal(blocked.blocks.counts.sum(axis=0), exact.counts)

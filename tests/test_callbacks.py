@@ -66,10 +66,11 @@ def test_fit_writes_meme_read_back_by_independent_parsers(data, tmp_path):
     x, y = data
     model = small_model()
     path = tmp_path / "motifs.meme"
-    callback = MotifExtractor(x, path, verbose=1, strict=True)
+    rule = dict(threshold=0.0, strands="both")  # random data: sites above 0
+    callback = MotifExtractor(x, path, verbose=1, strict=True, **rule)
     model.fit(x, y, epochs=2, batch_size=16, verbose=0, callbacks=[callback])
     assert path.exists()
-    expected = Conv1DInterpreter(model).extract(x)
+    expected = Conv1DInterpreter(model).extract(x, **rule)
     np.testing.assert_allclose(callback.motifs.counts, expected.counts)
 
     from Bio import motifs as bio_motifs
@@ -104,7 +105,7 @@ def test_every_n_epochs_snapshots(data, tmp_path, monkeypatch):
     model = small_model()
     calls = counting_extract(monkeypatch)
     callback = MotifExtractor(
-        x, tmp_path / "motifs_{epoch}.meme", every_n_epochs=2
+        x, tmp_path / "motifs_{epoch}.meme", every_n_epochs=2, threshold=0.0
     )
     model.fit(x, y, epochs=4, batch_size=16, verbose=0, callbacks=[callback])
     written = sorted(os.listdir(tmp_path))
@@ -223,7 +224,8 @@ def test_failed_snapshot_warns_and_training_goes_on(data, tmp_path):
     x, y = data
     (tmp_path / "motifs_2.meme").mkdir()  # the epoch-2 snapshot cannot be written
     counter = EpochCounter()
-    callback = MotifExtractor(x, tmp_path / "motifs_{epoch}.meme", every_n_epochs=2)
+    callback = MotifExtractor(x, tmp_path / "motifs_{epoch}.meme", every_n_epochs=2,
+                              threshold=0.0)
     with pytest.warns(UserWarning, match="after epoch 2.*Training goes on"):
         small_model().fit(x, y, epochs=4, verbose=0, callbacks=[counter, callback])
     assert counter.epochs == 4
@@ -236,7 +238,8 @@ def test_failed_snapshot_raises_with_strict(data, tmp_path):
     (tmp_path / "motifs_2.meme").mkdir()
     counter = EpochCounter()
     callback = MotifExtractor(
-        x, tmp_path / "motifs_{epoch}.meme", every_n_epochs=2, strict=True
+        x, tmp_path / "motifs_{epoch}.meme", every_n_epochs=2, strict=True,
+        threshold=0.0,
     )
     with pytest.raises(IsADirectoryError):
         small_model().fit(x, y, epochs=4, verbose=0, callbacks=[counter, callback])
@@ -258,15 +261,15 @@ def test_no_arguments_scans_the_validation_data(data, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     x, y = data
     model = small_model()
-    callback = MotifExtractor()
+    callback = MotifExtractor(threshold=0.0)  # no sequences; sites above 0
     model.fit(x[:40], y[:40], validation_data=(x[40:], y[40:]), epochs=1,
               batch_size=16, verbose=0, callbacks=[callback])
     np.testing.assert_array_equal(callback.source, x[40:])
-    expected = Conv1DInterpreter(model).extract(x[40:])
+    expected = Conv1DInterpreter(model).extract(x[40:], threshold=0.0)
     np.testing.assert_allclose(callback.motifs.counts, expected.counts)
     np.testing.assert_array_equal(read_meme("motifs.meme").nsites,
                                   expected.nsites[expected.nsites > 0])
-    split = MotifExtractor(filepath="split.meme")
+    split = MotifExtractor(filepath="split.meme", threshold=0.0)
     model.fit(x, y, validation_split=0.25, epochs=1, verbose=0, callbacks=[split])
     np.testing.assert_array_equal(split.source, x[48:])
 
@@ -274,10 +277,11 @@ def test_no_arguments_scans_the_validation_data(data, tmp_path, monkeypatch):
 def test_no_arguments_samples_the_training_data(data, tmp_path):
     x, y = data
     model = small_model()
-    callback = MotifExtractor(filepath=tmp_path / "m.meme", max_sequences=20)
+    callback = MotifExtractor(filepath=tmp_path / "m.meme", max_sequences=20,
+                              threshold=0.0)
     model.fit(x, y, epochs=1, batch_size=16, verbose=0, callbacks=[callback])
     rows = np.sort(np.random.default_rng(0).choice(64, 20, replace=False))
-    expected = Conv1DInterpreter(model).extract(x[rows])
+    expected = Conv1DInterpreter(model).extract(x[rows], threshold=0.0)
     np.testing.assert_allclose(callback.motifs.counts, expected.counts)
     np.testing.assert_array_equal(callback.motifs.nsites, expected.nsites)
     assert callback.motifs.nsites.max() <= 20
@@ -285,9 +289,10 @@ def test_no_arguments_samples_the_training_data(data, tmp_path):
     import tensorflow as tf
 
     dataset = tf.data.Dataset.from_tensor_slices((x, y)).batch(16)
-    first = MotifExtractor(filepath=tmp_path / "d.meme", max_sequences=24)
+    first = MotifExtractor(filepath=tmp_path / "d.meme", max_sequences=24,
+                           threshold=0.0)
     model.fit(dataset, epochs=1, verbose=0, callbacks=[first])
-    expected = Conv1DInterpreter(model).extract(x[:24])
+    expected = Conv1DInterpreter(model).extract(x[:24], threshold=0.0)
     np.testing.assert_allclose(first.motifs.counts, expected.counts)
 
 
@@ -304,9 +309,9 @@ def test_no_arguments_on_a_two_input_model_reads_the_conv_input(rng, tmp_path):
     s = rng.random((32, 2)).astype("float32")
     y = rng.random((32, 1)).astype("float32")
     for inputs in ({"side": s, "dna": x}, [x, s]):
-        callback = MotifExtractor(filepath=tmp_path / "m.meme")
+        callback = MotifExtractor(filepath=tmp_path / "m.meme", threshold=0.0)
         model.fit(inputs, y, epochs=1, verbose=0, callbacks=[callback])
-        expected = Conv1DInterpreter(model).extract(x)
+        expected = Conv1DInterpreter(model).extract(x, threshold=0.0)
         np.testing.assert_allclose(callback.motifs.counts, expected.counts)
 
 
@@ -339,14 +344,15 @@ conv = keras.layers.Conv1D(6, 5, activation="relu")(inputs)
 output = keras.layers.Dense(1, activation="sigmoid")(keras.layers.GlobalMaxPooling1D()(conv))
 model = keras.Model(inputs, output)
 model.compile("adam", "binary_crossentropy")
-on_valid = MotifExtractor(filepath="valid.meme")
+on_valid = MotifExtractor(filepath="valid.meme", threshold=0.0)
 model.fit(x[:40], y[:40], validation_data=(x[40:], y[40:]), epochs=1, verbose=0,
           callbacks=[on_valid])
-on_train = MotifExtractor(filepath="train.meme", max_sequences=20)
+on_train = MotifExtractor(filepath="train.meme", max_sequences=20, threshold=0.0)
 model.fit(x, y, epochs=1, verbose=0, callbacks=[on_train])
 rows = np.sort(np.random.default_rng(0).choice(64, 20, replace=False))
 interpreter = Conv1DInterpreter(model)
-assert np.allclose(on_train.motifs.counts, interpreter.extract(x[rows]).counts)
+assert np.allclose(on_train.motifs.counts,
+                   interpreter.extract(x[rows], threshold=0.0).counts)
 np.savez("out.npz", valid=on_valid.motifs.nsites, train=on_train.motifs.nsites)
 print(keras.backend.backend())
 """
@@ -389,8 +395,10 @@ def test_record_costs_one_scan_per_recorded_epoch(
     x, y = data
     calls = counting_extract(monkeypatch)
     record = MotifHistory(tmp_path / "h.tsv", compare=False)
+    # A fixed threshold: one data scan per extraction (the null rule of
+    # the default adds a null sample's scan, see the test below).
     callback = MotifExtractor(x, tmp_path / "m.meme", every_n_epochs=2,
-                              record=record, strict=True)
+                              record=record, strict=True, threshold=0.0)
     small_model().fit(x, y, epochs=epochs, batch_size=16, verbose=0,
                       callbacks=[callback])
     assert len(calls) == len(recorded)  # the end of training too, when not a snapshot
@@ -400,12 +408,48 @@ def test_record_costs_one_scan_per_recorded_epoch(
                                   callback.motifs.nsites)
 
 
+def test_default_rule_adds_one_null_sample_scan_per_recorded_epoch(
+    rng, tmp_path, monkeypatch
+):
+    """The default `threshold="null:0.01"`: each extraction also builds and
+    scans one null sample of `null_sequences` shuffled sequences."""
+    from keras_motifs._internal import site_rules
+
+    x = random_one_hot(rng, 64, 30)
+    site = np.eye(4, dtype="float32")[[0, 2, 3, 1, 1, 0, 3, 2]]  # AGTCCATG
+    x[::2, 10:18] = site  # planted in half: above any shuffled maximum
+    inputs = keras.Input((30, 4))
+    conv = keras.layers.Conv1D(1, 8, activation="relu", trainable=False)
+    pooled = keras.layers.GlobalMaxPooling1D()(conv(inputs))
+    model = keras.Model(inputs, keras.layers.Dense(1, activation="sigmoid")(pooled))
+    conv.set_weights([site[:, :, None], np.array([-4.0], "float32")])
+    model.compile("adam", "binary_crossentropy")
+    calls = counting_extract(monkeypatch)
+    samples = []
+    null_sample = site_rules.null_sample
+
+    def counted(*args, **kwargs):
+        samples.append(null_sample(*args, **kwargs))
+        return samples[-1]
+
+    monkeypatch.setattr(site_rules, "null_sample", counted)
+    callback = MotifExtractor(x, tmp_path / "m.meme", every_n_epochs=2,
+                              record=tmp_path / "h.tsv", strict=True)
+    model.fit(x, np.zeros((64, 1), "float32"), epochs=4, batch_size=16,
+              verbose=0, callbacks=[callback])
+    assert len(calls) == 2 and len(samples) == 2  # epochs 2 and 4
+    assert all(s.shape == (site_rules.DEFAULT_NULL_SEQUENCES, 30, 4)
+               for s in samples)
+    assert callback.motifs.nsites.tolist() == [32]  # the planted sites
+
+
 def test_record_reaches_history_and_csvlogger(data, tmp_path):
     import csv
 
     x, y = data
     callback = MotifExtractor(x, tmp_path / "m.meme", every_n_epochs=2,
-                              record=tmp_path / "h.tsv", strict=True)
+                              record=tmp_path / "h.tsv", strict=True,
+                              threshold=0.0)
     logger = keras.callbacks.CSVLogger(str(tmp_path / "log.csv"))
     history = small_model().fit(x, y, epochs=4, batch_size=16, verbose=0,
                                 callbacks=[callback, logger])
@@ -427,7 +471,8 @@ def test_record_without_comparison_keeps_only_its_keys(data, tmp_path):
 
     x, y = data
     record = MotifHistory(tmp_path / "h.tsv", compare=False)
-    callback = MotifExtractor(x, tmp_path / "m.meme", every_n_epochs=1, record=record)
+    callback = MotifExtractor(x, tmp_path / "m.meme", every_n_epochs=1, record=record,
+                              threshold=0.0)
     history = small_model().fit(x, y, epochs=1, verbose=0, callbacks=[callback])
     assert sorted(k for k in history.history if k.startswith("motifs_")) == [
         "motifs_mean_information", "motifs_mean_nsites"]
@@ -444,6 +489,7 @@ def test_failed_record_warns_and_strict_raises(data, tmp_path, monkeypatch):
     monkeypatch.setattr(history_module, "write_tsv", full_disk)
     counter = EpochCounter()
     callback = MotifExtractor(x, tmp_path / "m_{epoch}.meme", every_n_epochs=1,
+                              threshold=0.0,
                               record=history_module.MotifHistory(
                                   tmp_path / "h.tsv", compare=False))
     with pytest.warns(UserWarning, match="could not record motifs after epoch 1"):
@@ -453,6 +499,7 @@ def test_failed_record_warns_and_strict_raises(data, tmp_path, monkeypatch):
     assert (tmp_path / "m_2.meme").is_file()  # the snapshots were still written
     assert np.isnan(history.history["motifs_mean_nsites"]).all()
     strict = MotifExtractor(x, tmp_path / "s.meme", every_n_epochs=1, strict=True,
+                            threshold=0.0,
                             record=history_module.MotifHistory(
                                 tmp_path / "h.tsv", compare=False))
     counter = EpochCounter()
@@ -479,9 +526,10 @@ def test_callback_keeps_where_and_for_whom_filters_fire(data, tmp_path):
     x, y = data
     labels = (np.random.default_rng(1).random((len(x), 2)) < 0.5).astype("float32")
     model = small_model()
-    callback = MotifExtractor(x, tmp_path / "m.meme", labels=labels, strands="forward")
+    rule = dict(threshold=0.0, strands="forward")
+    callback = MotifExtractor(x, tmp_path / "m.meme", labels=labels, **rule)
     model.fit(x, y, epochs=1, verbose=0, callbacks=[callback])
-    expected = Conv1DInterpreter(model).extract(x, labels=labels, strands="forward")
+    expected = Conv1DInterpreter(model).extract(x, labels=labels, **rule)
     np.testing.assert_array_equal(callback.motifs.firing.strand_counts,
                                   expected.firing.strand_counts)
     np.testing.assert_allclose(callback.motifs.firing.auc(), expected.firing.auc())

@@ -71,7 +71,7 @@ def test_extract_matches_a_loop_over_scan(rng, engine, padding, strides,
     y = rng.integers(0, 2, (300, 3))
     interpreter = Conv1DInterpreter(model)
     motifs = interpreter.extract(x, labels=y, threshold=threshold,
-                                 engine=engine, batch_size=64)
+                                 strands="both", engine=engine, batch_size=64)
     assert interpreter.last_engine == engine
     stats = motifs.firing
     expected = loop_stats(interpreter, x, y, threshold)
@@ -141,8 +141,12 @@ def test_two_shards_add_up_to_one_scan(rng, engine):
     x = random_one_hot(rng, 240, LENGTH)
     y = rng.integers(0, 2, (240, 2))
     interpreter = Conv1DInterpreter(model)
-    whole = interpreter.extract(x, labels=y, engine=engine, batch_size=50)
-    shards = [interpreter.extract(x[s], labels=y[s], engine=engine, batch_size=50)
+    # A fixed threshold: a null cutoff depends on each shard's own sample.
+    rule = dict(threshold=0.0, strands="both")
+    whole = interpreter.extract(x, labels=y, engine=engine, batch_size=50,
+                                **rule)
+    shards = [interpreter.extract(x[s], labels=y[s], engine=engine,
+                                  batch_size=50, **rule)
               for s in (slice(0, 90), slice(90, None))]
     total = sum(shards)
     for name in ("position_counts", "strand_counts", "fired", "fired_positive",
@@ -152,14 +156,14 @@ def test_two_shards_add_up_to_one_scan(rng, engine):
     assert total.firing.n_sequences == 240
     np.testing.assert_array_equal(total.firing.auc(), whole.firing.auc())
     with pytest.raises(ValueError, match="firing stats"):
-        shards[0] + interpreter.extract(x[:10], engine=engine)
+        shards[0] + interpreter.extract(x[:10], engine=engine, **rule)
 
 
 def test_forward_strand_and_no_labels(rng):
     model = random_model(rng)
     x = random_one_hot(rng, 120, LENGTH)
     interpreter = Conv1DInterpreter(model)
-    motifs = interpreter.extract(x, firing=True, strands="forward")
+    motifs = interpreter.extract(x, firing=True, threshold=0.0, strands="forward")
     stats = motifs.firing
     assert (stats.strand_counts[:, 1] == 0).all()
     np.testing.assert_array_equal(stats.strand_counts[:, 0], motifs.nsites)
@@ -177,7 +181,8 @@ def test_relative_threshold_brackets_the_exact_rule(rng):
     interpreter = Conv1DInterpreter(model)
     # A generator is read once: the cutoff is decided per bin of maxima.
     batches = (x[i:i + 100] for i in range(0, 400, 100))
-    stats = interpreter.extract(batches, labels=y, relative_threshold=0.6).firing
+    stats = interpreter.extract(batches, labels=y, relative_threshold=0.6,
+                                threshold=0.0, strands="both").firing
     best = interpreter.scan(x, strands="both")[0]
     cutoff = 0.6 * best.max(axis=0)
     width = 2.0 ** stats.exponent
@@ -193,7 +198,8 @@ def test_relative_threshold_from_an_array_counts_the_sites_exactly(rng, engine):
     x = random_one_hot(rng, 300, LENGTH)
     y = rng.integers(0, 2, (300, 1))
     interpreter = Conv1DInterpreter(model)
-    motifs = interpreter.extract(x, labels=y, relative_threshold=0.6, engine=engine)
+    motifs = interpreter.extract(x, labels=y, relative_threshold=0.6,
+                                 threshold=0.0, strands="both", engine=engine)
     best = interpreter.scan(x, strands="both", engine=engine)[0]
     kept = best > np.maximum(0.0, 0.6 * best.max(axis=0))
     np.testing.assert_array_equal(motifs.firing.fired, kept.sum(axis=0))
@@ -209,9 +215,9 @@ def test_labels_from_hdf5_and_one_column(rng, tmp_path):
     with h5py.File(tmp_path / "y.h5", "w") as handle:
         handle["y"] = y.astype("uint8")
     interpreter = Conv1DInterpreter(model)
-    expected = interpreter.extract(x, labels=y).firing
+    expected = interpreter.extract(x, labels=y, threshold=0.0).firing
     with h5py.File(tmp_path / "y.h5", "r") as handle:
-        stats = interpreter.extract(x, labels=handle["y"]).firing
+        stats = interpreter.extract(x, labels=handle["y"], threshold=0.0).firing
     np.testing.assert_array_equal(stats.fired_positive, expected.fired_positive)
     assert stats.target_names == ["target0"]
     named = stats.with_target_names(["CTCF"])
@@ -246,7 +252,7 @@ def test_tsv_tables(rng, tmp_path):
     model = random_model(rng)
     x = random_one_hot(rng, 80, LENGTH)
     y = rng.integers(0, 2, (80, 2))
-    motifs = Conv1DInterpreter(model).extract(x, labels=y)
+    motifs = Conv1DInterpreter(model).extract(x, labels=y, threshold=0.0)
     rows = read_tsv(write_firing_tsv(motifs, tmp_path / "f.tsv"),
                     ("filter", "forward", "reverse", "positions", "best_auc"))
     assert [int(r["forward"]) + int(r["reverse"]) for r in rows] == motifs.nsites.tolist()
