@@ -78,14 +78,16 @@ from keras_motifs.shuffle import dinucleotide_shuffle  # noqa: E402
 
 # One entry per setting: options of `Conv1DInterpreter.extract`.
 SETTINGS = {
-    "threshold 0, both strands": {"threshold": 0.0},
+    "null 0.01, forward (defaults)": {"threshold": "null:0.01", "strands": "forward"},
     "threshold 0, forward (classic)": {"threshold": 0.0, "strands": "forward"},
-    "relative 0.5, both strands": {"threshold": 0.0, "relative_threshold": 0.5},
-    "null 0.01, both strands": {"threshold": "null:0.01"},
-    "null 0.01, forward": {"threshold": "null:0.01", "strands": "forward"},
+    "threshold 0, both strands": {"threshold": 0.0, "strands": "both"},
+    "null 0.01, both strands": {"threshold": "null:0.01", "strands": "both"},
+    "relative 0.5, both strands": {"threshold": 0.0, "relative_threshold": 0.5,
+                                   "strands": "both"},
     "Basset 0.5, both strands": {"threshold": 0.0, "relative_threshold": 0.5,
-                                 "relative_to": "mean"},
-    "at most 300 sites, both strands": {"threshold": 0.0, "max_sites": 300},
+                                 "relative_to": "mean", "strands": "both"},
+    "at most 300 sites, both strands": {"threshold": 0.0, "max_sites": 300,
+                                        "strands": "both"},
 }
 CUTOFF = DEFAULT_CUTOFF
 NULL_COPIES = 10

@@ -248,10 +248,10 @@ def test_models_are_told_by_content_whatever_the_suffix(capsys, tmp_path, rng, m
     np.save(tmp_path / "x.npy", x)
     out = tmp_path / "m.meme"
     status, _, err = run(capsys, "extract", hd5, tmp_path / "x.npy", "--architecture",
-                         arch, "--kernel-order", "theano", "-o", out, "-q")
+                         arch, "--kernel-order", "theano", "-o", out, "-q", *RULE)
     assert status == 0, err
     model = load_model(hd5, architecture=arch, kernel_order="theano")
-    assert_same_counts(out, Conv1DInterpreter(model).extract(x))
+    assert_same_counts(out, Conv1DInterpreter(model).extract(x, **RULE_OPTIONS))
     status, _, err = run(capsys, "extract", arch, tmp_path / "x.npy", "-o", out)
     assert status == 2 and "it is a text file starting with '{" in err
     assert "pass it as --architecture with the weights file" in err
@@ -269,9 +269,11 @@ def test_data_and_labels_are_told_by_content_whatever_the_suffix(
     with open(tmp_path / "y.dat", "wb") as handle:
         np.save(handle, np.ones((20, 1), "float32"))
     out = tmp_path / "m.meme"
-    expected = Conv1DInterpreter(keras.saving.load_model(model_path)).extract(x)
+    expected = Conv1DInterpreter(keras.saving.load_model(model_path)).extract(
+        x, **RULE_OPTIONS)
     for data in ("x.hd5", "x.dat"):
-        status, _, err = run(capsys, "extract", model_path, tmp_path / data, "-o", out, "-q")
+        status, _, err = run(capsys, "extract", model_path, tmp_path / data, "-o", out,
+                             "-q", *RULE)
         assert status == 0, err
         assert_same_counts(out, expected)
     status, _, err = run(capsys, "influence", model_path, tmp_path / "x.dat",
@@ -401,10 +403,11 @@ def test_dna_plus_signal_data_of_every_kind(capsys, tmp_path, rng, signal_model_
     data, options, x = signal_data(tmp_path, rng, kind)
     out = tmp_path / "m.meme"
     status, _, err = run(capsys, "extract", signal_model_path, data, *options, "-o", out,
-                         "--dna-channels", "0:4", "-q")
+                         "--dna-channels", "0:4", "-q", *RULE)
     assert status == 0, err
     model = keras.saving.load_model(signal_model_path)
-    expected = Conv1DInterpreter(model, dna_channels=range(4)).extract(x)
+    expected = Conv1DInterpreter(model, dna_channels=range(4)).extract(
+        x, **RULE_OPTIONS)
     assert_same_counts(out, expected)
     if kind == "npy":
         table = tmp_path / "influence.tsv"

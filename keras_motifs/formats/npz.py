@@ -96,7 +96,8 @@ def read_npz(path) -> MotifSet:
         archive = np.load(path, allow_pickle=False)
     except FileNotFoundError:
         raise FileNotFoundError(f"npz file {name!r} does not exist") from None
-    except (ValueError, OSError, zipfile.BadZipFile) as error:
+    except (ValueError, OSError, NotImplementedError,
+            zipfile.BadZipFile) as error:
         raise ValueError(
             f"{name}: not a numpy .npz file ({error}); expected a file written "
             "by write_npz"
@@ -113,8 +114,8 @@ def read_npz(path) -> MotifSet:
         try:
             arrays = {key: archive[key] for key in (*_NPZ_KEYS, *_OPTIONAL_KEYS)
                       if key in archive.files}
-        except (ValueError, OSError, EOFError, zipfile.BadZipFile,
-                zlib.error) as error:
+        except (ValueError, OSError, EOFError, NotImplementedError,
+                zipfile.BadZipFile, zlib.error) as error:
             raise ValueError(
                 f"{name}: a damaged .npz archive ({type(error).__name__}: "
                 f"{error}); write it again with write_npz"
