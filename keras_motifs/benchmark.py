@@ -578,6 +578,8 @@ def run_benchmark(
     spec = _check_arguments(model, seeds, n_sequences, epochs, patience,
                             settings, extract_options, cutoff, rule,
                             null_copies, batch_size, min_auc, train, verbose)
+    if isinstance(model, str):
+        model = model.lower()
     from keras_motifs.compare import tomtom
     from keras_motifs.evaluation import evaluate_targets
     from keras_motifs.jaspar import jaspar_motifs

@@ -257,10 +257,11 @@ def test_tiny_end_to_end(tmp_path, capsys):
     assert "held-out macro ROC AUC: seed 0 " in result.summary()
     saved = list((tmp_path / "models").iterdir())
     assert [path.name for path in saved] == ["cnn-50-n300-seed0.keras"]
-    again = run_benchmark("cnn-50", seeds=[0], n_sequences=300, epochs=1,
+    again = run_benchmark("CNN-50", seeds=[0], n_sequences=300, epochs=1,
                           null_copies=2, min_auc=0, verbose=0, settings=["classic"],
                           model_dir=tmp_path / "models")
     assert again.rows[0]["auc"] == result.rows[0]["auc"]  # the saved model
+    assert list((tmp_path / "models").iterdir()) == saved  # loaded, not retrained
     args = parse(["benchmark", "-q", "--model", "cnn-2", "--seeds", "1",
                   "--sequences", "200", "--epochs", "1", "--settings", "classic",
                   "--layers", "0", "1", "--min-auc", "0", "-o",
