@@ -17,6 +17,7 @@ from keras_motifs._internal.onehot_kernels import SEQUENCES
 from keras_motifs._internal.vectors import BLOCK
 from keras_motifs._internal.onehot_kernels import finish_kernel, row_table
 from keras_motifs._internal.onehot_kernels import scan_kernel
+from keras_motifs._internal import onehot_kernels, vectors
 from keras_motifs._internal.onehot_fold import activation_id
 
 
@@ -71,10 +72,19 @@ CASES = [
 ]
 
 
+@pytest.fixture(scope="module")
+def plain_kernel():
+    return onehot_kernels.plain_scan_kernel()
+
+
+@pytest.mark.parametrize("plain", [False, True], ids=["vectors", "plain-lanes"])
 @pytest.mark.parametrize(
     "kernel_size, kmer, strides, dilation, filters, n, odd", CASES)
 def test_scan_kernel_equals_a_plain_loop(kernel_size, kmer, strides, dilation,
-                                         filters, n, odd):
+                                         filters, n, odd, plain, request):
+    """Both kernels, the LLVM vector one and its plain numba fallback."""
+    scan_kernel = (request.getfixturevalue("plain_kernel") if plain
+                   else onehot_kernels.scan_kernel)
     rng = np.random.default_rng(kernel_size * 100 + filters)
     length = 40
     padded = (1 << rng.integers(0, 4, size=(n, length))).astype(np.uint8)
@@ -147,3 +157,21 @@ def test_scan_kernel_follows_the_thread_count():
     for best, where in results[1:]:
         np.testing.assert_array_equal(best, results[0][0])
         np.testing.assert_array_equal(where, results[0][1])
+
+
+def test_the_engine_falls_back_to_plain_lanes_where_vectors_fail(monkeypatch):
+    """A numba whose intrinsics no longer compile: the engine warns and runs
+    the plain kernel (equal to the loop above)."""
+
+    def broken(*args):
+        raise numba.core.errors.LoweringError("intrinsic API changed")
+
+    assert onehot_kernels.engine_scan_kernel() is scan_kernel
+    monkeypatch.setattr(vectors, "_probe", broken)
+    onehot_kernels.engine_scan_kernel.cache_clear()
+    try:
+        with pytest.warns(RuntimeWarning, match="plain numba kernels"):
+            kernel = onehot_kernels.engine_scan_kernel()
+        assert kernel is onehot_kernels.plain_scan_kernel()
+    finally:
+        onehot_kernels.engine_scan_kernel.cache_clear()

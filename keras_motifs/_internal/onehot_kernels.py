@@ -7,6 +7,8 @@ they stay in L1), each window's row ids are found once per sequence
 (`sequence_rows`), and per block two positions are summed at once in
 vector registers (`vload`, `vadd` of `vectors.py`), with the maximum and
 its first position tracked lane by lane (`better`, `choose`), no branch.
+Where those LLVM vectors do not compile, the engine runs the same kernel
+on the plain numba lanes of `plain_lanes.py` (`engine_scan_kernel`).
 
 The order of the additions is fixed (the bias, then one row per group of
 `kmer` window positions in window order; a group that is not all pure
@@ -17,11 +19,18 @@ values and `finish_kernel` redoes a sum exactly.
 
 from __future__ import annotations
 
+import functools
+import types
+import warnings
+
+import numba
 import numpy as np
 from numba import njit, prange
 
 from keras_motifs._internal.base_codes import N_CODES, PURE_BASE
+from keras_motifs._internal import vectors
 from keras_motifs._internal.onehot_fold import activated_value
+from keras_motifs._internal.plain_lanes import LANES
 from keras_motifs._internal.vectors import BLOCK, better, choose, fsplat
 from keras_motifs._internal.vectors import isplat, vadd, vload, vrow, vstore
 
@@ -363,3 +372,38 @@ def row_table(rows, k):
     blocked[...] = wide.reshape(table.shape[0], blocks, BLOCK).transpose(
         1, 0, 2).reshape(blocks, -1)
     return blocked, np.array(offsets, np.int64)
+
+
+@functools.cache
+def plain_scan_kernel():
+    """`scan_kernel` compiled with the plain lanes of `plain_lanes.py`.
+
+    The same code with the lane operations swapped for array ones (and
+    `impure_rows` and `block_maxima`, which use them, compiled again) on
+    one thread (`prange` as `range`: it compiles in seconds, not a
+    minute), not cached on disk (its entries would bear `scan_kernel`'s
+    name): compiled once per process.
+    """
+    scope = dict(globals(), **LANES)
+    for name in ("impure_rows", "block_maxima", "scan_kernel"):
+        dispatcher = scope[name]
+        function = dispatcher.py_func
+        copy = types.FunctionType(function.__code__, scope, function.__name__,
+                                  function.__defaults__, function.__closure__)
+        scope[name] = njit(error_model="numpy")(copy)
+    return scope["scan_kernel"]
+
+
+@functools.cache
+def engine_scan_kernel():
+    """The scan kernel the engine runs: `scan_kernel`, or where its LLVM
+    vectors do not compile with the installed numba, `plain_scan_kernel()`
+    (the same results, slower), with a warning."""
+    if vectors.compiles():
+        return scan_kernel
+    warnings.warn(
+        f"The one-hot engine's vector kernels do not compile with numba "
+        f"{numba.__version__}; it runs plain numba kernels instead (the same "
+        f"results, several times slower). engine='keras' may be faster.",
+        RuntimeWarning, stacklevel=2)
+    return plain_scan_kernel()

@@ -57,8 +57,9 @@ from keras_motifs._internal.geometry import ConvGeometry
 from keras_motifs._internal.onehot_fold import activation_id
 from keras_motifs._internal.onehot_fold import find_plateau, fold_layers
 from keras_motifs._internal.onehot_kernels import count_kernel
+from keras_motifs._internal.onehot_kernels import engine_scan_kernel
 from keras_motifs._internal.onehot_kernels import finish_kernel, row_table
-from keras_motifs._internal.onehot_kernels import scan_kernel, shift_kernel
+from keras_motifs._internal.onehot_kernels import shift_kernel
 from keras_motifs._internal.scan import BINS_PER_OCTAVE, NO_BIN
 
 #: k-mer length of the default table, the fastest measured on DanQ's first
@@ -267,7 +268,7 @@ class OneHotScanFunction:
         args = (padded, self.table, self.offsets, self.kmer,
                 self.geometry.kernel_size, self.bias, self.geometry.strides,
                 self.geometry.dilation_rate)
-        signed_best, signed_at = scan_kernel(*args, self.n_positions)
+        signed_best, signed_at = engine_scan_kernel()(*args, self.n_positions)
         best, position = finish_kernel(
             *args, signed_best, signed_at,
             self.scale, self.shift, self.act, self.plateau,

@@ -12,8 +12,9 @@ reassociation, so results are those of the same sums in scalar code.
 
 from __future__ import annotations
 
+import numpy as np
 from llvmlite import ir
-from numba import types
+from numba import njit, types
 from numba.extending import intrinsic, models, register_model
 
 #: Filters per vector (32 float32: two AVX-512 registers, four AVX2 ones;
@@ -148,3 +149,24 @@ def choose(typingctx, mask, a, b):
         flag = builder.icmp_unsigned("!=", args[0], zero)
         return builder.select(flag, args[1], args[2])
     return a(mask, a, b), codegen
+
+
+def compiles() -> bool:
+    """Whether these intrinsics compile with the installed numba and
+    llvmlite (a small kernel using each of them, compiled once; cached)."""
+    try:
+        _probe(np.arange(2 * BLOCK, dtype=np.float32),
+               np.zeros(BLOCK, np.int32))
+    except Exception:  # any numba, llvmlite or LLVM failure
+        return False
+    return True
+
+
+@njit(cache=True)
+def _probe(values, out):
+    """Every intrinsic once (`out` receives the lanes where the second half
+    of `values` beats the first)."""
+    low = vadd(vload(values, 0), fsplat(0.0))
+    high = vrow(values, values, BLOCK)
+    mask = better(high, low)
+    vstore(out, 0, choose(mask, isplat(1), isplat(0)))
