@@ -7,9 +7,7 @@ same random one-hot batches, times in one run:
     strand and both strands (the limits, as in `bench_extract.py`);
 (b) the engine's scan only (`encode_codes` + `OneHotScanFunction.scan`);
 (c) the engine's full count path, one strand (`encode_codes` + `count`);
-(d) the same on both strands, against the bare two-convolution scan;
-(e) binned counts for a relative threshold (`count_binned` and the host's
-    `shift_bins` bookkeeping, as `Conv1DInterpreter._count_relative`).
+(d) the same on both strands, against the bare two-convolution scan.
 
 Every route includes reading the float32 one-hot batch (the engine encodes
 it). Routes take turns in `--repeats` rounds and keep their best round, in
@@ -81,18 +79,14 @@ def main(argv=None) -> None:
     from keras_motifs._internal import onehot_kernels
     from keras_motifs._internal.base_codes import encode_codes
     from keras_motifs._internal.onehot_scan import OneHotScanFunction
-    from keras_motifs._internal.scan import NO_BIN, relative_bin_count
-    from keras_motifs._internal.scan import shift_bins
 
     model = base.build_model(args)
     conv = model.get_layer("conv1d")
     x = base.random_one_hot(args.n, args.length, args.seed)
     batches = base.fixed_size_batches(x, args.batch_size)
     kmer = {} if args.kmer is None else {"kmer": args.kmer}
-    n_bins = relative_bin_count(0.5)
     forward = OneHotScanFunction.from_layers(conv, **kmer)
     both = OneHotScanFunction.from_layers(conv, complement=True, **kmer)
-    binned = OneHotScanFunction.from_layers(conv, n_bins=n_bins, **kmer)
     thresholds = np.zeros(args.filters, np.float32)
 
     def scan_only():
@@ -106,19 +100,6 @@ def main(argv=None) -> None:
                                          len(batch), thresholds)[0]
         return total
 
-    def relative():
-        top = np.full(args.filters, NO_BIN, np.int32)
-        total = sites = None
-        for batch in batches:
-            _, c, s, new_top = binned.count_binned(
-                encode_codes(batch)[0], len(batch), thresholds, top)
-            if total is None:
-                total, sites = np.zeros(c.shape), np.zeros(s.shape)
-            shift_bins(total, sites, new_top - top, top)
-            total += c
-            sites += s
-            top = new_top
-
     bare = base.bare_scan_function(conv)
     bare_both = base.bare_scan_function(conv, "both")
     routes = {
@@ -129,7 +110,6 @@ def main(argv=None) -> None:
         "(b) engine scan only": scan_only,
         "(c) engine counts, one strand": lambda: counts(forward),
         "(d) engine counts, both strands": lambda: counts(both),
-        "(e) engine binned counts (relative)": relative,
     }
     for function in routes.values():  # warm-up: tracing and compiling
         function()

@@ -32,8 +32,8 @@ import re
 import time
 
 from keras_motifs.compare import tomtom
-from keras_motifs.jaspar import jaspar_motifs
-from keras_motifs.meme import read_meme
+from keras_motifs.motif_database import jaspar_motifs
+from keras_motifs.formats.meme import read_meme
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 JASPAR_ID = re.compile(r"MA\d{4}\.\d+")

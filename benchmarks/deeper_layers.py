@@ -61,7 +61,7 @@ from sklearn.metrics import roc_auc_score  # noqa: E402
 from keras_motifs import Conv1DInterpreter, MotifSet  # noqa: E402
 from keras_motifs.compare import tomtom  # noqa: E402
 from keras_motifs.data.planted import planted_dataset, recovered_motifs  # noqa: E402
-from keras_motifs.jaspar import jaspar_motifs  # noqa: E402
+from keras_motifs.motif_database import jaspar_motifs  # noqa: E402
 
 RELEASE = "JASPAR2024"
 # Arid3a, CEBPB, FOSL1, GABPA, MAFK, MAX, MEF2A, NFYB, SP1, SRF, STAT1, YY1:

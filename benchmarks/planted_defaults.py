@@ -57,7 +57,7 @@ from sklearn.metrics import roc_auc_score  # noqa: E402
 from keras_motifs import Conv1DInterpreter  # noqa: E402
 from keras_motifs.compare import tomtom  # noqa: E402
 from keras_motifs.data.planted import planted_dataset, recovered_motifs  # noqa: E402
-from keras_motifs.jaspar import jaspar_motifs  # noqa: E402
+from keras_motifs.motif_database import jaspar_motifs  # noqa: E402
 
 RELEASE = "JASPAR2024"
 # CTCF, REST, GATA1, SPI1, CEBPB, HNF1A, TP53, FOXA2: 7 to 20 bp wide.

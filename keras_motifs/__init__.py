@@ -11,8 +11,9 @@ TensorFlow.
 """
 
 from keras_motifs._internal.lazy import lazy_names
+from keras_motifs._internal.moved import MovedModules
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 _MODULES = {
     "Conv1DInterpreter": "keras_motifs.interpreter",
@@ -24,12 +25,20 @@ _MODULES = {
     "fasta_batches": "keras_motifs.sequences",
     "one_hot": "keras_motifs.sequences",
     "read_fasta": "keras_motifs.sequences",
-    "read_meme": "keras_motifs.meme",
+    "read_meme": "keras_motifs.formats.meme",
     "reverse_complement": "keras_motifs.sequences",
-    "write_meme": "keras_motifs.meme",
+    "write_meme": "keras_motifs.formats.meme",
 }
 
 __all__ = sorted(_MODULES)
 
 
 __getattr__, __dir__ = lazy_names(__name__, _MODULES)
+
+# Modules renamed in 0.2, so that no two share a confusing name.
+MovedModules({
+    "keras_motifs.benchmark": "keras_motifs.motif_recovery",
+    "keras_motifs.jaspar": "keras_motifs.motif_database",
+    "keras_motifs.meme": "keras_motifs.formats.meme",
+    "keras_motifs.null": "keras_motifs.match_calibration",
+}, release="0.3").install()

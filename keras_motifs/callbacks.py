@@ -10,19 +10,18 @@ import numpy as np
 
 from keras_motifs._internal.alphabet import alphabet_of, check_alphabet
 from keras_motifs._internal.alphabet import resolve_alphabet
-from keras_motifs._internal.batching import check_batch, check_rank
-from keras_motifs._internal.batching import fixed_batches, is_one_shot
+from keras_motifs.sources import check_batch, check_rank
+from keras_motifs.sources import fixed_batches, is_one_shot
 from keras_motifs._internal.checks import boolean, integer, positive_int
 from keras_motifs._internal.files import check_writable
-from keras_motifs._internal.fit_data import fit_sample
+from keras_motifs.sources import fit_sample
 from keras_motifs._internal.messages import print_msg
-from keras_motifs._internal.site_rules import check_source, two_pass
 from keras_motifs.history import as_record
 from keras_motifs.interpreter import Conv1DInterpreter, check_extract_options
-from keras_motifs.meme import write_meme
+from keras_motifs.formats.meme import write_meme
 
 EXTRACT_OPTIONS = (
-    "threshold", "relative_threshold", "strands", "batch_size", "engine",
+    "site_rule", "threshold", "relative_threshold", "strands", "batch_size", "engine",
     "firing", "labels", "relative_to", "max_sites", "null_sequences",
     "null_seed",
 )
@@ -96,8 +95,9 @@ class MotifExtractor(keras.callbacks.Callback):
         alphabet: Channel order of the sequences (e.g. `"AGCT"` for
             DeepSEA); `None` takes the order the data declare, or `"ACGT"`.
         verbose: 1 prints a line each time motifs are written.
-        **extract_options: `threshold` (`"null:P"` too),
-            `relative_threshold`, `relative_to`, `max_sites`,
+        **extract_options: `site_rule` (a
+            `keras_motifs.site_rules.SiteRule`) or its options: `threshold`
+            (`"null:P"` too), `relative_threshold`, `relative_to`, `max_sites`,
             `null_sequences`, `null_seed`, `strands`, `batch_size`,
             `engine`, `firing` and `labels` (row for row with
             `sequences`: where and for whom each filter fires, kept as
@@ -135,9 +135,7 @@ class MotifExtractor(keras.callbacks.Callback):
                 f"Unknown MotifExtractor option(s) {unknown}; expected any of "
                 f"{list(EXTRACT_OPTIONS)}."
             )
-        options = check_extract_options(**extract_options)
-        if two_pass(options):  # read twice: no generator, a large enough null
-            check_source(sequences, options)
+        check_extract_options(**extract_options)
         if every_n_epochs is not None:
             positive_int(every_n_epochs, "every_n_epochs")
         if every_n_epochs and is_one_shot(sequences):

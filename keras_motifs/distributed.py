@@ -18,6 +18,7 @@ bytes), so a worker pays for TensorFlow and the model only once.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import itertools
 import numbers
@@ -28,8 +29,8 @@ from typing import NamedTuple, Sequence
 import h5py
 import numpy as np
 
-from keras_motifs._internal import site_rules
-from keras_motifs._internal.batching import FASTA_SUFFIXES
+from keras_motifs import site_rules
+from keras_motifs.sources import FASTA_SUFFIXES
 from keras_motifs._internal.checks import positive_int
 from keras_motifs._internal.files import open_hdf5
 from keras_motifs.motifs import MotifSet
@@ -133,14 +134,15 @@ def extract_distributed(
         layer: As for `Conv1DInterpreter`.
         alphabet: As for `Conv1DInterpreter`.
         activation_layer: As for `Conv1DInterpreter`.
-        **extract_options: As for `Conv1DInterpreter.extract` (`threshold`,
-            `relative_threshold`, `strands`, `batch_size`, `engine`). The
-            null cutoffs of `threshold="null:P"` (the default) come from
-            the first `null_sequences` sequences of the first shard (each
-            shuffled several times where it holds fewer), resolved on one
-            worker before the shards are scanned. The rules that read all
-            the data twice (`relative_to="mean"`, `max_sites`) are
-            refused: pass `site_cutoffs` as `threshold` instead.
+        **extract_options: As for `Conv1DInterpreter.extract` (`site_rule`
+            or its options, `strands`, `batch_size`, `engine`, `firing`).
+            The null cutoffs of `threshold="null:P"` (the default) come
+            from the first `null_sequences` sequences of the first shard
+            (each shuffled several times where it holds fewer); a relative
+            threshold, Basset's rule and `max_sites` add up the first-pass
+            statistics of every shard (`Conv1DInterpreter.first_pass`), so
+            the cutoffs are those of one scan of all the data; the shards
+            are then counted with those cutoffs.
 
     Returns:
         The summed `MotifSet`.
@@ -155,15 +157,7 @@ def extract_distributed(
     from keras_motifs.interpreter import check_extract_options
 
     options = check_extract_options(**extract_options)
-    null = site_rules.null_only(options)
-    if site_rules.two_pass(options) and not null:
-        raise ValueError(
-            "extract_distributed does not resolve relative_to='mean' or "
-            "max_sites across shards; resolve the "
-            "cutoffs on one machine with Conv1DInterpreter(model)."
-            "site_cutoffs(x, ...) and pass them as threshold=cutoffs (one "
-            "per filter)."
-        )
+    rule = options.pop("rule")
     shards = [_check_shard(shard) for shard in shards]
     if not shards:
         raise ValueError("No shards to scan. Received: shards=[]")
@@ -177,22 +171,28 @@ def extract_distributed(
                                activation_layer=activation_layer)
     if isinstance(source, bytes):
         source = client.scatter(source, broadcast=True)
-    if null:
-        options["threshold"] = client.submit(
-            _shard_cutoffs, token, source, interpreter_options, shards[0],
-            options, pure=False).result()
-    relative = options.pop("relative_threshold")
-    if relative is not None:
-        maxima = client.gather([
-            client.submit(_shard_maxima, token, source, interpreter_options,
-                          shard, options, pure=False)
-            for shard in shards
+    if rule.needs_first_pass:
+        # The null sample from the first shard, the data's statistics from
+        # every shard, added up: the cutoffs of one pass over all the data.
+        data_rule = dataclasses.replace(rule, threshold=-np.inf)
+        passes = client.gather([
+            client.submit(_shard_first_pass, token, source,
+                          interpreter_options, shard,
+                          dict(options, site_rule=rule if i == 0 else data_rule),
+                          pure=False)
+            for i, shard in enumerate(shards)
+            if i == 0 or rule.reads_all_data_twice
         ])
-        maximum = np.max(np.stack(maxima), axis=0)
-        options["threshold"] = np.maximum(
-            np.float32(options["threshold"]),
-            np.float32(relative) * maximum.astype(np.float32),
-        )
+        null = passes[0][0]
+        stats = None
+        if rule.reads_all_data_twice:
+            stats = sum((p[1] for p in passes[1:]), passes[0][1])
+        n_filters = len(stats.maximum) if stats is not None else null.shape[1]
+        cutoffs = rule.cutoffs(
+            lambda t: np.array(np.broadcast_to(np.float32(t), (n_filters,))),
+            stats, null)
+        rule = site_rules.SiteRule(threshold=cutoffs.tolist())
+    options["site_rule"] = rule
     parts = client.gather([
         client.submit(_shard_motifs, token, source, interpreter_options,
                       shard, options, pure=False)
@@ -343,18 +343,9 @@ def _read_shard(shard):
     return shard
 
 
-def _shard_maxima(token, source, interpreter_options, shard, options):
+def _shard_first_pass(token, source, interpreter_options, shard, options):
     interpreter = _interpreter(token, source, interpreter_options)
-    result = interpreter.scan(_read_shard(shard),
-                              batch_size=options["batch_size"],
-                              strands=options["strands"],
-                              engine=options["engine"])
-    return result[0].max(axis=0)
-
-
-def _shard_cutoffs(token, source, interpreter_options, shard, options):
-    interpreter = _interpreter(token, source, interpreter_options)
-    return interpreter.site_cutoffs(_read_shard(shard), **options)
+    return interpreter.first_pass(_read_shard(shard), **options)
 
 
 def _shard_motifs(token, source, interpreter_options, shard, options):

@@ -21,8 +21,8 @@ import math
 
 import numpy as np
 
-from keras_motifs._internal.firing import auc_from_histograms, grid_exponent
-from keras_motifs._internal.firing import grid_index, regrid
+from keras_motifs._internal.firing_tally import auc_from_histograms, grid_exponent
+from keras_motifs._internal.firing_tally import grid_index, regrid
 from keras_motifs._internal.tsv import write_tsv
 
 _PER_FILTER = ("position_counts", "strand_counts", "fired", "fired_positive",
@@ -300,29 +300,3 @@ def write_firing_tsv(motifs, path, *, per_target: bool = False) -> str:
         f"{stats.n_sequences} sequences of length {stats.length}; position "
         f"bins of {stats.length / stats.position_counts.shape[1]:g} bp"
     ])
-
-
-def position_svg(counts, *, width: int = 100, height: int = 24) -> str:
-    """An inline SVG bar chart of a position histogram (a sparkline)."""
-    counts = np.asarray(counts, np.float64)
-    top = counts.max() if counts.size and counts.max() > 0 else 1.0
-    step = width / max(len(counts), 1)
-    bars = "".join(
-        f'<rect x="{i * step:.2f}" y="{height - h:.2f}" width="{step * 0.9:.2f}" '
-        f'height="{h:.2f}"></rect>'
-        for i, h in enumerate(counts / top * height)
-    )
-    return (f'<svg class="positions" width="{width}" height="{height}" '
-            f'viewBox="0 0 {width} {height}" role="img">'
-            f'<rect class="axis" x="0" y="{height - 1}" width="{width}" '
-            f'height="1"></rect>{bars}</svg>')
-
-
-def strand_svg(forward_fraction, *, width: int = 60, height: int = 12) -> str:
-    """An inline SVG bar: the forward share of the sites, left, in dark."""
-    share = 0.0 if math.isnan(forward_fraction) else float(forward_fraction)
-    return (f'<svg class="strands" width="{width}" height="{height}" '
-            f'viewBox="0 0 {width} {height}" role="img">'
-            f'<rect class="reverse" x="0" y="0" width="{width}" '
-            f'height="{height}"></rect><rect class="forward" x="0" y="0" '
-            f'width="{share * width:.2f}" height="{height}"></rect></svg>')

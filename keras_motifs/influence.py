@@ -24,7 +24,7 @@ import numpy as np
 
 from keras_motifs._internal.aligned import check_other_inputs, padded_rows
 from keras_motifs._internal.alphabet import dna_channels_of
-from keras_motifs._internal.batching import fixed_batches, is_one_shot, prefetch
+from keras_motifs.sources import fixed_batches, is_one_shot, prefetch
 from keras_motifs._internal.checks import positive_int
 from keras_motifs._internal.graph import check_activation_layer, conv_input
 from keras_motifs._internal.graph import downstream_model, find_conv1d

@@ -4,21 +4,20 @@ from __future__ import annotations
 
 import numpy as np
 
-from keras_motifs._internal import defaults, site_rules
+from keras_motifs import site_rules
+from keras_motifs._internal import defaults
 from keras_motifs._internal.activation_sums import ActivationSums
 from keras_motifs._internal.alphabet import ALPHABET, alphabet_of
 from keras_motifs._internal.alphabet import channel_complement, check_alphabet
 from keras_motifs._internal.alphabet import dna_channels_of, resolve_alphabet
-from keras_motifs._internal.batching import code_batches, fixed_batches
-from keras_motifs._internal.batching import is_one_shot, known_count, prefetch
+from keras_motifs.sources import code_batches, fixed_batches
+from keras_motifs.sources import known_count, prefetch
 from keras_motifs._internal.blocks import BlockCounts, BlockTally
 from keras_motifs._internal.blocks import check_block_count
-from keras_motifs._internal.checks import boolean, positive_int
-from keras_motifs._internal.engine import choose_engine
+from keras_motifs._internal.checks import boolean, one_of, positive_int
+from keras_motifs._internal.engine import check_engine, choose_engine
 from keras_motifs._internal.engine import foldable_layers
-from keras_motifs._internal.extract_options import check_extract_options
-from keras_motifs._internal.extract_options import check_strands
-from keras_motifs._internal.firing import FiringPass, LabelRows
+from keras_motifs._internal.firing_tally import FiringPass, LabelRows
 from keras_motifs._internal.geometry import ConvGeometry
 from keras_motifs._internal.graph import check_activation_layer, conv_input
 from keras_motifs._internal.graph import find_conv1d, find_layer, input_dtype
@@ -27,11 +26,10 @@ from keras_motifs._internal.graph import reads_model_input
 from keras_motifs._internal.messages import print_msg
 from keras_motifs._internal.onehot_scan import OneHotScanFunction
 from keras_motifs._internal.receptive_field import receptive_field
-from keras_motifs._internal.scan import BINS_PER_OCTAVE, NO_BIN, ScanFunction
-from keras_motifs._internal.scan import relative_bin_count, replica_count
-from keras_motifs._internal.scan import shift_bins
+from keras_motifs._internal.scan import ScanFunction, replica_count
 from keras_motifs.firing import FiringStats
 from keras_motifs.motifs import MotifSet
+from keras_motifs.site_rules import SiteRule
 
 
 
@@ -57,7 +55,7 @@ class Conv1DInterpreter:
     positions otherwise are refused): output position `j` covers the
     `geometry.kernel_size` input positions from
     `j * geometry.strides - geometry.pad_left(length)`.
-    On Koo & Eddy's CNN-2, reproduced (`keras_motifs.benchmark`, 3
+    On Koo & Eddy's CNN-2, reproduced (`keras_motifs.motif_recovery`, 3
     seeds), the second layer's filters covered 11.7 of 12 planted motifs
     with the default null threshold against 3.7 with threshold 0 (the
     first layer's best: 2.3); `relative_threshold=0.7` covered as many
@@ -92,7 +90,7 @@ class Conv1DInterpreter:
             Conv1D's. Windows still follow the Conv1D's geometry. `None`
             (default) scans the Conv1D's own output: on Koo & Eddy's
             models, whose Conv1D is followed by BatchNormalization and
-            ReLU (`keras_motifs.benchmark`), scanning the ReLU instead
+            ReLU (`keras_motifs.motif_recovery`), scanning the ReLU instead
             gave the same motifs under the default null threshold.
             `interpreter.activation_layer` is the scanned layer, `None`
             for the Conv1D.
@@ -168,10 +166,9 @@ class Conv1DInterpreter:
     def _resolve_alphabet(self, sequences) -> str:
         return resolve_alphabet(self.alphabet, alphabet_of(sequences))
 
-    def _scan_function(self, length, alphabet, strands, n_bins=None,
-                       engine="keras"):
+    def _scan_function(self, length, alphabet, strands, engine="keras"):
         keyed = strands == "both" or engine == "onehot"
-        key = (length, alphabet if keyed else None, n_bins, engine)
+        key = (length, alphabet if keyed else None, engine)
         if key in self._functions:
             return self._functions[key]
         self._check_length(length)
@@ -181,7 +178,6 @@ class Conv1DInterpreter:
             self._functions[key] = OneHotScanFunction.from_layers(
                 self.layer, batchnorm, activation, input_length=length,
                 alphabet=alphabet, complement=strands == "both",
-                n_bins=n_bins,
             )
         else:
             complement = (
@@ -194,7 +190,6 @@ class Conv1DInterpreter:
                 self.geometry,
                 length,
                 complement=complement,
-                n_bins=n_bins,
                 count_inside=bool(self.signal_channels),
             )
         return self._functions[key]
@@ -217,13 +212,12 @@ class Conv1DInterpreter:
             self._target, alphabet, limitation=limitation,
         )
 
-    def _batch_function(self, x, alphabet, strands, n_bins=None):
+    def _batch_function(self, x, alphabet, strands):
         """The scan function for a batch: codes (2-D) go to the one-hot
         engine, one-hot rows to the Keras path."""
         engine = "onehot" if x.ndim == 2 else "keras"
         self._ran.add(engine)
-        return self._scan_function(x.shape[1], alphabet, strands, n_bins,
-                                   engine)
+        return self._scan_function(x.shape[1], alphabet, strands, engine)
 
     def _finish_engine(self, verbose):
         self.last_engine = "+".join(sorted(self._ran, reverse=True)) or None
@@ -328,6 +322,7 @@ class Conv1DInterpreter:
         self,
         sequences,
         *,
+        site_rule: SiteRule | None = None,
         threshold: float | str | None = None,
         relative_threshold: float | None = None,
         strands: str = defaults.STRANDS,
@@ -355,7 +350,7 @@ class Conv1DInterpreter:
         The default, `threshold="null:0.01"` on the forward strand, keeps a
         sequence's maximum when at most 1 % of dinucleotide-shuffled
         sequences reach it. On Koo & Eddy's benchmark, reproduced
-        (`keras_motifs.benchmark`), it covered as many planted motifs as
+        (`keras_motifs.motif_recovery`), it covered as many planted motifs as
         the classic rule within the seeds' spread on CNN-50 (10.6 against
         10.8 of 12) and three times as many on CNN-2's second layer; on
         real DNA (`benchmarks/real_defaults.py`) its best match stayed
@@ -363,13 +358,16 @@ class Conv1DInterpreter:
         sites from background fell from about half to a few per cent
         (README, "Choosing the defaults").
 
-        The relative cutoff is resolved in the same single pass: windows
-        are kept binned by activation, 64 bins per octave, so a window is
-        counted exactly when its activation is at least 0.55 % away from
-        the cutoff; within that band it is decided by its bin's centre.
+        Every rule ends as one absolute cutoff per filter
+        (`keras_motifs.site_rules.SiteRule`); where the rule needs it, a
+        first pass finds the cutoffs exactly (`site_cutoffs`), then one
+        counting pass keeps the maxima strictly above them.
 
         Args:
             sequences: One-hot DNA, as for `scan`.
+            site_rule: Optionally the whole rule as a
+                `keras_motifs.site_rules.SiteRule`, instead of its options
+                below (`threshold` to `null_seed`); not both.
             threshold: Absolute activation cutoff (strictly above counts):
                 `"null:P"`: per filter the activation that the maxima of
                 dinucleotide-shuffled copies of the first `null_sequences`
@@ -399,11 +397,8 @@ class Conv1DInterpreter:
                 `keras_motifs.firing.FiringStats` (kept-site positions and
                 strands; with `labels`, per target the fraction of
                 positives and negatives where the filter fires and the
-                ROC AUC of its maximum). With `relative_threshold` the
-                cutoff is resolved exactly in a first pass, so the stats
-                count the very sites of `nsites`; from a generator (read
-                once) a site is kept when its maximum's bin (256 per filter
-                over the range of maxima) has its centre above the cutoff.
+                ROC AUC of its maximum), counting the very sites of
+                `nsites`.
             labels: Optionally `(N,)` or `(N, targets)` 0/1 labels, row for
                 row with the sequences (numpy, h5py); implies `firing`.
             blocks: Optionally a number of blocks (at least 2): the counts
@@ -413,9 +408,7 @@ class Conv1DInterpreter:
                 of sequences `N`, block `b` holds sequences
                 `b * ceil(N / blocks)` to `(b + 1) * ceil(N / blocks)`
                 whatever the batch size; otherwise (a generator) batch `k`
-                goes to block `k % blocks`. With `relative_threshold` the
-                cutoff is then resolved exactly in a first pass (as
-                `site_cutoffs`), not binned.
+                goes to block `k % blocks`.
             relative_to: `"zero"` (default): the cutoff is
                 `relative_threshold * max`; `"mean"`: Basset's
                 `mean + relative_threshold * (max - mean)`, the mean over
@@ -429,12 +422,12 @@ class Conv1DInterpreter:
             null_seed: Seed of the null sample's shuffle.
 
         The null rule reads its sample (the first `null_sequences`
-        sequences) before counting; from a generator it keeps that sample
-        in memory and reads the generator once. The Basset and `max_sites`
-        rules, and `blocks` or firing stats with `relative_threshold`,
-        read all the data twice (a first pass resolves exact cutoffs, see
-        `site_cutoffs`), so the data must be readable again (not a
-        generator).
+        sequences) before counting. A relative threshold, Basset's rule and
+        `max_sites` read all the data twice (a first pass resolves exact
+        cutoffs, see `site_cutoffs`). A generator is read once: what the
+        first pass needs of it (the null sample, or all of it) is kept in
+        memory (`SiteRule.sources`); larger data should come as an h5py
+        dataset, a FASTA path, a `PyDataset` or a `tf.data.Dataset`.
 
         Returns:
             A `MotifSet` with counts `(filters, kernel_size, 4)` in A, C, G,
@@ -447,6 +440,7 @@ class Conv1DInterpreter:
         >>> names, auc = motifs.firing.best_target()
         """
         options = check_extract_options(
+            site_rule=site_rule,
             threshold=threshold,
             relative_threshold=relative_threshold,
             strands=strands,
@@ -457,37 +451,26 @@ class Conv1DInterpreter:
             null_sequences=null_sequences,
             null_seed=null_seed,
         )
-        threshold, relative_threshold = options["threshold"], options["relative_threshold"]
+        rule = options["rule"]
         verbose = boolean(verbose, "verbose")
         blocks = check_block_count(blocks)
         firing = boolean(firing, "firing") or labels is not None
-        first_pass = site_rules.reads_twice(
-            options, blocks=blocks, firing=firing and not is_one_shot(sequences))
-        null_source = sequences
-        if first_pass:
-            null_source, sequences = site_rules.first_pass_source(
-                sequences, options)
+        first, sequences = rule.sources(sequences)
         tally = None
         if firing:
             rows = None if labels is None else LabelRows(labels, known_count(sequences))
             tally = FiringPass(self.n_filters, self.geometry, rows)
         alphabet = self._resolve_alphabet(sequences)
         engine = self._start_engine(engine, alphabet)
-        if first_pass:
-            threshold = self._site_cutoffs(null_source, alphabet, engine, options)
-            relative_threshold = None
-        thresholds = self._thresholds(threshold)
-        split = None if blocks is None else BlockTally(blocks, known_count(sequences))
-        if relative_threshold is None:
-            counts, nsites = self._count(
-                sequences, alphabet, strands, batch_size, thresholds, engine, tally,
-                split,
-            )
+        if rule.needs_first_pass:
+            thresholds = self._site_cutoffs(first, alphabet, engine, options)
         else:
-            counts, nsites = self._count_relative(
-                sequences, alphabet, strands, batch_size, thresholds,
-                relative_threshold, engine, tally,
-            )
+            thresholds = self._thresholds(rule.threshold)
+        split = None if blocks is None else BlockTally(blocks, known_count(sequences))
+        counts, nsites = self._count(
+            sequences, alphabet, strands, batch_size, thresholds, engine, tally,
+            split,
+        )
         self._finish_engine(verbose)
         if tally is not None:
             tally = FiringStats(**tally.result())
@@ -501,8 +484,7 @@ class Conv1DInterpreter:
             **options: `extract`'s options (`threshold`,
                 `relative_threshold`, `relative_to`, `max_sites`,
                 `null_sequences`, `null_seed`, `strands`, `batch_size`,
-                `engine`). A plain `relative_threshold` is resolved
-                exactly here (`extract` bins it in one pass). For
+                `engine`), or `site_rule`. For
                 `"null:P"` the first `null_sequences` sequences are read,
                 their DNA rows dinucleotide-shuffled with `null_seed` (signal
                 channels stay in place) and scanned on the same strands and
@@ -518,30 +500,72 @@ class Conv1DInterpreter:
         >>> interpreter.site_cutoffs(x, threshold="null:0.01")
         """
         options = check_extract_options(**options)
-        sequences, _ = site_rules.first_pass_source(sequences, options)
+        sequences, _ = options["rule"].sources(sequences)
         alphabet = self._resolve_alphabet(sequences)
         engine = self._start_engine(options["engine"], alphabet)
         cutoffs = self._site_cutoffs(sequences, alphabet, engine, options)
         self._finish_engine(False)
         return cutoffs
 
+    def first_pass(self, sequences, **options) -> tuple:
+        """What a site rule's first pass gathers, before any cutoff.
+
+        For sharded data: `extract_distributed` takes the null maxima from
+        one shard, adds up the `SiteStats` of every shard (`+`) and gives
+        both to `SiteRule.cutoffs`, so the cutoffs are those of one pass
+        over all the data.
+
+        Args:
+            sequences: One-hot DNA, as for `scan`.
+            **options: As for `site_cutoffs`.
+
+        Returns:
+            `(null_maxima, stats)`: `(null_sequences, filters)` maxima of
+            the null sample for `"null:P"`, and the
+            `keras_motifs.site_rules.SiteStats` of the data for a relative
+            threshold or `max_sites`; each `None` where the rule does not
+            need it.
+        """
+        options = check_extract_options(**options)
+        sequences, _ = options["rule"].sources(sequences)
+        alphabet = self._resolve_alphabet(sequences)
+        engine = self._start_engine(options["engine"], alphabet)
+        result = self._first_pass(sequences, alphabet, engine, options)
+        self._finish_engine(False)
+        return result
+
     def _site_cutoffs(self, sequences, alphabet, engine, options):
         """A first pass gathering what the rule needs, then the cutoffs."""
-        strands, size = options["strands"], options["batch_size"]
+        rule = options["rule"]
+        null, stats = self._first_pass(sequences, alphabet, engine, options)
+        return rule.cutoffs(self._thresholds, stats, null)
+
+    def _first_pass(self, sequences, alphabet, engine, options):
+        """`(null maxima, SiteStats)` of a rule's first pass, each `None`
+        where the rule does not need it."""
+        rule, strands = options["rule"], options["strands"]
+        size = options["batch_size"]
 
         def maxima(source):  # (x, n_valid, maxima of the real rows)
             for x, n_valid in self._batches(source, size, alphabet, engine):
                 function = self._batch_function(x, alphabet, strands)
                 yield x, n_valid, function.scan(x)[0][:n_valid]
 
-        complement = None if strands == "forward" else channel_complement(
-            alphabet, self.dna_channels, self.n_channels)
-        return site_rules.first_pass_cutoffs(
-            sequences, options, maxima,
-            one_hot=lambda: self._batches(sequences, size, alphabet),
-            sums=lambda: ActivationSums(self.activation_model, complement),
-            thresholds=self._thresholds, dna_channels=self.dna_channels,
-            alphabet=alphabet, dtype=input_dtype(self.model, self.input_index))
+        def sums():
+            complement = None if strands == "forward" else channel_complement(
+                alphabet, self.dna_channels, self.n_channels)
+            return ActivationSums(self.activation_model, complement)
+
+        null = stats = None
+        if rule.null_probability is not None:
+            null = site_rules.null_maxima(
+                self._batches(sequences, size, alphabet), rule, maxima,
+                self.dna_channels)
+        if rule.reads_all_data_twice:
+            stats = site_rules.data_stats(
+                sequences, rule, maxima, sums=sums, alphabet=alphabet,
+                dtype=input_dtype(self.model, self.input_index))
+        return null, stats
 
     def _dna(self, counts, alphabet):
         """The DNA columns of summed windows `(..., filters, width *
@@ -595,48 +619,54 @@ class Conv1DInterpreter:
                     split.add(block, batch_counts, batch_sites, n_rows)
         return counts, nsites
 
-    def _count_relative(
-        self, sequences, alphabet, strands, batch_size, thresholds, fraction,
-        engine="keras", tally=None,
-    ):
-        n_bins = relative_bin_count(fraction)
-        filters = self.n_filters
-        top = np.full(filters, NO_BIN, dtype=np.int32)
-        maximum = np.full(filters, -np.inf)
-        counts = sites = None
-        for x, n_valid in self._batches(sequences, batch_size, alphabet, engine):
-            function = self._batch_function(x, alphabet, strands, n_bins)
-            if x.ndim == 2 and tally is None:  # one-hot: summed in place
-                if counts is None:
-                    counts, sites = function.binned_arrays()
-                best, top = function.accumulate_binned(
-                    x, n_valid, thresholds, top, counts, sites, alphabet)
-                maximum = np.maximum(maximum, best[:n_valid].max(axis=0))
-                continue
-            best, batch_counts, batch_sites, new_top, *scanned = function.count_binned(
-                x, n_valid, thresholds, top, maxima=tally is not None
-            )
-            if tally is not None:
-                tally.add(x.shape[1], n_valid, (best, *scanned))
-            if x.ndim == 2:
-                batch_counts = self._in_alphabet(batch_counts, alphabet)
-            maximum = np.maximum(maximum, best[:n_valid].max(axis=0))
-            if counts is None:
-                counts = np.zeros(batch_counts.shape)
-                sites = np.zeros(batch_sites.shape)
-            shift_bins(counts, sites, new_top - top, top)
-            counts += batch_counts
-            sites += batch_sites
-            top = new_top
-        cutoff = np.maximum(thresholds, fraction * maximum)
-        if tally is not None:  # binned windows count above 0 too
-            tally.cutoff = np.maximum(cutoff, 0.0)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            # Bin k is kept when its centre, 2 ** ((top - k + 0.5) / R), is
-            # above the cutoff.
-            last = top + 0.5 - BINS_PER_OCTAVE * np.log2(cutoff)
-        rank = np.arange(n_bins)[None, :]
-        keep = (rank < last[:, None]) & (top[:, None] != NO_BIN)
-        counts = (counts * keep[..., None]).sum(axis=1)
-        nsites = (sites * keep).sum(axis=1)
-        return counts, nsites
+
+STRANDS = ("forward", "both")
+
+
+def check_extract_options(
+    *,
+    site_rule=None,
+    threshold=None,
+    relative_threshold=None,
+    strands=defaults.STRANDS,
+    batch_size=256,
+    engine="auto",
+    firing=False,
+    labels=None,
+    relative_to="zero",
+    max_sites=None,
+    null_sequences=site_rules.DEFAULT_NULL_SEQUENCES,
+    null_seed=0,
+) -> dict:
+    """The options of `Conv1DInterpreter.extract`, checked.
+
+    `MotifExtractor` checks its options with this at construction, so a bad
+    option fails before training.
+
+    Returns:
+        The options as a dict: `rule`, the `SiteRule` (`site_rule` or one
+        made of the rule's options), and the others checked.
+
+    Example:
+
+    >>> check_extract_options(threshold=0, strands="forward")["rule"].threshold
+    0.0
+    """
+    return dict(
+        rule=site_rules.site_rule(
+            site_rule, threshold=threshold,
+            relative_threshold=relative_threshold, relative_to=relative_to,
+            max_sites=max_sites, null_sequences=null_sequences,
+            null_seed=null_seed,
+        ),
+        strands=check_strands(strands),
+        batch_size=positive_int(batch_size, "batch_size"),
+        engine=check_engine(engine),
+        firing=boolean(firing, "firing"),
+        labels=None if labels is None else LabelRows(labels, None).labels,
+    )
+
+
+def check_strands(strands) -> str:
+    """`strands`, checked: `"forward"` or `"both"`."""
+    return one_of(strands, "strands", STRANDS)

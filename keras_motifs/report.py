@@ -18,7 +18,6 @@ import numpy as np
 
 from keras_motifs._internal.files import write_atomically
 from keras_motifs._internal.tsv import write_tsv
-from keras_motifs.firing import position_svg, strand_svg
 from keras_motifs.motifs import MotifSet, check_motif_set
 from keras_motifs.plots import render_logo
 
@@ -327,10 +326,10 @@ def _firing_columns(firing) -> list:
         return []
     forward = firing.forward_fraction()
     columns = [
-        ("positions", None, [f"<td>{position_svg(c)}</td>"
+        ("positions", None, [f"<td>{_position_svg(c)}</td>"
                              for c in firing.position_counts]),
         ("forward strand", "number", [
-            _number_cell(x, ".2f").replace(">", ">" + strand_svg(x) + " ", 1)
+            _number_cell(x, ".2f").replace(">", ">" + _strand_svg(x) + " ", 1)
             for x in forward
         ]),
     ]
@@ -457,3 +456,29 @@ def _page(title: str, summary: str, columns: list) -> str:
 </body>
 </html>
 """
+
+
+def _position_svg(counts, *, width: int = 100, height: int = 24) -> str:
+    """An inline SVG bar chart of a position histogram (a sparkline)."""
+    counts = np.asarray(counts, np.float64)
+    top = counts.max() if counts.size and counts.max() > 0 else 1.0
+    step = width / max(len(counts), 1)
+    bars = "".join(
+        f'<rect x="{i * step:.2f}" y="{height - h:.2f}" width="{step * 0.9:.2f}" '
+        f'height="{h:.2f}"></rect>'
+        for i, h in enumerate(counts / top * height)
+    )
+    return (f'<svg class="positions" width="{width}" height="{height}" '
+            f'viewBox="0 0 {width} {height}" role="img">'
+            f'<rect class="axis" x="0" y="{height - 1}" width="{width}" '
+            f'height="1"></rect>{bars}</svg>')
+
+
+def _strand_svg(forward_fraction, *, width: int = 60, height: int = 12) -> str:
+    """An inline SVG bar: the forward share of the sites, left, in dark."""
+    share = 0.0 if math.isnan(forward_fraction) else float(forward_fraction)
+    return (f'<svg class="strands" width="{width}" height="{height}" '
+            f'viewBox="0 0 {width} {height}" role="img">'
+            f'<rect class="reverse" x="0" y="0" width="{width}" '
+            f'height="{height}"></rect><rect class="forward" x="0" y="0" '
+            f'width="{share * width:.2f}" height="{height}"></rect></svg>')

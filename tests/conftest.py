@@ -33,7 +33,7 @@ def random_one_hot(rng, n, length, alphabet_size=4, dtype="float32"):
 
 def random_firing(rng, filters, n=200, targets=2):
     """Firing stats of random maxima, built as `extract` builds them."""
-    from keras_motifs._internal.firing import FiringAccumulator
+    from keras_motifs._internal.firing_tally import FiringAccumulator
     from keras_motifs._internal.geometry import ConvGeometry
     from keras_motifs.firing import FiringStats
 

@@ -116,11 +116,19 @@ def test_relative_threshold_resolved_exactly_with_blocks(rng, model, engine):
     np.testing.assert_array_equal(blocked.blocks.counts.sum(axis=0), exact.counts)
 
 
-def test_relative_threshold_with_blocks_needs_data_read_twice(rng, model):
+def test_relative_threshold_with_blocks_from_a_generator_equals_the_array(
+        rng, model):
+    """The generator is read once and kept for the counting pass."""
     x = random_one_hot(rng, 8, LENGTH)
-    with pytest.raises(ValueError, match="read the sequences twice"):
-        Conv1DInterpreter(model).extract(iter([x]), blocks=4,
-                                         relative_threshold=0.5)
+    expected = Conv1DInterpreter(model).extract(x, blocks=4,
+                                                relative_threshold=0.5)
+    motifs = Conv1DInterpreter(model).extract(iter([x]), blocks=4,
+                                              relative_threshold=0.5)
+    # A generator's batches go to the blocks round robin (one batch here).
+    np.testing.assert_array_equal(motifs.counts, expected.counts)
+    np.testing.assert_array_equal(motifs.nsites, expected.nsites)
+    np.testing.assert_array_equal(motifs.blocks.counts.sum(axis=0),
+                                  expected.counts)
 
 
 # Blocks through MotifSet operations.
@@ -232,7 +240,7 @@ def test_motifs_without_blocks_are_refused():
 
 def seeded_and_random(rng):
     """Four JASPAR motifs and four random ones, 20 blocks of a few sites."""
-    from keras_motifs.jaspar import jaspar_motifs
+    from keras_motifs.motif_database import jaspar_motifs
 
     known = jaspar_motifs(["MA0139.1", "MA0035.4", "MA0080.5", "MA0138.2"],
                           release="JASPAR2024")

@@ -11,6 +11,7 @@ import pytest
 from conftest import random_one_hot
 
 from keras_motifs import Conv1DInterpreter, MotifExtractor, read_meme
+from keras_motifs.site_rules import SiteRule
 
 
 def small_model(length=30):
@@ -187,7 +188,7 @@ def test_bad_options_fail_when_the_callback_is_made(data, tmp_path, options, err
         MotifExtractor(x, tmp_path / "a.meme", **options)
 
 
-def test_site_rules_reach_extract_and_refuse_generators(data, tmp_path):
+def test_site_rules_reach_extract(data, tmp_path):
     x, y = data
     keras.utils.set_random_seed(0)
     model = small_model()
@@ -198,8 +199,13 @@ def test_site_rules_reach_extract_and_refuse_generators(data, tmp_path):
     np.testing.assert_array_equal(callback.motifs.nsites, direct.nsites)
     # Ties at the fifth maximum drop the tied sites, so some keep fewer.
     assert (direct.nsites <= 5).all() and direct.nsites.max() > 0
-    with pytest.raises(ValueError, match="generator can be read only once"):
-        MotifExtractor((b for b in [x]), tmp_path / "b.meme", max_sites=5)
+    rule = SiteRule(threshold=-np.inf, max_sites=5)
+    by_rule = MotifExtractor(x, tmp_path / "b.meme", site_rule=rule, strict=True)
+    model.fit(x, y, epochs=1, verbose=0, callbacks=[by_rule])
+    direct = Conv1DInterpreter(model).extract(x, site_rule=rule)
+    np.testing.assert_array_equal(by_rule.motifs.nsites, direct.nsites)
+    with pytest.raises(ValueError, match="not both"):
+        MotifExtractor(x, site_rule=rule, max_sites=3)
 
 
 def test_output_and_alphabet_mistakes_fail_before_the_first_epoch(data, tmp_path):
@@ -413,7 +419,7 @@ def test_default_rule_adds_one_null_sample_scan_per_recorded_epoch(
 ):
     """The default `threshold="null:0.01"`: each extraction also builds and
     scans one null sample of `null_sequences` shuffled sequences."""
-    from keras_motifs._internal import site_rules
+    from keras_motifs import site_rules
 
     x = random_one_hot(rng, 64, 30)
     site = np.eye(4, dtype="float32")[[0, 2, 3, 1, 1, 0, 3, 2]]  # AGTCCATG

@@ -409,7 +409,7 @@ def test_selected_batches_match_a_loop(rng):
 def jaspar_meme(tmp_path_factory):
     pytest.importorskip("pyjaspar")
     pytest.importorskip("memelite")
-    from keras_motifs.jaspar import jaspar_motifs
+    from keras_motifs.motif_database import jaspar_motifs
 
     directory = tmp_path_factory.mktemp("meme")
     motifs = jaspar_motifs(

@@ -18,8 +18,8 @@ from keras_motifs.compare import (  # noqa: E402
     read_comparison,
     tomtom,
 )
-from keras_motifs.jaspar import jaspar_motifs  # noqa: E402
-from keras_motifs.meme import read_meme, write_meme  # noqa: E402
+from keras_motifs.motif_database import jaspar_motifs  # noqa: E402
+from keras_motifs.formats.meme import read_meme, write_meme  # noqa: E402
 from keras_motifs.motifs import MotifSet  # noqa: E402
 
 RELEASE = "JASPAR2016"

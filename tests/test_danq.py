@@ -140,7 +140,7 @@ def test_bad_arguments(kwargs, match, error):
 
 def test_danq_jaspar_seeds_half_the_filters_from_jaspar_2016():
     pytest.importorskip("pyjaspar")
-    from keras_motifs.jaspar import jaspar_motifs
+    from keras_motifs.motif_database import jaspar_motifs
 
     model = build_danq_jaspar(compile=False, seed=0)
     conv = model.get_layer("conv1d")

@@ -68,27 +68,27 @@ def test_shards_sum_to_one_local_scan(client, inputs):
 
 
 @pytest.mark.slow
-def test_relative_threshold_uses_the_global_maximum(client, inputs):
+def test_rules_needing_all_the_data_use_every_shard(client, inputs):
+    """The relative threshold's global maximum, Basset's mean and max_sites
+    from the shards' statistics added up equal one local extract, whose
+    own first pass is exact."""
     model, model_path, data_path, _, x = inputs
     interpreter = Conv1DInterpreter(model)
     maximum = interpreter.scan(x)[0].max(axis=0)
     cutoff = np.maximum(np.float32(0.1), np.float32(0.6) * maximum)
-    exact = interpreter.extract(x, threshold=cutoff, strands="forward")
+    by_hand = interpreter.extract(x, threshold=cutoff, strands="forward")
     shards = hdf5_shards(data_path, "x", 4)
-    summed = extract_distributed(model_path, shards, client,
-                                 threshold=0.1, relative_threshold=0.6,
-                                 strands="forward")
-    np.testing.assert_array_equal(summed.nsites, exact.nsites)
-    np.testing.assert_allclose(summed.counts, exact.counts, atol=1e-3)
-    # One local single-pass scan agrees but for windows within 0.55 % of
-    # the cutoff: it lies between the exact rule at the cutoff +- a bin.
-    binned = interpreter.extract(x, threshold=0.1, relative_threshold=0.6,
-                                 strands="forward")
-    step = np.float32(2 ** (1 / 64))
-    low = interpreter.extract(x, threshold=cutoff / step, strands="forward")
-    high = interpreter.extract(x, threshold=cutoff * step, strands="forward")
-    assert np.all(high.nsites <= binned.nsites)
-    assert np.all(binned.nsites <= low.nsites)
+    for rule in (dict(threshold=0.1, relative_threshold=0.6),
+                 dict(relative_threshold=0.5, relative_to="mean"),
+                 dict(threshold="null:0.2", null_sequences=50, max_sites=20)):
+        local = interpreter.extract(x, strands="forward", **rule)
+        summed = extract_distributed(model_path, shards, client,
+                                     strands="forward", **rule)
+        np.testing.assert_array_equal(summed.nsites, local.nsites)
+        np.testing.assert_allclose(summed.counts, local.counts, atol=1e-3)
+        if "threshold" in rule and rule["threshold"] == 0.1:
+            np.testing.assert_array_equal(local.nsites, by_hand.nsites)
+        assert local.nsites.sum() > 0
 
 
 def test_bad_arguments_fail_before_any_work(inputs):
@@ -101,13 +101,9 @@ def test_bad_arguments_fail_before_any_work(inputs):
         extract_distributed(model_path, [data_path], object())
     with pytest.raises(ValueError, match="strands"):
         extract_distributed(model_path, [data_path], object(), strands="up")
-    for rule in (dict(max_sites=10), dict(threshold="null:0.01", max_sites=10),
+    # Every rule passes the rule check: the shards are checked next.
+    for rule in ({}, dict(threshold="null:0.01"), dict(max_sites=10),
                  dict(relative_threshold=0.5, relative_to="mean")):
-        with pytest.raises(ValueError, match="site_cutoffs"):
-            extract_distributed(model_path, [data_path], object(), **rule)
-    # threshold="null:P" alone (the default) passes the rule check: the
-    # shards are checked next.
-    for rule in ({}, dict(threshold="null:0.01")):
         with pytest.raises(ValueError, match="HDF5Slice"):
             extract_distributed(model_path, [data_path], object(), **rule)
 
@@ -127,9 +123,9 @@ def test_bad_arguments_fail_before_any_work(inputs):
         with pytest.raises(RuntimeError, match="first task"):
             extract_distributed(model_path, shards, recorder, **rule)
         name, args = recorder.task
-        assert name == "_shard_cutoffs"
+        assert name == "_shard_first_pass"
         assert tuple(args[3]) == (data_path, "x", 0, 10)
-        assert args[4]["threshold"] == "null:0.01"
+        assert args[4]["site_rule"].threshold == "null:0.01"
     class Unused:
         def submit(self, *args, **kwargs):
             raise AssertionError("no work may start")

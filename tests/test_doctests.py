@@ -23,13 +23,13 @@ MODULES = (
     "keras_motifs._internal.geometry",
     "keras_motifs.compare",
     "keras_motifs.data.deepsea_targets",
-    "keras_motifs.meme",
+    "keras_motifs.formats.meme",
     "keras_motifs.motifs",
     "keras_motifs.onehot_array",
     "keras_motifs.sequences",
     "keras_motifs._internal.alphabet",
     "keras_motifs._internal.lazy",
-    "keras_motifs._internal.site_rules",
+    "keras_motifs.site_rules",
 )
 
 NEEDS_FILE = "reads a file the example does not create"
@@ -48,7 +48,7 @@ EXCLUDED = {
     "keras_motifs.compare.read_comparison": NEEDS_FILE,
     "keras_motifs.compare.tomtom": NEEDS_TOMTOM,
     "keras_motifs.data.deepsea_targets.positive_for": "loads DeepSEA's valid.mat",
-    "keras_motifs.meme.read_meme": NEEDS_FILE,
+    "keras_motifs.formats.meme.read_meme": NEEDS_FILE,
     "keras_motifs.sequences.fasta_batches": "reads peaks.fa and needs a model",
     "keras_motifs.sequences.read_fasta": NEEDS_FILE,
 }

@@ -8,7 +8,7 @@ import pytest
 from conftest import random_one_hot
 
 from keras_motifs import Conv1DInterpreter
-from keras_motifs._internal.firing import FiringAccumulator, grid_exponent
+from keras_motifs._internal.firing_tally import FiringAccumulator, grid_exponent
 from keras_motifs._internal.geometry import ConvGeometry
 from keras_motifs._internal.tsv import read_tsv
 from keras_motifs.firing import FiringStats, write_firing_tsv

@@ -27,7 +27,7 @@ from keras_motifs.formats import (
     write_transfac,
 )
 from keras_motifs._internal.motif_files import round_rows
-from keras_motifs.meme import read_meme, write_meme
+from keras_motifs.formats.meme import read_meme, write_meme
 from keras_motifs.motifs import MotifSet
 
 COUNT_FORMATS = [("jaspar", write_jaspar, read_jaspar),

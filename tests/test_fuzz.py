@@ -20,7 +20,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from keras_motifs.formats import read_homer, read_jaspar, read_npz, read_transfac
-from keras_motifs.meme import read_meme
+from keras_motifs.formats.meme import read_meme
 from keras_motifs.motifs import MotifSet
 from keras_motifs.sequences import fasta_batches, read_fasta
 

@@ -1,4 +1,4 @@
-"""Tests for keras_motifs.meme: round trips, independent parsers, bad input."""
+"""Tests for keras_motifs.formats.meme: round trips, independent parsers, bad input."""
 
 import os
 import re
@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 from conftest import shared_file
 
-from keras_motifs import meme
-from keras_motifs.meme import read_meme, write_meme
+from keras_motifs.formats import meme
+from keras_motifs.formats.meme import read_meme, write_meme
 from keras_motifs.motifs import MotifSet
 
 HEADER = """MEME version 4

@@ -345,7 +345,7 @@ def test_invalid_pseudocount(rng):
 
 
 def test_to_meme_delegates_to_write_meme(rng, tmp_path):
-    from keras_motifs.meme import read_meme, write_meme
+    from keras_motifs.formats.meme import read_meme, write_meme
 
     nsites = rng.integers(1, 99, 6)
     nsites[2] = 0  # left out of the file, as write_meme does

@@ -13,9 +13,8 @@ from keras_motifs._internal.geometry import ConvGeometry
 from keras_motifs._internal.onehot_fold import ACTIVATIONS, UnsupportedLayers
 from keras_motifs._internal.onehot_fold import activation_values, find_plateau
 from keras_motifs._internal.onehot_fold import fold_layers
-from keras_motifs._internal.onehot_scan import OneHotScanFunction, binned_level
-from keras_motifs._internal.scan import NO_BIN, ScanFunction
-from keras_motifs._internal.scan import relative_bin_count, shift_bins
+from keras_motifs._internal.onehot_scan import OneHotScanFunction
+from keras_motifs._internal.scan import ScanFunction
 
 TIE = 1e-5  # relative gap under which two activations are a tie
 
@@ -85,39 +84,25 @@ def reference_scan(codes, kernel, bias, scale, shift, activation, geometry,
     return best, position, strand, values, gap
 
 
-def loop_counts(codes, position, strand, bins, n_bins, geometry):
-    """Summed windows per filter and bin, one window at a time (ACGT)."""
+def loop_counts(codes, position, strand, kept, geometry):
+    """Summed kept windows per filter, one window at a time (ACGT)."""
     n, length = codes.shape
     filters = position.shape[1]
     pad_left = geometry.pad_left(length)
-    counts = np.zeros((filters, n_bins, geometry.kernel_size, 4))
-    sites = np.zeros((filters, n_bins))
+    counts = np.zeros((filters, geometry.kernel_size, 4))
+    sites = np.zeros(filters)
     for s in range(n):
         for f in range(filters):
-            if bins[s, f] < 0:
+            if not kept[s, f]:
                 continue
             row = codes[s] if not strand[s, f] else COMPLEMENT_CODES[codes[s, ::-1]]
-            sites[f, bins[s, f]] += 1
+            sites[f] += 1
             for i in range(geometry.kernel_size):
                 p = (position[s, f] * geometry.strides - pad_left
                      + i * geometry.dilation_rate)
                 if 0 <= p < length:
-                    counts[f, bins[s, f], i] += CODE_WEIGHTS[row[p]]
-    return counts.reshape(filters, n_bins, -1), sites
-
-
-def loop_bins(best, valid, thresholds, top, n_bins):
-    """Bin of each window (-1: not kept) and new top bins, as ScanFunction."""
-    level = binned_level(best)
-    kept = (best > np.maximum(thresholds, 0)) & valid[:, None]
-    new_top = top.copy()
-    for s, f in zip(*np.nonzero(kept)):
-        new_top[f] = max(new_top[f], level[s, f])
-    bins = np.full(best.shape, -1)
-    for s, f in zip(*np.nonzero(kept)):
-        if new_top[f] - level[s, f] < n_bins:
-            bins[s, f] = new_top[f] - level[s, f]
-    return bins, new_top
+                    counts[f, i] += CODE_WEIGHTS[row[p]]
+    return counts.reshape(filters, -1), sites
 
 
 def check_positions(best, position, best_ref, position_ref, values_ref):
@@ -251,7 +236,7 @@ def test_scan_and_counts_match_loops_on_every_geometry():
         codes = random_codes(rng, 6, length)
         layer = random_layer(rng, 6, 5, activation)
         engine = OneHotScanFunction(*layer, activation, geometry, length,
-                                    complement=both, n_bins=12, kmer=kmer)
+                                    complement=both, kmer=kmer)
         best, position, strand = engine.scan(codes)
         best_ref, position_ref, strand_ref, values_ref, gap = reference_scan(
             codes, *layer, activation, geometry, both)
@@ -273,25 +258,11 @@ def test_scan_and_counts_match_loops_on_every_geometry():
         thresholds = rng.normal(0, 0.5, size=6).astype("float32")
         counts, sites = engine.count(codes, n_valid, thresholds)
         kept = (best > thresholds) & valid[:, None]
-        bins = np.where(kept, 0, -1)
-        expected, expected_sites = loop_counts(codes, position, strand, bins,
-                                               1, geometry)
+        expected, expected_sites = loop_counts(codes, position, strand, kept,
+                                               geometry)
         assert counts.shape == (6, 5 * 4) and counts.dtype == np.float64
-        np.testing.assert_allclose(counts, expected[:, 0], rtol=1e-6,
-                                   atol=1e-6)
-        np.testing.assert_array_equal(sites, expected_sites[:, 0])
-
-        top = np.full(6, NO_BIN, np.int32)
-        top[0] = 5
-        best_b, counts_b, sites_b, new_top = engine.count_binned(
-            codes, n_valid, thresholds, top)
-        bins, expected_top = loop_bins(best, valid, thresholds, top, 12)
-        expected, expected_sites = loop_counts(codes, position, strand, bins,
-                                               12, geometry)
-        np.testing.assert_array_equal(best_b, best)
-        np.testing.assert_array_equal(new_top, expected_top)
-        np.testing.assert_allclose(counts_b, expected, rtol=1e-6, atol=1e-6)
-        np.testing.assert_array_equal(sites_b, expected_sites)
+        np.testing.assert_allclose(counts, expected, rtol=1e-6, atol=1e-6)
+        np.testing.assert_array_equal(sites, expected_sites)
     assert differ < windows / 1000, (differ, windows)
 
 
@@ -364,12 +335,11 @@ def test_matches_scan_function(padding, strides, dilation, batchnorm,
     model, conv, norm, act = keras_layers(rng, padding, strides, dilation,
                                           batchnorm, activation)
     geometry = ConvGeometry.from_layer(conv)
-    n_bins = relative_bin_count(0.5)
     alphabet = "AGCT"
-    reference = ScanFunction(model, geometry, 40, n_bins=n_bins,
+    reference = ScanFunction(model, geometry, 40,
                              complement=complement_indices(alphabet))
     engine = OneHotScanFunction.from_layers(
-        conv, norm, act, alphabet=alphabet, complement=True, n_bins=n_bins)
+        conv, norm, act, alphabet=alphabet, complement=True)
     order = ["ACGT".index(base) for base in alphabet]
     codes = random_codes(rng, 64, 40, odd=0.05)
     x = CODE_WEIGHTS[codes][..., order].astype("float32")
@@ -388,23 +358,6 @@ def test_matches_scan_function(padding, strides, dilation, batchnorm,
     mismatch = differ[:60].sum()
     assert np.abs(sites - sites_ref).sum() <= mismatch
     assert np.abs(counts - counts_ref).sum() <= 2 * 6 * mismatch + 1e-3
-
-    top = np.full(12, NO_BIN, np.int32)
-    best_b, counts_b, sites_b, top_b = engine.count_binned(codes, 60,
-                                                           thresholds, top)
-    ref_b = reference.count_binned(x, 60, thresholds, top)
-    assert counts_b.shape == ref_b[1].shape and sites_b.shape == ref_b[2].shape
-    assert np.abs(top_b - ref_b[3]).max() <= 1
-    # Re-index both against the same top, then compare.
-    common = np.maximum(top_b, ref_b[3])
-    shift_bins(counts_b, sites_b, common - top_b, top_b)
-    counts_rb, sites_rb = ref_b[1].copy(), ref_b[2].copy()
-    shift_bins(counts_rb, sites_rb, common - ref_b[3], ref_b[3])
-    counts_rb = counts_rb.reshape(12, n_bins, 6, 4)[..., order]
-    moved = np.abs(sites_b - sites_rb).sum()
-    assert moved <= 2 * mismatch + 2
-    assert (np.abs(counts_b - counts_rb.reshape(counts_b.shape)).sum()
-            <= 2 * 6 * moved + 1e-3)
 
 
 # Layers and arguments.
@@ -451,9 +404,6 @@ def test_bad_arguments_are_refused_before_any_work(rng):
         engine.scan(np.full((2, 20), 16, np.uint8))
     with pytest.raises(ValueError, match="n_valid"):
         engine.count(np.zeros((2, 20), np.uint8), 3, 0.0)
-    with pytest.raises(ValueError, match="n_bins"):
-        engine.count_binned(np.zeros((2, 20), np.uint8), 2, 0.0,
-                            np.zeros(3, np.int32))
 
 
 @pytest.mark.parametrize("kernel_size, kmer", [(30, 3), (30, 1), (26, 3)])
@@ -473,38 +423,3 @@ def test_many_filters_and_long_windows_match_loops(rng, kernel_size, kmer):
                            np.where(other, position, position_ref),
                            values_ref) <= other.sum()
     np.testing.assert_allclose(best, best_ref, rtol=1e-5, atol=1e-5)
-
-
-def test_accumulate_binned_equals_count_binned_and_shift_bins(rng):
-    """In-place binned sums over batches, in the AGCT column order, equal
-    per-batch `count_binned` arrays shifted and added as before."""
-    geometry = ConvGeometry(6, 1, 1, "valid")
-    layer = random_layer(rng, 70, 6, "relu")
-    engine = OneHotScanFunction(*layer, "relu", geometry, 30, n_bins=9,
-                                complement=True)
-    thresholds = np.zeros(70, np.float32)
-    top = np.full(70, NO_BIN, np.int32)
-    top_in_place = top.copy()
-    counts, sites = engine.binned_arrays()
-    expected = expected_sites = None
-    columns = ["ACGT".index(base) for base in "AGCT"]
-    for batch in range(4):
-        # Later batches scaled up so that the top bins move.
-        codes = random_codes(rng, 5, 30)
-        best, c, s, new_top = engine.count_binned(codes, 4, thresholds, top)
-        if expected is None:
-            expected, expected_sites = np.zeros(c.shape), np.zeros(s.shape)
-        shift_bins(expected, expected_sites, new_top - top, top)
-        expected += c
-        expected_sites += s
-        top = new_top
-        best_in_place, top_in_place = engine.accumulate_binned(
-            codes, 4, thresholds, top_in_place, counts, sites, "AGCT")
-        np.testing.assert_array_equal(best_in_place, best)
-        np.testing.assert_array_equal(top_in_place, top)
-    assert expected_sites.sum() > 0
-    reordered = expected.reshape(70, 9, 6, 4)[..., columns].reshape(70, 9, -1)
-    np.testing.assert_array_equal(counts, reordered)
-    np.testing.assert_array_equal(sites, expected_sites)
-    with pytest.raises(ValueError, match="binned_arrays"):
-        engine.accumulate_binned(codes, 4, thresholds, top, counts[:1], sites)

@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 from conftest import random_firing, shared_file
-from keras_motifs.meme import read_meme
+from keras_motifs.formats.meme import read_meme
 from keras_motifs.motifs import MotifSet
 from keras_motifs.plots import render_logo
 from keras_motifs.report import write_report
@@ -371,7 +371,7 @@ def test_signal_columns_in_the_report_and_the_tsv(tmp_path):
 
 def test_empirical_p_and_family_columns(tmp_path, motifs):
     from keras_motifs.compare import Comparison
-    from keras_motifs.null import Calibration
+    from keras_motifs.match_calibration import Calibration
 
     p_values = np.array([0.01, np.nan, 0.5, 0.02, 1.0, 0.003])
     calibration = Calibration(

@@ -1,5 +1,6 @@
 """The site rules (null, Basset's mean, max_sites) against plain loops."""
 
+import dataclasses
 import math
 
 import keras
@@ -8,8 +9,8 @@ import pytest
 from conftest import random_one_hot
 
 from keras_motifs import Conv1DInterpreter
-from keras_motifs._internal.site_rules import null_cutoffs, resolve_cutoffs
-from keras_motifs._internal.site_rules import top_rows
+from keras_motifs.site_rules import SiteRule, null_cutoffs, resolve_cutoffs
+from keras_motifs.site_rules import top_rows
 from keras_motifs.shuffle import dinucleotide_shuffle
 
 ENGINES = ("keras", "onehot")
@@ -272,17 +273,30 @@ def test_a_null_sample_larger_than_the_data_shuffles_each_sequence_in_turn(rng):
 
 
 @pytest.mark.parametrize("rule", [
+    dict(relative_threshold=0.5),
     dict(relative_threshold=0.5, relative_to="mean"),
     dict(max_sites=3),
     dict(threshold="null:0.1", null_sequences=100, max_sites=3),
 ])
-def test_rules_reading_all_the_data_twice_refuse_generators(rng, rule):
+def test_rules_reading_all_the_data_twice_read_a_generator_once(rng, rule):
+    """The generator is kept in memory for the counting pass: the same
+    motifs as from the array, each batch read once."""
     interpreter = Conv1DInterpreter(random_model(0))
     x = random_one_hot(rng, 20, 30)
-    with pytest.raises(ValueError, match="generator can be read only once"):
-        interpreter.extract((x[i:i + 5] for i in range(0, 20, 5)), **rule)
-    with pytest.raises(ValueError, match="generator"):
-        interpreter.site_cutoffs(iter([x]), **rule)
+    expected = interpreter.extract(x, **rule)
+    read = []
+
+    def batches():
+        for start in range(0, 20, 5):
+            read.append(start)
+            yield x[start:start + 5]
+
+    motifs = interpreter.extract(batches(), **rule)
+    assert read == [0, 5, 10, 15]
+    np.testing.assert_array_equal(motifs.counts, expected.counts)
+    np.testing.assert_array_equal(motifs.nsites, expected.nsites)
+    np.testing.assert_array_equal(interpreter.site_cutoffs(iter([x]), **rule),
+                                  interpreter.site_cutoffs(x, **rule))
 
 
 @pytest.mark.parametrize("engine", ["keras", "onehot"])
@@ -331,3 +345,38 @@ def test_two_pass_rules_read_datasets_and_pydatasets(rng):
         motifs = interpreter.extract(source, **rule)
         np.testing.assert_array_equal(motifs.nsites, expected.nsites)
         np.testing.assert_allclose(motifs.counts, expected.counts)
+
+
+# The SiteRule object.
+
+
+def test_site_rule_resolves_its_default_and_says_when_a_first_pass_is_needed():
+    assert SiteRule().threshold == "null:0.01"
+    assert SiteRule(relative_threshold=0.5).threshold == 0.0
+    assert SiteRule(max_sites=3).threshold == 0.0
+    assert SiteRule(threshold=[0, 1]).threshold == (0.0, 1.0)
+    assert not SiteRule(threshold=0.0).needs_first_pass
+    assert SiteRule().needs_first_pass and not SiteRule().reads_all_data_twice
+    assert SiteRule(relative_threshold=0.5).reads_all_data_twice
+    assert SiteRule(threshold=-np.inf, max_sites=5).reads_all_data_twice
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        SiteRule().threshold = 0.0
+    with pytest.raises(ValueError, match="relative_threshold"):
+        SiteRule(relative_threshold=1.5)
+    with pytest.raises(ValueError, match="null sequences"):
+        SiteRule(threshold="null:0.001", null_sequences=100)
+
+
+def test_extract_takes_a_site_rule_or_its_options_not_both(rng):
+    interpreter = Conv1DInterpreter(random_model(0))
+    x = random_one_hot(rng, 60, 30)
+    rule = SiteRule(relative_threshold=0.5, relative_to="mean")
+    by_rule = interpreter.extract(x, site_rule=rule)
+    by_options = interpreter.extract(x, relative_threshold=0.5,
+                                     relative_to="mean")
+    np.testing.assert_array_equal(by_rule.counts, by_options.counts)
+    assert by_rule.nsites.sum() > 0
+    with pytest.raises(ValueError, match="not both"):
+        interpreter.extract(x, site_rule=rule, threshold=0.0)
+    with pytest.raises(TypeError, match="SiteRule"):
+        interpreter.extract(x, site_rule={"threshold": 0.0})

@@ -31,7 +31,7 @@ def motifs():
 
 
 def write_meme(path):
-    from keras_motifs.meme import write_meme
+    from keras_motifs.formats.meme import write_meme
 
     return write_meme(motifs(), path)
 

@@ -283,47 +283,27 @@ def finish_kernel(padded, table, offsets, kmer, kernel_size, bias, strides,
 
 
 @njit(parallel=True, cache=True)
-def count_kernel(padded, n_batch, position, strand, bins, weights, strides,
-                 dilation, order, counts, sites):
-    """Adds each kept window to `counts[f, bins[s, f]]` (float64 `(filters,
-    bins, kernel_size, 4)`, base `b` of A, C, G, T in column `order[b]`)
-    and one to `sites[f, bins[s, f]]`; a negative bin is not kept."""
+def count_kernel(padded, n_batch, position, strand, kept, weights, strides,
+                 dilation, counts, sites):
+    """Adds each kept window (`kept[s, f]`) to `counts[f]` (float64
+    `(filters, kernel_size, 4)`, A, C, G, T) and one to `sites[f]`."""
     filters = position.shape[1]
-    kernel_size = counts.shape[2]
+    kernel_size = counts.shape[1]
     for f in prange(filters):
         for s in range(n_batch):
-            b = bins[s, f]
-            if b < 0:
+            if not kept[s, f]:
                 continue
             row = padded[s + strand[s, f] * n_batch]
             start = position[s, f] * strides
-            sites[f, b] += 1.0
+            sites[f] += 1.0
             for i in range(kernel_size):
                 code = row[start + i * dilation]
                 pure = PURE_BASE[code]
                 if pure >= 0:
-                    counts[f, b, i, order[pure]] += 1.0
+                    counts[f, i, pure] += 1.0
                 elif code != 0:
                     for base in range(4):
-                        counts[f, b, i, order[base]] += weights[code, base]
-
-
-@njit(parallel=True, cache=True)
-def shift_kernel(counts, sites, shift, top, no_bin):
-    """Moves filter `f`'s bins `shift[f]` places up, in place (`shift_bins`
-    of `_internal/scan.py` without copies), for filters with bins."""
-    filters, n_bins = sites.shape
-    for f in prange(filters):
-        k = shift[f]
-        if k <= 0 or top[f] == no_bin:
-            continue
-        for b in range(n_bins - 1, -1, -1):
-            if b >= k:
-                sites[f, b] = sites[f, b - k]
-                counts[f, b] = counts[f, b - k]
-            else:
-                sites[f, b] = 0.0
-                counts[f, b] = 0.0
+                        counts[f, i, base] += weights[code, base]
 
 
 def row_table(rows, k):

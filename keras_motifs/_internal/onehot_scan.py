@@ -59,14 +59,11 @@ from keras_motifs._internal.onehot_fold import find_plateau, fold_layers
 from keras_motifs._internal.onehot_kernels import count_kernel
 from keras_motifs._internal.onehot_kernels import engine_scan_kernel
 from keras_motifs._internal.onehot_kernels import finish_kernel, row_table
-from keras_motifs._internal.onehot_kernels import shift_kernel
-from keras_motifs._internal.scan import BINS_PER_OCTAVE, NO_BIN
 
 #: k-mer length of the default table, the fastest measured on DanQ's first
 #: layer (`benchmarks/bench_onehot.py`).
 DEFAULT_KMER = 3
 KMERS = (1, 2, 3)
-_ACGT = np.arange(4)
 
 # ---------------------------------------------------------------------------
 # The scan function.
@@ -75,12 +72,11 @@ _ACGT = np.arange(4)
 class OneHotScanFunction:
     """Scans base codes with table lookups; a drop-in for `ScanFunction`.
 
-    `scan`, `count` and `count_binned` take the codes of `encode_codes`
+    `scan` and `count` take the codes of `encode_codes`
     (`(batch, input_length)` uint8, A, C, G, T) and return what
     `ScanFunction`'s methods return for the one-hot
     batch: the activated per-filter maxima, their first positions and the
-    winning strand, the summed windows (in A, C, G, T order) and sites, and
-    the windows binned by activation for a relative threshold.
+    winning strand, the summed windows (in A, C, G, T order) and sites.
 
     Args:
         kernel: `(kernel_size, 4, filters)` Conv1D kernel in A, C, G, T.
@@ -95,7 +91,6 @@ class OneHotScanFunction:
             complement channel indices `ScanFunction` takes, to scan each
             sequence's reverse complement too (codes are always A, C, G,
             T, so only whether it is given matters).
-        n_bins: Activation bins for a relative threshold, or `None`.
         plateau: Where the activation is flat, `(low, value_low, high,
             value_high)` from `find_plateau`; `None` for the engine's own
             (`from_layers` measures the Keras backend's).
@@ -111,7 +106,7 @@ class OneHotScanFunction:
 
     def __init__(self, kernel, bias, scale, shift, activation: str,
                  geometry: ConvGeometry, input_length: int, *,
-                 complement=None, n_bins: int | None = None, plateau=None,
+                 complement=None, plateau=None,
                  kmer: int = DEFAULT_KMER):
         if not isinstance(geometry, ConvGeometry):
             raise TypeError(
@@ -153,8 +148,6 @@ class OneHotScanFunction:
         if kmer not in KMERS:
             raise ValueError(f"kmer must be one of {KMERS}. Received: "
                              f"kmer={kmer!r}")
-        if n_bins is not None:
-            n_bins = positive_int(n_bins, "n_bins")
         self.geometry = geometry
         self.input_length = input_length
         self.n_filters = filters
@@ -168,7 +161,6 @@ class OneHotScanFunction:
         self.pad_left = geometry.pad_left(input_length)
         self.pad_right = geometry.pad_right(input_length)
         self.complement = _check_complement(complement)
-        self.n_bins = n_bins
         self.kmer = min(kmer, geometry.kernel_size)
         self.plateau = np.asarray(
             find_plateau(activation) if plateau is None else plateau,
@@ -191,7 +183,7 @@ class OneHotScanFunction:
     @classmethod
     def from_layers(cls, conv, batchnorm=None, activation_layer=None, *,
                     input_length: int | None = None, alphabet: str = ALPHABET,
-                    complement=None, n_bins: int | None = None,
+                    complement=None,
                     kmer: int = DEFAULT_KMER) -> "OneHotScanFunction":
         """The engine for a Conv1D and its optional BN and activation.
 
@@ -204,7 +196,6 @@ class OneHotScanFunction:
             alphabet: Channel order the model reads (the kernel is
                 reordered to A, C, G, T, as `encode_codes` reorders data).
             complement: As in the constructor.
-            n_bins: As in the constructor.
             kmer: As in the constructor.
 
         Returns:
@@ -225,7 +216,7 @@ class OneHotScanFunction:
                 )
         return cls(folded.kernel, folded.bias, folded.scale, folded.shift,
                    folded.activation, ConvGeometry.from_layer(conv),
-                   input_length, complement=complement, n_bins=n_bins,
+                   input_length, complement=complement,
                    plateau=folded.plateau, kmer=kmer)
 
     # Pieces.
@@ -282,16 +273,6 @@ class OneHotScanFunction:
             strand.astype(np.int8),
         )
 
-    def _sum_windows(self, padded, n, position, strand, bins, counts, sites,
-                     order=_ACGT):
-        """Adds the kept windows to `counts` `(filters, n_bins,
-        kernel_size * 4)` and `sites` `(filters, n_bins)` (float64, in
-        place), base `b` of A, C, G, T in column `order[b]`."""
-        count_kernel(
-            padded, n, position, strand.astype(np.int64), bins, self.weights,
-            self.geometry.strides, self.geometry.dilation_rate, order,
-            counts.reshape(counts.shape[:2] + (-1, 4)), sites,
-        )
 
     def _thresholds(self, thresholds):
         thresholds = np.asarray(thresholds, np.float32)
@@ -352,129 +333,17 @@ class OneHotScanFunction:
         padded = self._padded(codes)
         best, position, strand = self._maxima(padded, codes.shape[0])
         kept = (best > thresholds[None, :]) & valid[:, None]
-        bins = np.where(kept, 0, -1).astype(np.int32)
-        counts = np.zeros((self.n_filters, 1, self.geometry.kernel_size * 4))
-        sites = np.zeros((self.n_filters, 1))
-        self._sum_windows(padded, codes.shape[0], position, strand, bins,
-                          counts, sites)
+        counts = np.zeros((self.n_filters, self.geometry.kernel_size, 4))
+        sites = np.zeros(self.n_filters)
+        count_kernel(
+            padded, codes.shape[0], position, strand.astype(np.int64), kept,
+            self.weights, self.geometry.strides, self.geometry.dilation_rate,
+            counts, sites,
+        )
+        counts = counts.reshape(self.n_filters, -1)
         if maxima:
-            return counts[:, 0], sites[:, 0], best, position, strand
-        return counts[:, 0], sites[:, 0]
-
-    def count_binned(self, codes, n_valid: int, thresholds, top,
-                     maxima=False):
-        """As `count`, with windows binned by activation.
-
-        Bin `k` of filter `f` holds windows whose activation lies in
-        `[2 ** ((top_f - k) / R), 2 ** ((top_f - k + 1) / R))` with
-        `R = BINS_PER_OCTAVE` and `top_f` the filter's running top bin
-        (`NO_BIN` before any window), exactly as `ScanFunction` bins them;
-        `shift_bins` (`_internal/scan.py`) re-indexes earlier batches.
-        `accumulate_binned` does the same into arrays kept across batches.
-
-        Args:
-            codes: `(batch, input_length)` uint8 base codes.
-            n_valid: How many leading sequences are real.
-            thresholds: A number or one float per filter (a window counts
-                above the larger of it and 0).
-            top: `(filters,)` int32 running top bins.
-            maxima: Also return the maxima's positions and strands.
-
-        Returns:
-            `(best, counts, sites, top)`: float32 maxima `(batch,
-            filters)`, float64 counts `(filters, n_bins, kernel_size * 4)`
-            and sites `(filters, n_bins)`, and the new int32 top bins.
-        """
-        counts, sites = self.binned_arrays()
-        best, top, position, strand = self._binned(
-            codes, n_valid, thresholds, top, counts, sites, _ACGT, shift=False)
-        if maxima:
-            return best, counts, sites, top, position, strand
-        return best, counts, sites, top
-
-    def binned_arrays(self):
-        """Zeroed float64 `(counts, sites)` for `accumulate_binned`:
-        `(filters, n_bins, kernel_size * 4)` and `(filters, n_bins)`."""
-        if self.n_bins is None:
-            raise ValueError("binned counts need n_bins; this scan function "
-                             "was built with n_bins=None.")
-        shape = (self.n_filters, self.n_bins)
-        return (np.zeros(shape + (self.geometry.kernel_size * 4,)),
-                np.zeros(shape))
-
-    def accumulate_binned(self, codes, n_valid: int, thresholds, top,
-                          counts, sites, alphabet: str = ALPHABET):
-        """`count_binned` summed in place into `counts` and `sites`.
-
-        The bins of earlier batches move up where a filter's top bin rises
-        (as `shift_bins` moves them), then this batch's windows are added:
-        no per-batch array of binned counts is made.
-
-        Args:
-            codes: `(batch, input_length)` uint8 base codes.
-            n_valid: How many leading sequences are real.
-            thresholds: As for `count_binned`.
-            top: `(filters,)` int32 top bins `counts` is binned against.
-            counts: float64 `(filters, n_bins, kernel_size * 4)`, from
-                `binned_arrays`, updated in place.
-            sites: float64 `(filters, n_bins)`, updated in place.
-            alphabet: Column order of the bases in `counts` (the codes are
-                A, C, G, T; the Keras path counts in the data's order).
-
-        Returns:
-            `(best, top)`: float32 maxima `(batch, filters)` and the new
-            int32 top bins.
-        """
-        shape = (self.n_filters, self.n_bins, self.geometry.kernel_size * 4)
-        for name, array, expected in (("counts", counts, shape),
-                                      ("sites", sites, shape[:2])):
-            if (not isinstance(array, np.ndarray) or array.shape != expected
-                    or array.dtype != np.float64
-                    or not array.flags.c_contiguous):
-                raise ValueError(
-                    f"{name} must be a C-contiguous float64 array of shape "
-                    f"{expected} (binned_arrays). Received: {name}="
-                    f"{getattr(array, 'shape', type(array).__name__)}")
-        order = np.array([alphabet.index(base) for base in ALPHABET])
-        return self._binned(codes, n_valid, thresholds, top, counts, sites,
-                            order, shift=True)[:2]
-
-    def _binned(self, codes, n_valid, thresholds, top, counts, sites, order,
-                shift):
-        if self.n_bins is None:
-            raise ValueError("count_binned needs n_bins; this scan function "
-                             "was built with n_bins=None.")
-        codes = self._check_codes(codes)
-        valid = self._valid(codes.shape[0], n_valid)
-        thresholds = self._thresholds(thresholds)
-        top = np.asarray(top)
-        if top.shape != (self.n_filters,):
-            raise ValueError(f"top must have shape ({self.n_filters},). "
-                             f"Received: top.shape={top.shape}")
-        padded = self._padded(codes)
-        best, position, strand = self._maxima(padded, codes.shape[0])
-        kept = (best > np.maximum(thresholds, 0)[None, :]) & valid[:, None]
-        level = binned_level(best)
-        batch_top = np.max(np.where(kept, level, NO_BIN), axis=0)
-        new_top = np.maximum(top.astype(np.int32), batch_top)
-        if shift:
-            shift_kernel(counts, sites, (new_top - top).astype(np.int64),
-                         top.astype(np.int64), NO_BIN)
-        rank = new_top[None, :] - level
-        kept &= rank < self.n_bins
-        bins = np.where(kept, rank, -1).astype(np.int32)
-        self._sum_windows(padded, codes.shape[0], position, strand, bins,
-                          counts, sites, order)
-        return best, new_top, position, strand
-
-
-def binned_level(best):
-    """`floor(log2(best) * BINS_PER_OCTAVE)` in float32 as `ScanFunction`
-    computes it (`log(x) / log(2)`), int32."""
-    best = np.maximum(np.asarray(best, np.float32), np.float32(1e-30))
-    level = np.log(best) / np.log(np.float32(2))
-    return np.floor(level * np.float32(BINS_PER_OCTAVE)).astype(np.int32)
-
+            return counts, sites, best, position, strand
+        return counts, sites
 
 def _check_complement(complement):
     if complement is None or complement is False:

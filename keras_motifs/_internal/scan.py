@@ -6,31 +6,15 @@ interpreted layer, per filter the maximum over positions and its argmax
 kept maxima. Only small tensors come back to the host: `(batch, filters)`
 maxima and positions, and `(filters, kernel_size, 4)` counts. The
 `(batch, positions, filters)` activations never leave the device.
-
-For a relative threshold the counts come back binned by activation: bin
-`k` of filter `f` holds windows whose activation lies in
-`[2 ** ((top_f - k) / R), 2 ** ((top_f - k + 1) / R))`, where `top_f` is
-the bin of the filter's running maximum and `R` is `BINS_PER_OCTAVE`.
 """
 
 from __future__ import annotations
-
-import math
 
 import keras
 import numpy as np
 from keras import ops
 
 from keras_motifs._internal.geometry import ConvGeometry
-
-BINS_PER_OCTAVE = 64
-NO_BIN = -(2**30)
-
-
-def relative_bin_count(relative_threshold: float) -> int:
-    """Bins needed so every window above `relative_threshold * max` fits."""
-    return int(math.ceil(0.5 + BINS_PER_OCTAVE * -math.log2(relative_threshold))) + 2
-
 
 class ScanFunction:
     """Builds and runs the per-batch device computation.
@@ -43,8 +27,6 @@ class ScanFunction:
         complement: For `strands="both"`, the channel of each channel's
             complement in the input alphabet (signal channels map to
             themselves); `None` scans one strand.
-        n_bins: Number of activation bins for a relative threshold, or
-            `None` for an absolute threshold.
         count_inside: Also sum, per window, how many of its positions lie
             inside the sequence: a channel of ones is appended to the
             windows (after the input's channels), which the padding leaves
@@ -58,7 +40,6 @@ class ScanFunction:
         input_length: int,
         *,
         complement=None,
-        n_bins: int | None = None,
         count_inside: bool = False,
     ):
         self.activation_model = activation_model
@@ -72,7 +53,6 @@ class ScanFunction:
         self.complement = (
             None if complement is None else np.asarray(complement, "int32")
         )
-        self.n_bins = n_bins
         self.n_filters = int(activation_model.output.shape[-1])
         self.n_positions = geometry.output_length(input_length)
         self.pad_left = geometry.pad_left(input_length)
@@ -167,30 +147,6 @@ class ScanFunction:
         counts = ops.matmul(weights, windows)[:, 0, :]
         return counts, ops.sum(weights, axis=(1, 2)), best, position, strand
 
-    def _count_binned(self, x, valid, threshold, top):
-        return self._count_binned_maxima(x, valid, threshold, top)[:4]
-
-    def _count_binned_maxima(self, x, valid, threshold, top):
-        best, windows, position, strand = self._best_windows(x)
-        kept = ops.logical_and(
-            ops.greater(best, ops.maximum(threshold, 0.0)[None, :]),
-            valid[:, None],
-        )
-        level = ops.log2(ops.maximum(ops.cast(best, "float32"), 1e-30))
-        level = ops.cast(ops.floor(level * BINS_PER_OCTAVE), "int32")
-        batch_top = ops.max(ops.where(kept, level, NO_BIN), axis=0)
-        top = ops.maximum(top, batch_top)
-        rank = ops.transpose(top[None, :] - level)
-        kept = ops.logical_and(ops.transpose(kept), ops.less(rank, self.n_bins))
-        # (filters, bins, batch): which bin each kept window falls in.
-        membership = ops.one_hot(
-            ops.clip(rank, 0, self.n_bins - 1), self.n_bins, axis=1,
-            dtype="float32",
-        ) * ops.cast(kept, "float32")[:, None, :]
-        counts = ops.matmul(membership, windows)
-        sites = ops.sum(membership, axis=2)
-        return best, counts, sites, top, position, strand
-
     # Host-side entry points.
 
     def _function(self, name):
@@ -248,61 +204,6 @@ class ScanFunction:
         counts, sites, *scanned = zip(*replicas)
         return (sum(counts), sum(sites),
                 *(np.concatenate(o) for o in scanned))
-
-    def count_binned(self, x, n_valid, threshold, top, maxima=False):
-        """As `count`, with windows binned by activation (see module).
-
-        Returns:
-            `(best, counts, sites, top)`: per-sequence maxima, and counts
-            `(filters, bins, kernel_size * channels)` and sites `(filters, bins)`
-            binned against the returned `top`; with `maxima=True` also the
-            per-sequence positions and strands of the maxima.
-        """
-        valid = np.arange(x.shape[0]) < n_valid
-        name = "_count_binned_maxima" if maxima else "_count_binned"
-        replicas = self._run(name, (x, valid), (threshold, top))
-        best, counts, sites, tops, *scanned = zip(*replicas)
-        shape = (self.n_filters, self.n_bins)
-        counts = [c.reshape(shape + (-1,)) for c in counts]
-        sites = [s.reshape(shape) for s in sites]
-        new_top = np.max(tops, axis=0)
-        for replica_counts, replica_sites, replica_top in zip(counts, sites, tops):
-            shift_bins(
-                replica_counts, replica_sites, new_top - replica_top, replica_top
-            )
-        return (
-            np.concatenate(best),
-            sum(counts[1:], counts[0]),
-            sum(sites[1:], sites[0]),
-            new_top,
-            *(np.concatenate(o) for o in scanned),
-        )
-
-
-def shift_bins(counts, sites, shift, top):
-    """Re-indexes activation bins in place after filters' top bins moved up.
-
-    Only the filters whose top moved are touched, so once the maxima settle
-    this costs nothing.
-
-    Args:
-        counts: (filters, bins, kernel_size * channels) binned window sums.
-        sites: (filters, bins) binned window counts.
-        shift: (filters,) how many bins each filter's top moved up.
-        top: (filters,) the top bins the arrays were binned against;
-            `NO_BIN` for filters with nothing binned yet.
-    """
-    moved = np.flatnonzero((shift > 0) & (top != NO_BIN))
-    if not moved.size:
-        return
-    source = np.arange(counts.shape[1])[None, :] - shift[moved, None]
-    inside = source >= 0
-    source = np.clip(source, 0, None)
-    moved_counts = np.take_along_axis(counts[moved], source[..., None], axis=1)
-    moved_sites = np.take_along_axis(sites[moved], source, axis=1)
-    counts[moved] = moved_counts * inside[..., None]
-    sites[moved] = moved_sites * inside
-
 
 def _with_ones(x):
     """`x` with a channel of ones appended."""

@@ -17,7 +17,7 @@ from keras_motifs.cli.datafiles import LengthFit, SequenceData, check_data
 from keras_motifs.cli.datafiles import read_labels, read_sequences
 from keras_motifs.cli.datafiles import selected_batches, with_labels
 from keras_motifs.cli.demo import run_demo as build_demo
-from keras_motifs.cli.benchmark import run_benchmark  # noqa: F401  (run_<name>)
+from keras_motifs.cli.recovery import run_benchmark  # noqa: F401  (run_<name>)
 from keras_motifs.cli.bootstrap import run_bootstrap  # noqa: F401  (run_<name>)
 from keras_motifs.cli.history import run_history  # noqa: F401  (run_<name>)
 from keras_motifs.cli.modelfiles import load_model
@@ -27,10 +27,10 @@ from keras_motifs.firing import write_firing_tsv
 from keras_motifs._internal.graph import conv_input, find_conv1d, model_input
 from keras_motifs.formats import SUFFIXES, motif_format, read_motifs, write_motifs
 from keras_motifs.influence import filter_influence, read_influence
-from keras_motifs.interpreter import Conv1DInterpreter, check_extract_options
-from keras_motifs._internal import site_rules
+from keras_motifs.interpreter import Conv1DInterpreter
+from keras_motifs.site_rules import SiteRule
 from keras_motifs.legacy import save_model
-from keras_motifs.meme import read_meme
+from keras_motifs.formats.meme import read_meme
 from keras_motifs.plots import write_logos
 from keras_motifs.report import write_report
 
@@ -54,10 +54,10 @@ def run_extract(args) -> int:
             f"--blocks keeps block counts only in the npz format; write "
             f"-o motifs.npz (or --format npz) instead of {output} ({format})."
         )
-    rule = dict(threshold=args.threshold, relative_threshold=args.relative_threshold,
-                relative_to=args.relative_to, max_sites=args.max_sites,
-                null_sequences=args.null_sequences)
-    options = check_extract_options(**rule)
+    rule = SiteRule(threshold=args.threshold,
+                    relative_threshold=args.relative_threshold,
+                    relative_to=args.relative_to, max_sites=args.max_sites,
+                    null_sequences=args.null_sequences)
     model = _load(args)
     length, channels, dna_channels = _sequence_input(model, args)
     data = _open_data(args, length, args.labels_key)
@@ -80,9 +80,8 @@ def run_extract(args) -> int:
     count = data.count if args.targets is None else None
     if args.max_sequences is not None and count is not None:
         count = min(count, args.max_sequences)
-    # Read twice (a first pass resolves the cutoff): the count is unknown.
-    twice = site_rules.reads_twice(options, blocks=args.blocks,
-                                   firing=firing is not None)
+    # Read twice (a first pass resolves the cutoffs): the count is unknown.
+    twice = rule.reads_all_data_twice
     with Progress(None if twice else count, args.quiet) as progress:
         source = _Rereadable(lambda: selected_batches(
             data,
@@ -98,7 +97,7 @@ def run_extract(args) -> int:
             firing=firing is not None,
             labels=labels,
             blocks=args.blocks,
-            **rule,
+            site_rule=rule,
         )
     write_motifs(motifs, output, format)
     if firing is not None:

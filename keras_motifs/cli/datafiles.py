@@ -18,7 +18,7 @@ import h5py
 import numpy as np
 
 from keras_motifs._internal.alphabet import ALPHABET, check_alphabet
-from keras_motifs._internal.batching import FASTA_SUFFIXES, check_batch, check_rank
+from keras_motifs.sources import FASTA_SUFFIXES, check_batch, check_rank
 from keras_motifs._internal.files import describe_file, existing_file, file_kind
 from keras_motifs._internal.files import open_hdf5
 from keras_motifs.cli.parser import DATA_FORMATS, INTERVAL_SUFFIXES, PAD_WITH

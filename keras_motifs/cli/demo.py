@@ -30,7 +30,7 @@ from keras_motifs.compare import tomtom
 from keras_motifs.data.planted import PLANTED_RELEASE, planted_dataset, recovered_motifs
 from keras_motifs.cli.parser import DEMO_FOLDER
 from keras_motifs.motifs import MotifSet
-from keras_motifs.null import DEFAULT_CUTOFF
+from keras_motifs.match_calibration import DEFAULT_CUTOFF
 from keras_motifs.plots import plot_logo_grid, save_logos
 from keras_motifs.report import write_report
 

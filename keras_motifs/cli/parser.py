@@ -7,7 +7,7 @@ import math
 
 import keras_motifs
 from keras_motifs._internal import defaults
-from keras_motifs.cli.benchmark import add_benchmark
+from keras_motifs.cli.recovery import add_benchmark
 from keras_motifs.cli.bootstrap import add_bootstrap
 from keras_motifs.cli.history import add_history
 from keras_motifs.formats import FORMATS, SUFFIXES

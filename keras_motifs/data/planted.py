@@ -15,10 +15,10 @@ import numpy as np
 
 from keras_motifs._internal.alphabet import ALPHABET, complement_indices
 from keras_motifs._internal.checks import integer, number, positive_int
-from keras_motifs.jaspar import jaspar_motifs
+from keras_motifs.motif_database import jaspar_motifs
 from keras_motifs.compare import same_motif
 from keras_motifs.motifs import MotifSet
-from keras_motifs.null import DEFAULT_CUTOFF
+from keras_motifs.match_calibration import DEFAULT_CUTOFF
 
 PLANTED_RELEASE = "JASPAR2024"
 # The 12 motifs of Koo & Eddy (2019): the first matrix of each factor's name
@@ -104,7 +104,7 @@ def planted_dataset(
 
     Args:
         motif_ids: JASPAR matrix IDs (`["MA0139.2", ...]`, read offline with
-            `keras_motifs.jaspar.jaspar_motifs` from `release`), or a
+            `keras_motifs.motif_database.jaspar_motifs` from `release`), or a
             `MotifSet` to plant directly.
         n: Number of sequences.
         length: Sequence length; at least the summed widths of the motifs.

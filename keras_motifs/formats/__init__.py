@@ -30,7 +30,7 @@ reader reports malformed input as a `ValueError` naming the file and the line.
   site, as input for motif discovery tools (STREME, MEME).
 
 `write_motifs` and `read_motifs` choose the format from the file suffix or
-`format=`; MEME files go through `keras_motifs.meme`.
+`format=`; MEME files go through `keras_motifs.formats.meme`.
 """
 
 from __future__ import annotations
@@ -43,7 +43,7 @@ from keras_motifs.formats.jaspar import read_jaspar, write_jaspar, write_pfm
 from keras_motifs.formats.npz import read_npz, write_npz
 from keras_motifs.formats.sites import write_sites_fasta
 from keras_motifs.formats.transfac import read_transfac, write_transfac
-from keras_motifs.meme import read_meme, write_meme
+from keras_motifs.formats.meme import read_meme, write_meme
 from keras_motifs.motifs import MotifSet, check_motif_set
 
 __all__ = [

@@ -23,6 +23,7 @@ cutoffs.
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import math
 
@@ -31,7 +32,6 @@ import numpy as np
 from keras_motifs._internal import defaults
 from keras_motifs._internal.base_codes import CODE_WEIGHTS
 from keras_motifs._internal.alphabet import ALPHABET
-from keras_motifs._internal.batching import first_array, is_one_shot
 from keras_motifs._internal.checks import integer, number, one_of
 from keras_motifs._internal.checks import positive_int
 from keras_motifs.shuffle import dinucleotide_shuffle
@@ -107,44 +107,169 @@ def check_relative_threshold(fraction) -> float | None:
     )
 
 
-def check_rule_options(*, threshold=None, relative_threshold=None,
-                       relative_to="zero", max_sites=None,
-                       null_sequences=DEFAULT_NULL_SEQUENCES,
-                       null_seed=0) -> dict:
-    """The site-rule options of `extract`, checked (before any work).
+@dataclasses.dataclass(frozen=True)
+class SiteRule:
+    """Which per-sequence maxima count as a filter's sites.
 
-    `threshold=None` is the default rule: `defaults.THRESHOLD`
-    (`"null:0.01"`), or `0.0` when `relative_threshold` or `max_sites` is
-    given (their base in the field: Basset's rule, pysster's and Koo's cap).
+    One frozen object for the whole rule: `Conv1DInterpreter.extract`,
+    `MotifExtractor`, `extract_distributed`, the command line and the
+    benchmark all take it (or the same keyword arguments, which make one).
+    It alone says whether the cutoffs need a first pass over the data and
+    turns that pass's statistics into cutoffs (`cutoffs`).
 
-    Returns:
-        A dict with the same keys, numbers as Python floats and ints.
-
-    Raises:
-        ValueError: on a bad value, including a null probability too small
-            for `null_sequences` (fewer than 10 expected exceedances).
+    Args:
+        threshold: An activation (a site is a maximum strictly above it;
+            `0.0` is the classic rule, `-inf` keeps every sequence), one per
+            filter, or `"null:P"`: per filter the activation that the maxima
+            of dinucleotide-shuffled copies of the first `null_sequences`
+            sequences exceed with probability `P`. `None`: `"null:0.01"`,
+            or `0.0` with `relative_threshold` or `max_sites` (those rules'
+            base in the field).
+        relative_threshold: Optionally a fraction `t` in (0, 1): with
+            `relative_to="zero"` the cutoff is at least `t * max`; with
+            `"mean"`, Basset's `mean + t * (max - mean)`, the mean over
+            every activation of every scanned sequence.
+        relative_to: `"zero"` or `"mean"`.
+        max_sites: Of the sites the rules above keep, at most this many per
+            filter, those with the largest maxima.
+        null_sequences: Size of the null sample of `"null:P"`.
+        null_seed: Seed of the null sample's shuffle.
 
     Example:
 
-    >>> check_rule_options(threshold="null:0.01")["null_sequences"]
-    2000
+    >>> rule = SiteRule(relative_threshold=0.5)
+    >>> rule.threshold, rule.needs_first_pass
+    (0.0, True)
     """
-    if threshold is None:
-        explicit = relative_threshold is not None or max_sites is not None
-        threshold = 0.0 if explicit else defaults.THRESHOLD
-    options = dict(
-        threshold=check_threshold(threshold),
-        relative_threshold=check_relative_threshold(relative_threshold),
-        relative_to=one_of(relative_to, "relative_to", RELATIVE_TO),
-        max_sites=None if max_sites is None else positive_int(
-            max_sites, "max_sites"),
-        null_sequences=positive_int(null_sequences, "null_sequences"),
-        null_seed=integer(null_seed, "null_seed", minimum=0),
-    )
-    probability = null_probability(options["threshold"])
-    if probability is not None:
-        check_null_size(probability, options["null_sequences"])
-    return options
+
+    threshold: float | tuple | str | None = None
+    relative_threshold: float | None = None
+    relative_to: str = "zero"
+    max_sites: int | None = None
+    null_sequences: int = DEFAULT_NULL_SEQUENCES
+    null_seed: int = 0
+
+    def __post_init__(self):
+        threshold = self.threshold
+        if threshold is None:
+            explicit = (self.relative_threshold is not None
+                        or self.max_sites is not None)
+            threshold = 0.0 if explicit else defaults.THRESHOLD
+        threshold = check_threshold(threshold)
+        checked = dict(
+            threshold=tuple(threshold) if isinstance(threshold, list) else threshold,
+            relative_threshold=check_relative_threshold(self.relative_threshold),
+            relative_to=one_of(self.relative_to, "relative_to", RELATIVE_TO),
+            max_sites=None if self.max_sites is None else positive_int(
+                self.max_sites, "max_sites"),
+            null_sequences=positive_int(self.null_sequences, "null_sequences"),
+            null_seed=integer(self.null_seed, "null_seed", minimum=0),
+        )
+        for name, value in checked.items():
+            object.__setattr__(self, name, value)
+        if self.null_probability is not None:
+            check_null_size(self.null_probability, self.null_sequences)
+
+    @property
+    def null_probability(self) -> float | None:
+        """`P` of a `"null:P"` threshold, else `None`."""
+        return null_probability(self.threshold)
+
+    @property
+    def needs_first_pass(self) -> bool:
+        """Whether the cutoffs come from a first pass: the null sample's
+        scan, or for a relative threshold or `max_sites` an exact pass over
+        all the data. A plain threshold is its own cutoff."""
+        return (self.null_probability is not None
+                or self.relative_threshold is not None
+                or self.max_sites is not None)
+
+    @property
+    def reads_all_data_twice(self) -> bool:
+        """Whether the first pass reads all the data (not only the null
+        sample, the first `null_sequences` sequences)."""
+        return self.relative_threshold is not None or self.max_sites is not None
+
+    def sources(self, sequences) -> tuple:
+        """`(first, rest)`: what the first pass reads and what the counting
+        pass reads.
+
+        Both are `sequences`, except for a one-shot generator, which is read
+        once: its first items holding at least `null_sequences` sequences
+        (a null-only rule) or all of it (`reads_all_data_twice`) are kept in
+        memory (a list of its items, which the first pass may read more
+        than once) and read again by the counting pass, so the result is that
+        of an array holding the same sequences. Data larger than memory
+        should come as an array on disk (h5py), a FASTA path, a
+        `keras.utils.PyDataset` or a `tf.data.Dataset`, which are read
+        twice instead.
+        """
+        from keras_motifs.sources import first_array, is_one_shot
+
+        if not self.needs_first_pass or not is_one_shot(sequences):
+            return sequences, sequences
+        head, seen = [], 0
+        for item in sequences:
+            head.append(item)
+            seen += len(first_array(item))
+            if not self.reads_all_data_twice and seen >= self.null_sequences:
+                break
+        if self.reads_all_data_twice:
+            return head, head
+        return head, itertools.chain(head, sequences)
+
+    def cutoffs(self, thresholds, stats: "SiteStats | None" = None,
+                null_maxima=None) -> np.ndarray:
+        """Per-filter absolute cutoffs (sites: maxima strictly above).
+
+        Args:
+            thresholds: Turns a threshold (a number, per-filter numbers or
+                the null cutoffs) into `(filters,)` float32 cutoffs.
+            stats: The `SiteStats` of the first pass over the data, needed
+                when `reads_all_data_twice`.
+            null_maxima: `(n, filters)` maxima of the null sample, needed
+                for `"null:P"`.
+
+        Returns:
+            `(filters,)` float32 cutoffs.
+        """
+        threshold = self.threshold
+        if self.null_probability is not None:
+            threshold = null_cutoffs(null_maxima, self.null_probability)
+        if not self.reads_all_data_twice:
+            return thresholds(threshold)
+        return resolve_cutoffs(
+            thresholds(threshold), maximum=stats.maximum,
+            relative_threshold=self.relative_threshold,
+            relative_to=self.relative_to, mean=stats.mean, top=stats.top,
+            max_sites=self.max_sites)
+
+
+def site_rule(site_rule=None, **options) -> SiteRule:
+    """The `SiteRule` of `extract`'s arguments: `site_rule` itself, or one
+    made from the keyword arguments (`threshold`, `relative_threshold`,
+    `relative_to`, `max_sites`, `null_sequences`, `null_seed`), not both.
+
+    Example:
+
+    >>> site_rule(threshold=0.0).threshold
+    0.0
+    """
+    if site_rule is None:
+        return SiteRule(**options)
+    if not isinstance(site_rule, SiteRule):
+        raise TypeError(f"site_rule must be a SiteRule. Received: "
+                        f"site_rule={type(site_rule).__name__}")
+    defaults_ = {field.name: field.default
+                 for field in dataclasses.fields(SiteRule)}
+    given = {name: value for name, value in options.items()
+             if value is not defaults_[name]
+             and not (np.ndim(value) == 0 and value == defaults_[name])}
+    if given:
+        raise ValueError(
+            f"Pass the site rule either as site_rule= or as its options, not "
+            f"both. Received: site_rule={site_rule} and {given}")
+    return site_rule
 
 
 def check_null_size(probability: float, n: int) -> None:
@@ -159,72 +284,6 @@ def check_null_size(probability: float, n: int) -> None:
         )
 
 
-def two_pass(options: dict) -> bool:
-    """Whether the rule needs a first pass over the data (null, Basset's
-    mean, max_sites); a plain threshold or relative threshold does not."""
-    return (
-        null_probability(options["threshold"]) is not None
-        or options["max_sites"] is not None
-        or (options["relative_threshold"] is not None
-            and options["relative_to"] == "mean")
-    )
-
-
-def reads_twice(options: dict, *, blocks=None, firing: bool = False) -> bool:
-    """Whether `extract` resolves its cutoff in a first pass: for the
-    two-pass rules, and for a relative threshold counted per block or with
-    firing stats (`firing`: and data that can be read again), which are
-    counted exactly in one absolute pass."""
-    return two_pass(options) or (
-        options["relative_threshold"] is not None
-        and (blocks is not None or firing))
-
-
-def null_only(options: dict) -> bool:
-    """Whether the rule is `threshold="null:P"` alone: its first pass reads
-    only the null sample, the first `null_sequences` sequences."""
-    return (null_probability(options["threshold"]) is not None
-            and options["relative_threshold"] is None
-            and options["max_sites"] is None)
-
-
-def check_source(sequences, options: dict) -> None:
-    """Raises, before any work, for a one-shot generator under a rule that
-    reads all the data twice (all but `null_only`, whose null sample
-    `first_pass_source` keeps in memory)."""
-    if is_one_shot(sequences) and not null_only(options):
-        raise ValueError(
-            "relative_to='mean', max_sites and blocks or firing stats with "
-            "relative_threshold read the sequences twice (a first pass "
-            "resolves the cutoff), and a generator can be read only once: "
-            "pass a numpy array, an h5py dataset, a OneHotArray, a FASTA "
-            "path, a keras.utils.PyDataset or a tf.data.Dataset."
-        )
-
-
-def first_pass_source(sequences, options: dict) -> tuple:
-    """`(first, rest)`: what a rule's first pass reads and what the
-    counting pass reads.
-
-    Both are `sequences`, except for a one-shot generator under a
-    `null_only` rule: its first items, holding at least `null_sequences`
-    sequences, are kept in memory; `first` reads them and `rest` reads
-    them again followed by the rest of the generator, so the generator is
-    read once and the cutoffs are those of an array holding the same
-    sequences. Other rules refuse generators (`check_source`).
-    """
-    check_source(sequences, options)
-    if not is_one_shot(sequences):
-        return sequences, sequences
-    head, seen = [], 0
-    for item in sequences:
-        head.append(item)
-        seen += len(first_array(item))
-        if seen >= options["null_sequences"]:
-            break
-    return iter(head), itertools.chain(head, sequences)
-
-
 class SiteStats:
     """Per-filter statistics of a first pass, in memory flat in N.
 
@@ -232,7 +291,6 @@ class SiteStats:
         n_filters: Number of filters.
         max_sites: Keep a running top `max_sites + 1` of the maxima, or
             `None`.
-        keep_maxima: Keep every maximum (for the small null sample).
 
     Attributes:
         maximum: `(filters,)` largest maximum seen.
@@ -242,15 +300,13 @@ class SiteStats:
             with `-inf`; `None` without `max_sites`.
     """
 
-    def __init__(self, n_filters: int, max_sites: int | None = None,
-                 keep_maxima: bool = False):
+    def __init__(self, n_filters: int, max_sites: int | None = None):
         self.maximum = np.full(n_filters, -np.inf, np.float32)
         self.total = np.zeros(n_filters, np.float64)
         self.n_activations = 0
         self.top = None
         if max_sites is not None:
             self.top = np.full((max_sites + 1, n_filters), -np.inf, np.float32)
-        self._maxima = [] if keep_maxima else None
 
     def add_maxima(self, best) -> None:
         """Adds per-sequence maxima `(n, filters)` of real rows."""
@@ -260,24 +316,28 @@ class SiteStats:
         self.maximum = np.maximum(self.maximum, best.max(axis=0))
         if self.top is not None:
             self.top = top_rows(np.concatenate([self.top, best]), len(self.top))
-        if self._maxima is not None:
-            self._maxima.append(best)
 
     def add_sums(self, total, count: int) -> None:
         """Adds a batch's per-filter activation sums over `count` values."""
         self.total += np.asarray(total, np.float64)
         self.n_activations += int(count)
 
+    def __add__(self, other: "SiteStats") -> "SiteStats":
+        """The statistics of both parts of the data (e.g. two shards)."""
+        merged = SiteStats(len(self.maximum))
+        merged.maximum = np.maximum(self.maximum, other.maximum)
+        merged.total = self.total + other.total
+        merged.n_activations = self.n_activations + other.n_activations
+        if self.top is not None:
+            merged.top = top_rows(np.concatenate([self.top, other.top]),
+                                  len(self.top))
+        return merged
+
     @property
     def mean(self) -> np.ndarray:
         """`(filters,)` mean activation (NaN before any `add_sums`)."""
         with np.errstate(invalid="ignore", divide="ignore"):
             return self.total / self.n_activations
-
-    @property
-    def maxima(self) -> np.ndarray:
-        """`(n, filters)` every maximum added (with `keep_maxima`)."""
-        return np.concatenate(self._maxima)
 
 
 def top_rows(values, k: int) -> np.ndarray:
@@ -410,62 +470,49 @@ def codes_as_one_hot(codes, alphabet: str = ALPHABET, dtype="float32"):
     return CODE_WEIGHTS[:, order].astype(dtype)[codes]
 
 
-def first_pass_cutoffs(sequences, options: dict, maxima, *, one_hot, sums,
-                       thresholds, dna_channels, alphabet: str,
-                       dtype="float32") -> np.ndarray:
-    """The per-filter cutoffs of a rule, from a first pass over the data.
-
-    For `threshold="null:P"`, the first `null_sequences` sequences are
-    read, their DNA rows dinucleotide-shuffled with `null_seed` (signal
-    channels stay where they are) and scanned like the data; the null
-    cutoff (`null_cutoffs`) replaces `threshold`; alone, it is the result.
-    Otherwise one pass over the data gathers each filter's largest maximum, with `max_sites` a running
-    top `max_sites + 1` of the maxima, and with `relative_to="mean"` the
-    sum of every activation; `resolve_cutoffs` does the rest.
+def null_maxima(one_hot, rule: SiteRule, maxima, dna_channels) -> np.ndarray:
+    """`(null_sequences, filters)` maxima of the null sample of `"null:P"`:
+    the first `null_sequences` sequences, their DNA rows
+    dinucleotide-shuffled with `null_seed` (signal channels stay where they
+    are), scanned like the data.
 
     Args:
-        sequences: The data (read twice; see `check_source`).
-        options: Checked options (`check_rule_options` and `strands`).
+        one_hot: The data's `(x, n_valid)` one-hot batches with every
+            channel.
+        rule: The `SiteRule`.
         maxima: `maxima(source)` yields `(x, n_valid, best)` for the
             batches of `source` on the chosen engine, `best` the
             `(n_valid, filters)` maxima of the real rows.
-        one_hot: `one_hot()` yields the data's `(x, n_valid)` one-hot
-            batches with every channel (for the null sample).
-        sums: `sums()` gives the `ActivationSums` of the scanned layer.
-        thresholds: Turns a threshold into `(filters,)` cutoffs.
         dna_channels: The four DNA channels of the input.
+    """
+    sample = null_sample(one_hot, rule.null_sequences, rule.null_seed,
+                         dna_channels)
+    return np.concatenate([best for _, _, best in maxima(sample)])
+
+
+def data_stats(sequences, rule: SiteRule, maxima, *, sums, alphabet: str,
+               dtype="float32") -> SiteStats:
+    """The `SiteStats` of one pass over the data: each filter's largest
+    maximum, with `max_sites` a running top `max_sites + 1` of the maxima,
+    and with `relative_to="mean"` the sum of every activation.
+
+    Args:
+        sequences: The data.
+        rule: The `SiteRule`.
+        maxima: As for `null_maxima`.
+        sums: `sums()` gives the `ActivationSums` of the scanned layer.
         alphabet: The data's channel order (of base-code batches).
         dtype: The model's input dtype.
-
-    Returns:
-        `(filters,)` float32 cutoffs.
     """
-    threshold = options["threshold"]
-    probability = null_probability(threshold)
-    if probability is not None:
-        sample = null_sample(one_hot(), options["null_sequences"],
-                             options["null_seed"], dna_channels)
-        null = None
-        for _, _, best in maxima(sample):
-            null = SiteStats(best.shape[1], keep_maxima=True) if null is None else null
-            null.add_maxima(best)
-        threshold = null_cutoffs(null.maxima, probability)
-        if options["relative_threshold"] is None and options["max_sites"] is None:
-            return thresholds(threshold)  # the data themselves not needed
-    mean_rule = (options["relative_threshold"] is not None
-                 and options["relative_to"] == "mean")
-    summer = sums() if mean_rule else None
+    summer = sums() if (rule.relative_threshold is not None
+                        and rule.relative_to == "mean") else None
     stats = None
     for x, n_valid, best in maxima(sequences):
         if stats is None:
-            stats = SiteStats(best.shape[1], options["max_sites"])
+            stats = SiteStats(best.shape[1], rule.max_sites)
         stats.add_maxima(best)
         if summer is not None:
             if x.ndim == 2:  # base codes of the one-hot engine
                 x = codes_as_one_hot(x, alphabet, dtype)
             stats.add_sums(*summer(x, n_valid))
-    return resolve_cutoffs(
-        thresholds(threshold), maximum=stats.maximum,
-        relative_threshold=options["relative_threshold"],
-        relative_to=options["relative_to"], mean=stats.mean, top=stats.top,
-        max_sites=options["max_sites"])
+    return stats

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from keras_motifs.motifs import MotifSet
-from keras_motifs.null import calibrate, shuffled_null
+from keras_motifs.match_calibration import calibrate, shuffled_null
 
 
 @dataclasses.dataclass

@@ -30,7 +30,7 @@ runs it, step by step, and where each step lives here:
   columns, a filter matching a planted factor when any hit is one of the
   matrices Koo accepts for it, `KOO_EDDY_ACCEPTED`) and the package's
   (`benchmark_metrics`: best hit q < `cutoff`, with the empirical false
-  discovery rate of a shuffled null, `keras_motifs.null`).
+  discovery rate of a shuffled null, `keras_motifs.match_calibration`).
 
 Every table reports the held-out macro ROC AUC, and a seed whose model
 scores under `min_auc` is not scored (its filters would measure the
@@ -51,7 +51,8 @@ from keras_motifs._internal.checks import positive_int
 from keras_motifs._internal.messages import print_msg
 from keras_motifs._internal.tsv import write_tsv
 from keras_motifs.compare import same_motif
-from keras_motifs.null import DEFAULT_CUTOFF
+from keras_motifs.match_calibration import DEFAULT_CUTOFF
+from keras_motifs.site_rules import SiteRule
 from keras_motifs.data.planted import (
     KOO_EDDY_RELEASE,
     KOO_EDDY_SIZE,
@@ -66,22 +67,25 @@ MODELS = ("cnn-50", "cnn-2")
 KOO_RULE = "koo"
 SETTINGS = {
     "defaults": {},
-    "classic": {"threshold": 0.0, "strands": "forward"},
+    "classic": {"site_rule": SiteRule(threshold=0.0), "strands": "forward"},
     "koo": {"rule": KOO_RULE},
     # The defaults before this benchmark was made faithful.
-    "threshold-0-both": {"threshold": 0.0, "strands": "both"},
-    "null-0.01": {"threshold": "null:0.01", "strands": "forward"},
-    "null-0.01-both": {"threshold": "null:0.01", "strands": "both"},
+    "threshold-0-both": {"site_rule": SiteRule(threshold=0.0), "strands": "both"},
+    "null-0.01": {"site_rule": SiteRule(threshold="null:0.01"),
+                  "strands": "forward"},
+    "null-0.01-both": {"site_rule": SiteRule(threshold="null:0.01"),
+                       "strands": "both"},
     # The other site rules of the field (`Conv1DInterpreter.extract`).
-    "relative-0.5": {"threshold": 0.0, "relative_threshold": 0.5,
+    "relative-0.5": {"site_rule": SiteRule(relative_threshold=0.5),
                      "strands": "forward"},
-    "relative-0.7": {"threshold": 0.0, "relative_threshold": 0.7,
+    "relative-0.7": {"site_rule": SiteRule(relative_threshold=0.7),
                      "strands": "forward"},
-    "basset-0.5": {"threshold": 0.0, "relative_threshold": 0.5,
-                   "relative_to": "mean", "strands": "forward"},
-    "top-500": {"threshold": -float("inf"), "max_sites": 500,
+    "basset-0.5": {"site_rule": SiteRule(relative_threshold=0.5,
+                                         relative_to="mean"),
+                   "strands": "forward"},
+    "top-500": {"site_rule": SiteRule(threshold=-float("inf"), max_sites=500),
                 "strands": "forward"},
-    "cap-500": {"threshold": 0.0, "max_sites": 500, "strands": "forward"},
+    "cap-500": {"site_rule": SiteRule(max_sites=500), "strands": "forward"},
 }
 # `"{conv}_relu"` in a setting's `activation_layer` names the ReLU after
 # the scanned Conv1D (`conv1_relu`, `conv2_relu` in `koo_eddy_model`).
@@ -582,7 +586,7 @@ def run_benchmark(
         model = model.lower()
     from keras_motifs.compare import tomtom
     from keras_motifs.evaluation import evaluate_targets
-    from keras_motifs.jaspar import jaspar_motifs
+    from keras_motifs.motif_database import jaspar_motifs
 
     runs = _runs(spec["settings"], layers)
     _check_runs(model, runs)

@@ -130,7 +130,7 @@ class FiringAccumulator:
 
     >>> accumulator = FiringAccumulator(8, 100, geometry, n_targets=3)
     >>> accumulator.add(best, position, strand, best > 0, labels)
-    >>> accumulator.result(cutoff=None)["position_counts"].shape
+    >>> accumulator.result()["position_counts"].shape
     (8, 20)
     """
 
@@ -148,9 +148,6 @@ class FiringAccumulator:
         self.position_counts = np.zeros((filters, position_bins), np.int64)
         self.strand_counts = np.zeros((filters, 2), np.int64)
         self.fired = np.zeros(filters, np.int64)
-        # Without `kept` (a cutoff only known at the end): sites per bin of
-        # maxima, per position bin and strand.
-        self.binned_sites = None
         self.low = np.full(filters, np.inf)
         self.high = np.full(filters, -np.inf)
         self.exponent = np.full(filters, MIN_EXPONENT, np.int64)
@@ -180,19 +177,16 @@ class FiringAccumulator:
         self.maxima = regrid(self.maxima, *args)
         if self.positive_maxima is not None:
             self.positive_maxima = regrid(self.positive_maxima, *args)
-        if self.binned_sites is not None:
-            self.binned_sites = regrid(self.binned_sites, *args)
         self.exponent, self.start = exponent, start
 
-    def add(self, best, position, strand, kept=None, labels=None):
+    def add(self, best, position, strand, kept, labels=None):
         """Adds a batch of per-sequence maxima.
 
         Args:
             best: `(n, filters)` maximum activations.
             position: `(n, filters)` output positions of the maxima.
             strand: `(n, filters)` 1 where the reverse strand won.
-            kept: `(n, filters)` bool, where the site is kept, or `None`
-                when the cutoff is only known at the end (`result(cutoff)`).
+            kept: `(n, filters)` bool, where the site is kept.
             labels: `(n, targets)` 0/1 labels, with `n_targets`.
         """
         best = np.asarray(best, np.float64)
@@ -210,67 +204,32 @@ class FiringAccumulator:
         where = self.position_bin(np.asarray(position, np.float64), strand)
         cells = 2 * self.position_bins
         site = where * 2 + strand
-        if kept is None:
-            if self.binned_sites is None:
-                self.binned_sites = np.zeros((filters, self.auc_bins, cells),
-                                             np.int64)
-            flat = (bins + rows) * cells + site
-            self.binned_sites += np.bincount(
-                flat.ravel(), minlength=self.binned_sites.size
-            ).reshape(self.binned_sites.shape)
-        else:
-            kept = np.asarray(kept, bool)
-            flat = np.arange(filters) * cells + site
-            sites = np.bincount(flat.ravel(), kept.ravel().astype(np.int64),
-                                minlength=filters * cells)
-            sites = sites.reshape(filters, self.position_bins, 2).astype(np.int64)
-            self.position_counts += sites.sum(axis=2)
-            self.strand_counts += sites.sum(axis=1)
-            self.fired += kept.sum(axis=0)
+        kept = np.asarray(kept, bool)
+        flat = np.arange(filters) * cells + site
+        sites = np.bincount(flat.ravel(), kept.ravel().astype(np.int64),
+                            minlength=filters * cells)
+        sites = sites.reshape(filters, self.position_bins, 2).astype(np.int64)
+        self.position_counts += sites.sum(axis=2)
+        self.strand_counts += sites.sum(axis=1)
+        self.fired += kept.sum(axis=0)
         if self.n_targets is not None:
             labels = np.ascontiguousarray(labels, np.int32)
             self.positives += labels.sum(axis=0)
             _add_labels(self.positive_maxima, bins, labels)
-            if kept is not None:
-                self.fired_positive += (
-                    kept.T.astype(np.float64) @ labels.astype(np.float64)
-                ).astype(np.int64)
+            self.fired_positive += (
+                kept.T.astype(np.float64) @ labels.astype(np.float64)
+            ).astype(np.int64)
 
-    def bin_centres(self) -> np.ndarray:
-        """`(filters, auc_bins)` centre of each bin of maxima."""
-        local = np.arange(self.auc_bins)[None, :]
-        return (self.start[:, None] + local + 0.5) * np.exp2(
-            self.exponent[:, None].astype(np.float64)
-        )
-
-    def result(self, cutoff=None) -> dict:
-        """The accumulated arrays, as `FiringStats` takes them.
-
-        Args:
-            cutoff: Without `kept` in `add`, the final per-filter cutoff:
-                bins of maxima whose centre is above it are kept.
-        """
-        position_counts, strand_counts = self.position_counts, self.strand_counts
-        fired, fired_positive = self.fired, self.fired_positive
-        if self.binned_sites is not None:
-            keep = self.bin_centres() > np.asarray(cutoff)[:, None]
-            sites = (self.binned_sites * keep[..., None]).sum(axis=1)
-            sites = sites.reshape(self.n_filters, self.position_bins, 2)
-            position_counts = sites.sum(axis=2)
-            strand_counts = sites.sum(axis=1)
-            fired = (self.maxima * keep).sum(axis=1)
-            if self.positive_maxima is not None:
-                fired_positive = (
-                    self.positive_maxima.astype(np.int64) * keep[..., None]
-                ).sum(axis=1)
+    def result(self) -> dict:
+        """The accumulated arrays, as `FiringStats` takes them."""
         return dict(
             length=self.length,
             n_sequences=self.n_sequences,
-            position_counts=position_counts,
-            strand_counts=strand_counts,
-            fired=fired,
+            position_counts=self.position_counts,
+            strand_counts=self.strand_counts,
+            fired=self.fired,
             positives=self.positives,
-            fired_positive=fired_positive,
+            fired_positive=self.fired_positive,
             maxima=self.maxima,
             positive_maxima=self.positive_maxima,
             exponent=self.exponent,
@@ -357,18 +316,17 @@ class FiringPass:
     def __init__(self, n_filters: int, geometry, labels=None):
         self.n_filters, self.geometry, self.labels = n_filters, geometry, labels
         self.accumulator = None
-        self.cutoff = None  # set for a relative threshold, at the end
 
-    def add(self, length: int, n_valid: int, scanned, thresholds=None):
+    def add(self, length: int, n_valid: int, scanned, thresholds):
         """Adds a batch's `(best, position, strand)` (first `n_valid` rows);
-        sites are kept above `thresholds`, or resolved at the end."""
+        sites are the maxima above `thresholds`."""
         if self.accumulator is None:
             self.accumulator = FiringAccumulator(
                 self.n_filters, length, self.geometry,
                 n_targets=None if self.labels is None else self.labels.n_targets,
             )
         best, position, strand = (np.asarray(a)[:n_valid] for a in scanned)
-        kept = None if thresholds is None else best > thresholds[None, :]
+        kept = best > thresholds[None, :]
         labels = None if self.labels is None else self.labels.take(n_valid)
         self.accumulator.add(best, position, strand, kept, labels)
 
@@ -376,4 +334,4 @@ class FiringPass:
         """The arguments of `FiringStats`."""
         if self.labels is not None:
             self.labels.finish()
-        return self.accumulator.result(self.cutoff)
+        return self.accumulator.result()
