@@ -2,8 +2,12 @@
 no module that is gone; `_internal` imports no public module."""
 
 import ast
+import importlib
 import pathlib
 import re
+import sys
+
+import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "keras_motifs"
@@ -57,3 +61,15 @@ def test_internal_imports_no_public_module():
                        if name.startswith("keras_motifs")
                        and not name.startswith("keras_motifs._internal")]
     assert not public, public
+
+
+def test_old_module_names_import_the_renamed_modules_with_a_warning():
+    for old, new in (("keras_motifs.null", "keras_motifs.match_calibration"),
+                     ("keras_motifs.meme", "keras_motifs.formats.meme"),
+                     ("keras_motifs.jaspar", "keras_motifs.motif_database"),
+                     ("keras_motifs.benchmark", "keras_motifs.motif_recovery")):
+        sys.modules.pop(old, None)
+        with pytest.warns(DeprecationWarning, match=f"{old} is now {new}"):
+            module = importlib.import_module(old)
+        assert module is importlib.import_module(new)
+        sys.modules.pop(old, None)
