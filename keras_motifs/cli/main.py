@@ -15,6 +15,9 @@ files:
   page with logos, best matches and filter influence.
 - `influence MODEL DATA [LABELS] -o influence.tsv`: how much the model
   relies on each filter.
+- `attribute MODEL DATA -o scores.h5`: contribution scores of each base
+  to one output (in-silico mutagenesis, gradient x input, integrated
+  gradients; see `keras_motifs.attribution`).
 - `demo`: plant JASPAR motifs in random DNA, train a small CNN and get the
   motifs back (see `keras_motifs.cli.demo`).
 

@@ -141,7 +141,10 @@ def _add_model_options(parser, metavar="MODEL", help=_MODEL_HELP) -> None:
     )
 
 
-def _add_data_options(parser) -> None:
+def _add_data_options(parser, *, filters: bool = True,
+                      batch_help: str = "sequences per batch (256)") -> None:
+    """MODEL and DATA and how they are read; with `filters`, also the
+    options that pick the Conv1D and its scanned layer."""
     _add_model_options(parser)
     parser.add_argument(
         "data",
@@ -167,7 +170,8 @@ def _add_data_options(parser) -> None:
         "--input",
         metavar="NAME",
         help="the model input the Conv1D reads, when it reads several (e.g. "
-        "a forward and a reverse-complement input)",
+        "a forward and a reverse-complement input)" if filters else "the "
+        "model input holding the one-hot DNA, when the model has several",
     )
     parser.add_argument(
         "--dna-channels",
@@ -194,17 +198,18 @@ def _add_data_options(parser) -> None:
         help="padding: uniform, 0.25 in each channel as for N (default), or "
         "zeros",
     )
-    parser.add_argument(
-        "--activation-layer",
-        metavar="NAME",
-        help="scan this later layer with the Conv1D's (positions, filters) "
-        "output, e.g. the activation after a BatchNormalization",
-    )
-    parser.add_argument(
-        "--layer",
-        help="the Conv1D to interpret: its name or index among the Conv1D "
-        "layers (default: the first)",
-    )
+    if filters:
+        parser.add_argument(
+            "--activation-layer",
+            metavar="NAME",
+            help="scan this later layer with the Conv1D's (positions, "
+            "filters) output, e.g. the activation after a BatchNormalization",
+        )
+        parser.add_argument(
+            "--layer",
+            help="the Conv1D to interpret: its name or index among the "
+            "Conv1D layers (default: the first)",
+        )
     parser.add_argument(
         "--key",
         metavar="KEY",
@@ -237,7 +242,7 @@ def _add_data_options(parser) -> None:
         type=_positive_int,
         default=256,
         metavar="N",
-        help="sequences per batch (256)",
+        help=batch_help,
     )
 
 
@@ -547,6 +552,51 @@ def _add_influence(commands, common) -> None:
     parser.set_defaults(command_name="influence")
 
 
+def _add_attribute(commands, common) -> None:
+    """`keras-motifs attribute`: contribution scores to HDF5."""
+    parser = commands.add_parser(
+        "attribute",
+        parents=[common],
+        help="contribution scores of each base to one model output (HDF5)",
+        description="Score every base of every sequence by its contribution "
+        "to one output of the model: in-silico mutagenesis (every "
+        "substitution), gradient x input, or integrated gradients against "
+        "dinucleotide-shuffled references. Writes HDF5 datasets sequences "
+        "and hypothetical (N, length, 4) in A, C, G, T order, streamed.",
+    )
+    _add_data_options(
+        parser, filters=False, batch_help="model rows per call: sequences, "
+        "substituted sequences (ism) or path points (ig) (256)")
+    parser.add_argument(
+        "-o", "--output", default="scores.h5",
+        help="HDF5 file to write (scores.h5)",
+    )
+    parser.add_argument(
+        "--method", choices=("ism", "gradient", "ig"), default="ism",
+        help="ism: in-silico mutagenesis (default); gradient: gradient x "
+        "input; ig: integrated gradients",
+    )
+    parser.add_argument(
+        "--task", metavar="INDEX|NAME",
+        help="the output to explain: the index of a value among the model's "
+        "output values, or the name of a one-value output (needed when the "
+        "model gives several values per sequence)",
+    )
+    parser.add_argument(
+        "--references", type=_positive_int, default=10, metavar="N",
+        help="dinucleotide-shuffled references per sequence, for ig (10)",
+    )
+    parser.add_argument(
+        "--steps", type=_positive_int, default=20, metavar="N",
+        help="points of the path integral, for ig (20)",
+    )
+    parser.add_argument(
+        "--seed", type=_nonnegative_int, default=0,
+        help="seed of the references' shuffles (0)",
+    )
+    parser.set_defaults(command_name="attribute")
+
+
 def _suffix_list() -> str:
     return ", ".join(f"{suffix} ({name})" for suffix, name in SUFFIXES.items())
 
@@ -605,6 +655,7 @@ def _add_demo(commands, common) -> None:
 
 COMMANDS = (
     _add_extract, _add_convert, _add_compare, _add_logos, _add_report,
-    _add_influence, add_history, add_bootstrap, add_benchmark, _add_demo,
+    _add_influence, _add_attribute, add_history, add_bootstrap, add_benchmark,
+    _add_demo,
 )
 """The add-functions of the commands, in the order `--help` lists them."""

@@ -1,0 +1,23 @@
+"""What a model uses: contribution scores of its input bases.
+
+`contribution_scores` (in-silico mutagenesis, gradient x input, integrated
+gradients) for any Keras 3 model with a one-hot DNA input, streamed to
+HDF5 by `write_scores` and read back by `read_scores`.
+
+The names below are imported on first use (PEP 562), as in `keras_motifs`.
+"""
+
+from keras_motifs._internal.lazy import lazy_names
+
+_MODULES = {
+    "ContributionScores": "keras_motifs.attribution.scores",
+    "contribution_scores": "keras_motifs.attribution.scores",
+    "iter_contribution_scores": "keras_motifs.attribution.scores",
+    "read_scores": "keras_motifs.attribution.scores",
+    "write_scores": "keras_motifs.attribution.scores",
+}
+
+__all__ = sorted(_MODULES)
+
+
+__getattr__, __dir__ = lazy_names(__name__, _MODULES)
