@@ -36,10 +36,8 @@ from keras_motifs._internal.alphabet import ALPHABET, alphabet_of
 from keras_motifs._internal.alphabet import dna_channels_of, resolve_alphabet
 from keras_motifs._internal.batching import fixed_batches, known_count, prefetch
 from keras_motifs._internal.checks import integer, one_of, positive_int
-from keras_motifs._internal.files import _create_temporary, _fsync_directory
-from keras_motifs._internal.files import _new_file_mode
-from keras_motifs._internal.files import _remove_stale_temporaries
-from keras_motifs._internal.files import check_writable, open_hdf5
+from keras_motifs._internal.files import atomic_output
+from keras_motifs._internal.files import open_hdf5
 from keras_motifs._internal.graph import check_model, input_dtype, input_index
 from keras_motifs._internal.graph import input_name, model_inputs
 from keras_motifs.attribution._gradients import gradient_function
@@ -615,28 +613,11 @@ def write_scores(scores: ContributionScores | Iterable[ContributionScores],
     >>> write_scores(contribution_scores(model, x, output=0), "scores.h5")
     'scores.h5'
     """
-    shown = check_writable(path)
     parts = [scores] if isinstance(scores, ContributionScores) else scores
-    target = os.path.realpath(shown)
-    mode = _new_file_mode(target)
-    handle, temporary = _create_temporary(target)
-    os.close(handle)
-    try:
-        _remove_stale_temporaries(target, keep=temporary)
+    with atomic_output(path) as temporary:
         with h5py.File(temporary, "w") as file:
             _write_parts(file, parts)
-        with open(temporary, "rb+") as file:
-            os.fsync(file.fileno())
-        os.chmod(temporary, mode)
-        os.replace(temporary, target)
-    except BaseException:
-        try:
-            os.unlink(temporary)
-        except FileNotFoundError:
-            pass
-        raise
-    _fsync_directory(os.path.dirname(target))
-    return shown
+    return os.fspath(path)
 
 
 def _write_parts(file, parts) -> None:

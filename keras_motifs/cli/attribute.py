@@ -1,7 +1,7 @@
 """`keras-motifs attribute`: contribution scores of a saved model to HDF5.
 
 `run_attribute(args)` reads MODEL and DATA as `extract` does (the same
-options), streams the sequences through
+options, less those that pick a Conv1D), streams the sequences through
 `keras_motifs.attribution.iter_contribution_scores` and writes them with
 `write_scores`, one group of sequences at a time.
 """
@@ -12,7 +12,7 @@ from typing import Iterator
 
 from keras_motifs._internal.alphabet import dna_channels_of, resolve_alphabet
 from keras_motifs._internal.files import check_writable
-from keras_motifs._internal.graph import input_index, input_name, model_inputs
+from keras_motifs._internal.graph import input_name, model_inputs
 from keras_motifs._internal.messages import print_msg
 from keras_motifs.attribution.scores import ContributionScores
 from keras_motifs.attribution.scores import iter_contribution_scores
@@ -41,7 +41,7 @@ def run_attribute(args) -> int:
             "keras_motifs.attribution.contribution_scores(model, x, "
             "input=..., other_inputs={name: array})."
         )
-    shape = tuple(inputs[input_index(model, args.input)].shape)
+    shape = tuple(inputs[0].shape)
     channels = int(shape[-1])
     dna_channels = dna_channels_of(args.dna_channels, channels, "--dna-channels")
     data = _open_data(args, shape[1], args.labels_key)
@@ -56,7 +56,7 @@ def run_attribute(args) -> int:
         max_sequences=args.max_sequences))
     parts = iter_contribution_scores(
         model, sequences, method=METHODS[args.method], output=_task(args.task),
-        input=args.input, dna_channels=dna_channels, alphabet=alphabet,
+        dna_channels=dna_channels, alphabet=alphabet,
         n_references=args.references, steps=args.steps,
         batch_size=args.batch_size, seed=args.seed,
     )

@@ -144,7 +144,7 @@ def _add_model_options(parser, metavar="MODEL", help=_MODEL_HELP) -> None:
 def _add_data_options(parser, *, filters: bool = True,
                       batch_help: str = "sequences per batch (256)") -> None:
     """MODEL and DATA and how they are read; with `filters`, also the
-    options that pick the Conv1D and its scanned layer."""
+    options that pick the Conv1D, its input and its scanned layer."""
     _add_model_options(parser)
     parser.add_argument(
         "data",
@@ -166,13 +166,13 @@ def _add_data_options(parser, *, filters: bool = True,
         "channel after the four DNA channels (repeat for several, in the "
         "model's channel order)",
     )
-    parser.add_argument(
-        "--input",
-        metavar="NAME",
-        help="the model input the Conv1D reads, when it reads several (e.g. "
-        "a forward and a reverse-complement input)" if filters else "the "
-        "model input holding the one-hot DNA, when the model has several",
-    )
+    if filters:
+        parser.add_argument(
+            "--input",
+            metavar="NAME",
+            help="the model input the Conv1D reads, when it reads several "
+            "(e.g. a forward and a reverse-complement input)",
+        )
     parser.add_argument(
         "--dna-channels",
         type=dna_channels,
