@@ -325,3 +325,55 @@ def test_link_errors(planted, linked):
         link_patterns(patterns, motifs, interpreter, scores, min_overlap=2)
     with pytest.raises(ValueError, match="strands"):
         link_patterns(patterns, motifs, interpreter, scores, strands="reverse")
+
+
+# The report
+
+
+def test_report_shows_patterns_beside_the_filters(planted, linked, tmp_path):
+    from keras_motifs.report import write_report
+
+    _, _, patterns = planted
+    motifs, _, links = linked
+    # The first two filters (fewer logos to draw): linked, and random.
+    path = write_report(motifs[:2], tmp_path / "report.html", patterns=patterns,
+                        links=links, pattern_comparison={
+                            "pos_pattern_0": ("MA0035.4", "GATA1", 1e-5)})
+    page = open(path).read()
+    filters, pattern_table = page.split("<h2>Patterns: what the model uses</h2>")
+    assert filters.count('<table class="motifs">') == 1
+    assert pattern_table.count("<tr>") == len(patterns) + 1
+    assert pattern_table.count("data:image/png;base64,") == len(patterns)
+    assert "pos_pattern_0" in pattern_table and "GATA1 (MA0035.4)" in pattern_table
+    overlap = links.overlap[0, 0]
+    assert f"filter0 (q {links.q_value[0, 0]:.2g}, {overlap:.0%} of seqlets)" in page
+    # The filter table: filter0 links the patterns and is used, filter1 not.
+    rows = filters.split("<tr>")[2:]
+    assert "pos_pattern_0" in rows[0] and "<td>yes</td>" in rows[0]
+    assert "<td>no</td>" in rows[1] and "pos_pattern" not in rows[1]
+    ratio = links.contribution_share[0] / links.background_share[0]
+    assert f'data-value="{float(ratio)!r}"' in rows[0]
+
+
+def test_report_pattern_errors(planted, linked, tmp_path):
+    from keras_motifs.report import write_report
+
+    scores, _, patterns = planted
+    motifs, _, links = linked
+    path = tmp_path / "report.html"
+    with pytest.raises(ValueError, match="pass patterns= too"):
+        write_report(motifs, path, links=links)
+    with pytest.raises(TypeError, match="PatternSet"):
+        write_report(motifs, path, patterns=patterns.motifs)
+    with pytest.raises(TypeError, match="PatternLinks"):
+        write_report(motifs, path, patterns=patterns, links={"a": 1})
+    other = dataclasses.replace(patterns, motifs=patterns.motifs._replace(
+        names=[f"p{i}" for i in range(len(patterns))]))
+    with pytest.raises(ValueError, match="other patterns"):
+        write_report(motifs, path, patterns=other, links=links)
+    assert not path.exists()
+    with pytest.warns(UserWarning):
+        none = find_patterns(scores, **{**OPTIONS, "min_metacluster_size": 10**6})
+    page = open(write_report(motifs[:2], path, patterns=none)).read()
+    assert "TF-MoDISco found no patterns in the 200 scored sequences." in page
+    assert page.count('<table class="motifs">') == 1
