@@ -179,6 +179,7 @@ def two_input_model(seed=0):
 
 def test_several_inputs_and_signal_channels(rng, x):
     model = two_input_model()
+    x = x[:3]
     wide = np.concatenate([rng.normal(size=x.shape[:2] + (2,)), x], axis=-1)
     wide = wide.astype("float32")
     side = rng.normal(size=(len(x), 3)).astype("float32")

@@ -47,9 +47,9 @@ from keras_motifs.shuffle import dinucleotide_shuffle
 METHODS = ("ism", "gradient", "integrated_gradients")
 FORMAT = "keras-motifs contribution scores"
 
-# Rows of a group of sequences that the model runs on, as a multiple of
-# the batch: the last batch of a group is padded, so groups of several
-# batches waste little.
+# Model rows of a group of sequences (ISM, integrated gradients), as a
+# multiple of the batch: the last batch of a group is padded, so groups of
+# several batches waste little.
 _GROUP_BATCHES = 4
 
 
@@ -332,8 +332,10 @@ class _Explainer:
         """Reads `x` in groups and yields each group's scores."""
         order = [alphabet.index(base) for base in ALPHABET]
         self.acgt = np.array([self.dna_channels[i] for i in order])
-        group = max(1, math.ceil(
-            _GROUP_BATCHES * self.batch_size / self.rows_per_sequence()))
+        group = self.batch_size  # gradient: one row a sequence, no padding
+        if self.method != "gradient":
+            group = max(1, math.ceil(
+                _GROUP_BATCHES * self.batch_size / self.rows_per_sequence()))
         count = known_count(x)
         if count:
             group = min(group, count)
