@@ -6,6 +6,7 @@ scored with the motif's log-odds at the site and small noise elsewhere.
 """
 
 import dataclasses
+import re
 
 import keras
 import numpy as np
@@ -377,3 +378,64 @@ def test_report_pattern_errors(planted, linked, tmp_path):
     page = open(write_report(motifs[:2], path, patterns=none)).read()
     assert "TF-MoDISco found no patterns in the 200 scored sequences." in page
     assert page.count('<table class="motifs">') == 1
+
+
+# keras-motifs patterns
+
+
+def test_cli_patterns_from_scores(planted, tmp_path, capsys):
+    from keras_motifs.attribution.scores import write_scores
+    from keras_motifs.cli.main import main
+
+    scores, _, patterns = planted
+    path = write_scores(scores, tmp_path / "scores.h5")
+    out = tmp_path / "patterns.meme"
+    code = main(["patterns", str(path), "-o", str(out), "-q",
+                 "--window-size", "10", "--min-seqlets", "50"])
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
+    motifs = read_meme(out)
+    assert motifs.names[0] == "pos_pattern_0"
+    assert motifs.consensus()[0] == patterns.motifs.consensus()[0]
+    assert motifs.nsites[0] == patterns.motifs.nsites[0]
+    assert f"Wrote {len(motifs)} patterns" in captured.out
+    # Errors: one line, exit status 2, nothing written.
+    cwm = tmp_path / "cwm.meme"
+    for argv, message in [
+        ([str(path), str(path)], "DATA (.*) is read only with a MODEL"),
+        ([str(tmp_path / "missing.h5")], "missing.h5"),
+        ([str(out)], "needs DATA to score"),
+        ([str(path), "--min-seqlets", "100000"], "found no patterns in 200"),
+        ([str(path), "--seqlet-fdr", "2"], "--seqlet-fdr"),
+    ]:
+        assert main(["patterns", *argv, "-o", str(cwm), "-q"]) == 2
+        err = capsys.readouterr().err
+        assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
+        assert re.search(message, err), err
+        assert not cwm.exists()
+
+
+def test_cli_patterns_from_model_and_data(tmp_path, capsys):
+    """MODEL and DATA: the model's output is the mean over positions of the
+    planted motif's likelihood ratio, exp(PWM score in nats), so gradient x
+    input is largest at the planted sites. (Under a max pooling the
+    gradient is zero off each sequence's best window, scores TF-MoDISco
+    does not finish clustering in minutes.)"""
+    from keras_motifs.cli.main import main
+
+    scores, _ = planted_scores()
+    inputs = keras.Input((LENGTH, 4))
+    conv = keras.layers.Conv1D(1, WIDTH, use_bias=False, activation="exponential")
+    model = keras.Model(inputs, keras.layers.GlobalAveragePooling1D()(conv(inputs)))
+    conv.set_weights([(PWM * np.log(2))[..., None].astype("float32")])
+    model.save(tmp_path / "model.keras")
+    np.save(tmp_path / "x.npy", scores.sequences)
+    out = tmp_path / "patterns.meme"
+    code = main(["patterns", str(tmp_path / "model.keras"),
+                 str(tmp_path / "x.npy"), "--method", "gradient",
+                 "--window-size", "10", "--min-seqlets", "50",
+                 "--cwm", "-o", str(out)])
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
+    assert "TF-MoDISco on 200 sequences of 100 bp (gradient scores)" in captured.err
+    assert read_meme(out).consensus()[0] in ("AGATAAGC", "GCTTATCT")

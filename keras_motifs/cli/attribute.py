@@ -25,11 +25,26 @@ METHODS = {"ism": "ism", "gradient": "gradient", "ig": "integrated_gradients"}
 
 def run_attribute(args) -> int:
     """`keras-motifs attribute`: contribution scores of one output to HDF5."""
+    output = check_writable(args.output)
+    parts, count = scored_parts(args)
+    with Progress(count, args.quiet) as progress:
+        written = counted(parts, progress)
+        write_scores(written, output)
+    print_msg(
+        f"Wrote {METHODS[args.method]} contribution scores of {progress.seen} "
+        f"sequences to {output}"
+    )
+    return 0
+
+
+def scored_parts(args) -> tuple[Iterator[ContributionScores], int | None]:
+    """The contribution scores of MODEL on DATA as the options ask, one
+    group of sequences at a time (scored as they are read), and the number
+    of sequences when it is known."""
     # The handlers' shared readers of MODEL and DATA (imported here:
     # `commands` imports this module).
     from keras_motifs.cli.commands import _load, _open_data
 
-    output = check_writable(args.output)
     model = _load(args)
     inputs = model_inputs(model)
     if len(inputs) > 1:
@@ -60,14 +75,7 @@ def run_attribute(args) -> int:
         n_references=args.references, steps=args.steps,
         batch_size=args.batch_size, seed=args.seed,
     )
-    with Progress(count, args.quiet) as progress:
-        written = _counted(parts, progress)
-        write_scores(written, output)
-    print_msg(
-        f"Wrote {METHODS[args.method]} contribution scores of {progress.seen} "
-        f"sequences to {output}"
-    )
-    return 0
+    return parts, count
 
 
 def _task(value: str | None):
@@ -77,7 +85,7 @@ def _task(value: str | None):
     return value
 
 
-def _counted(parts, progress) -> Iterator[ContributionScores]:
+def counted(parts, progress) -> Iterator[ContributionScores]:
     """`parts`, advancing `progress` by each part's sequences once scored."""
     for part in parts:
         progress.add(len(part))
