@@ -82,6 +82,9 @@ def write_report(
     influence=None,
     families=None,
     bootstrap=None,
+    patterns=None,
+    links=None,
+    pattern_comparison=None,
     title: str = "keras-motifs report",
     logo_kind: str = "information",
     min_information: float = 0.2,
@@ -134,6 +137,21 @@ def write_report(
             span; with its `stability` (`with_stability`), also "match
             stability", the fraction of resamples whose best match is the
             same TF.
+        patterns: A `keras_motifs.attribution.PatternSet` of the same
+            model's contribution scores, or `None`: a second table, one
+            row per pattern (its logo over its bounds, sign, nsites (its
+            seqlets), information, consensus), below the filters.
+        links: A `keras_motifs.attribution.PatternLinks` of `patterns`
+            with these motifs (`link_patterns`), or `None`: each pattern
+            row lists its linked filters, and the filter table gains the
+            columns "patterns" (the linked patterns), "used" and
+            "contribution / background" (the share of all |contribution|
+            under the filter's sites over the share of positions they
+            cover).
+        pattern_comparison: Best matches of the patterns, as
+            `comparison` is of the motifs (e.g. `tomtom(patterns.motifs)`),
+            or `None`: the columns "best match" and "q-value" of the
+            pattern table.
         title: Title of the page.
         logo_kind: `"information"` or `"probability"`; see
             `keras_motifs.plots.logo_heights`.
@@ -158,11 +176,14 @@ def write_report(
     influence = _influence_columns(influence, motifs.filters)
     calibration = getattr(comparison, "calibration", None)
     extra = _extra_columns(motifs.names, comparison, calibration, families)
+    sections = _pattern_sections(patterns, links, pattern_comparison,
+                                 logo_kind, dpi)
     trimmed = motifs.trim(min_information)
     bands, band_columns = _bootstrap_parts(bootstrap, trimmed, logo_kind)
     logos = [render_logo(motif, kind=logo_kind, dpi=dpi, band=band)
              for motif, band in zip(trimmed, bands)]
     columns = _columns(trimmed, logos, matches, influence) + band_columns + extra
+    columns += _filter_link_columns(links, motifs.names)
     summary = (
         f"{len(motifs)} motifs of width {motifs.width}. Logos: {logo_kind}"
         f"{' (bits)' if logo_kind == 'information' else ''}. Each motif is "
@@ -175,7 +196,7 @@ def write_report(
         summary += (f" Bars: {bootstrap.level:g} bootstrap bands of "
                     f"{bootstrap.resamples} resamples of "
                     f"{bootstrap.weights.shape[1]} blocks of sequences.")
-    return write_atomically(path, _page(title, summary, columns))
+    return write_atomically(path, _page(title, summary, columns, sections))
 
 
 def write_signal_tsv(motifs: MotifSet, path) -> str:
@@ -404,6 +425,109 @@ def _extra_columns(names, comparison, calibration, families) -> list:
     return columns
 
 
+def _filter_link_columns(links, names: list[str]) -> list:
+    """The filter table's "patterns", "used" and "contribution /
+    background" columns, with links."""
+    if links is None:
+        return []
+    if not set(links.filters) & set(names):
+        raise ValueError(
+            f"links name none of the motifs: its filters start "
+            f"{links.filters[:5]}, the motif names start {names[:5]}")
+    column = {name: i for i, name in enumerate(links.filters)}
+    ratio = np.divide(links.contribution_share, links.background_share,
+                      out=np.full(len(links.filters), math.nan),
+                      where=links.background_share > 0)
+    rows = [column.get(name) for name in names]
+    return [
+        ("patterns", "text", [_text_cell(
+            "" if i is None else ", ".join(links.linked_patterns(name)))
+            for name, i in zip(names, rows)]),
+        ("used", "text", [_text_cell(
+            "" if i is None else ("yes" if links.used[i] else "no"))
+            for i in rows]),
+        ("contribution / background", "number", [_number_cell(
+            math.nan if i is None else ratio[i], ".2f") for i in rows]),
+    ]
+
+
+def _pattern_sections(patterns, links, comparison, kind: str, dpi: int) -> list:
+    """The patterns' section `(heading, summary, columns)`, with patterns."""
+    if patterns is None:
+        if links is not None or comparison is not None:
+            raise ValueError(
+                "links and pattern_comparison describe patterns: pass "
+                "patterns= too.")
+        return []
+    if not isinstance(getattr(patterns, "motifs", None), MotifSet) or not hasattr(
+            patterns, "seqlets"):
+        raise TypeError(
+            "patterns must be a keras_motifs.attribution.PatternSet (from "
+            f"find_patterns). Received: patterns of type "
+            f"{type(patterns).__name__}")
+    if links is not None:
+        if not hasattr(links, "linked_filters") or not hasattr(links, "used"):
+            raise TypeError(
+                "links must be a keras_motifs.attribution.PatternLinks (from "
+                f"link_patterns). Received: links of type "
+                f"{type(links).__name__}")
+        if list(links.patterns) != list(patterns.names):
+            raise ValueError(
+                "links are of other patterns than the report's: pass "
+                "patterns= the PatternSet given to link_patterns.")
+    heading = "Patterns: what the model uses"
+    if not len(patterns):
+        return [(heading, f"TF-MoDISco found no patterns in the "
+                 f"{patterns.n_sequences} scored sequences.", [])]
+    motifs = patterns.motifs
+    names = motifs.names
+    information = [row[start:end].sum() for row, (start, end)
+                   in zip(motifs.information_content(), motifs.bounds)]
+    columns = [
+        ("logo", None, [_logo_cell(render_logo(motif, kind=kind, dpi=dpi), name)
+                        for motif, name in zip(motifs, names)]),
+        ("name", "text", [_text_cell(name) for name in names]),
+        ("sign", "text", [_text_cell("positive" if sign > 0 else "negative")
+                          for sign in patterns.signs]),
+        ("nsites", "number", [_number_cell(n, "d") for n in motifs.nsites]),
+        ("information (bits)", "number",
+         [_number_cell(x, ".2f") for x in information]),
+        ("consensus", "text", [_text_cell(text) for text in motifs.consensus()]),
+    ]
+    if comparison is not None:
+        matches = _best_matches(comparison, names)
+        best = [matches.get(name, ("", "", math.nan)) for name in names]
+        columns += [
+            ("best match", "text", [_text_cell(_match_label(*match[:2]))
+                                    for match in best]),
+            ("q-value", "number", [_number_cell(match[2], ".2g")
+                                   for match in best]),
+        ]
+    if links is not None:
+        columns.append(("linked filters", "text", [
+            _text_cell(", ".join(_link_label(links, name, f)
+                                 for f in links.linked_filters(name)))
+            for name in names]))
+    summary = (
+        f"{len(patterns)} TF-MoDISco patterns of contribution scores of "
+        f"{patterns.n_sequences} sequences of {patterns.length} bp, "
+        f"{len(patterns.seqlets)} seqlets; nsites counts a pattern's "
+        "seqlets, each logo spans the positions with at least 30 % of the "
+        "largest position's contribution."
+    )
+    if links is not None:
+        summary += " " + "; ".join(links.settings) + "."
+    return [(heading, summary, columns)]
+
+
+def _link_label(links, pattern: str, filter: str) -> str:
+    """`filter3 (q 2e-05, 92 % of seqlets)`: one linked filter."""
+    row, column = links.patterns.index(pattern), links.filters.index(filter)
+    q_value, overlap = links.q_value[row, column], links.overlap[row, column]
+    q = "" if math.isnan(q_value) else f"q {q_value:.2g}, "
+    return f"{filter} ({q}{overlap:.0%} of seqlets)"
+
+
 def _match_label(target_id: str, target_name: str) -> str:
     return f"{target_name} ({target_id})" if target_name else target_id
 
@@ -428,7 +552,7 @@ def _number_cell(value, spec: str) -> str:
     return f'<td class="number" data-value="{data}">{html.escape(shown)}</td>'
 
 
-def _page(title: str, summary: str, columns: list) -> str:
+def _table(columns: list) -> str:
     head = "".join(
         f"<th>{html.escape(label)}</th>" if sort is None
         else f'<th data-sort="{sort}"><button type="button">{html.escape(label)}</button></th>'
@@ -436,6 +560,22 @@ def _page(title: str, summary: str, columns: list) -> str:
     )
     rows = zip(*(cells for _, _, cells in columns))
     body = "\n".join(f"<tr>{''.join(cells)}</tr>" for cells in rows)
+    return f"""<table class="motifs">
+<thead><tr>{head}</tr></thead>
+<tbody>
+{body}
+</tbody>
+</table>"""
+
+
+def _page(title: str, summary: str, columns: list, sections=()) -> str:
+    """The page: the motif table, then each `(heading, summary, columns)`
+    section's table."""
+    parts = "".join(
+        f"\n<h2>{html.escape(heading)}</h2>\n<p>{html.escape(text)}</p>\n"
+        f"{_table(section) if section else ''}"
+        for heading, text, section in sections
+    )
     return f"""<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -446,12 +586,7 @@ def _page(title: str, summary: str, columns: list) -> str:
 <body>
 <h1>{html.escape(title)}</h1>
 <p>{html.escape(summary)}</p>
-<table class="motifs">
-<thead><tr>{head}</tr></thead>
-<tbody>
-{body}
-</tbody>
-</table>
+{_table(columns)}{parts}
 <script>{_SCRIPT}</script>
 </body>
 </html>

@@ -1,6 +1,7 @@
 """Arrays aligned row for row with the sequences: a model's other inputs.
 
-`filter_influence` streams the sequences in fixed batches; a model with
+`filter_influence` and `contribution_scores` stream the sequences in
+fixed batches; a model with
 several inputs also needs, for each batch, the same rows of its other
 inputs. They are checked here before any work starts and cut into batches
 padded like the sequences.
@@ -18,8 +19,10 @@ def check_other_inputs(other_inputs, function, model) -> list:
 
     Args:
         other_inputs: `{input name: array (N, ...)}` or `None`.
-        function: The `InfluenceFunction` (`_internal/influence_function.py`): its `other_names` and
-            `other_shapes` say what the rest of the model reads.
+        function: What reads them (the `InfluenceFunction` of
+            `_internal/influence_function.py`, or contribution scores'
+            explainer): its `other_names`, `other_shapes` and
+            `sequence_input` say what the model reads besides the sequences.
         model: The model, for the messages.
 
     Returns:
@@ -45,17 +48,17 @@ def check_other_inputs(other_inputs, function, model) -> list:
     missing = [name for name in needed if name not in other_inputs]
     if missing:
         raise ValueError(
-            f"Model {model.name!r} also reads input(s) {missing} after the "
-            "filters; pass them as data, one row per sequence, with "
+            f"Model {model.name!r} also reads input(s) {missing} besides "
+            "the sequences; pass them as data, one row per sequence, with "
             f"other_inputs={{{wanted}}}."
         )
     unknown = [name for name in other_inputs if name not in needed]
     if unknown:
         raise ValueError(
-            f"other_inputs names {unknown}, which the rest of model "
-            f"{model.name!r} does not read; it needs "
+            f"other_inputs names {unknown}, which model {model.name!r} "
+            f"does not read besides the sequences; it needs "
             f"{list(needed) or 'none'} (the sequences input "
-            f"{function.sequence_input!r} is `sequences`)."
+            f"{function.sequence_input!r} takes the sequences)."
         )
     arrays = []
     for name, shape in needed.items():

@@ -3,6 +3,7 @@ is by its first bytes, HDF5 opening."""
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import hashlib
 import os
@@ -10,6 +11,7 @@ import re
 import socket
 import tempfile
 import time
+from typing import Iterator
 
 import h5py
 
@@ -63,6 +65,34 @@ def write_atomically(path, data: str | bytes) -> str:
             "data must be str or bytes. "
             f"Received: data of type {type(data).__name__}"
         )
+    with atomic_output(path) as temporary:
+        with os.fdopen(os.open(temporary, os.O_WRONLY), "wb") as file:
+            file.write(data.encode("utf-8") if isinstance(data, str) else data)
+    return os.fspath(path)
+
+
+@contextlib.contextmanager
+def atomic_output(path) -> Iterator[str]:
+    """A temporary file beside `path` that becomes `path` once complete.
+
+    For writers that need a file name (HDF5, streamed output): the context
+    yields the temporary's path; when the block ends without an error the
+    file is flushed to disk and renamed to `path`, atomically, with the
+    guarantees of `write_atomically` (permissions, symbolic links, stale
+    temporaries, durability). On an error the temporary is removed and
+    `path` left as it was.
+
+    Args:
+        path: The file to write; checked first (`check_writable`).
+
+    Returns:
+        A context manager yielding the temporary's path, a str.
+
+    Example:
+
+    >>> with atomic_output("scores.h5") as temporary:
+    ...     h5py.File(temporary, "w").close()
+    """
     shown = check_writable(path)
     # Through a symbolic link, the file it points to is replaced (beside
     # it), not the link by a regular file.
@@ -76,11 +106,11 @@ def write_atomically(path, data: str | bytes) -> str:
             f"cannot write {shown!r}: directory {directory!r} is not "
             f"writable ({error.strerror}); choose a writable directory"
         ) from error
+    os.close(handle)
     try:
         _remove_stale_temporaries(target, keep=temporary)
-        with os.fdopen(handle, "wb") as file:
-            file.write(data.encode("utf-8") if isinstance(data, str) else data)
-            file.flush()
+        yield temporary
+        with open(temporary, "rb+") as file:
             os.fsync(file.fileno())
         os.chmod(temporary, mode)
         os.replace(temporary, target)
@@ -91,7 +121,6 @@ def write_atomically(path, data: str | bytes) -> str:
             pass
         raise
     _fsync_directory(directory)
-    return shown
 
 
 def check_writable(path) -> str:

@@ -17,6 +17,8 @@ from keras_motifs.cli.datafiles import LengthFit, SequenceData, check_data
 from keras_motifs.cli.datafiles import read_labels, read_sequences
 from keras_motifs.cli.datafiles import selected_batches, with_labels
 from keras_motifs.cli.demo import run_demo as build_demo
+from keras_motifs.cli.attribute import run_attribute  # noqa: F401  (run_<name>)
+from keras_motifs.cli.patterns import run_patterns  # noqa: F401  (run_<name>)
 from keras_motifs.cli.recovery import run_benchmark  # noqa: F401  (run_<name>)
 from keras_motifs.cli.bootstrap import run_bootstrap  # noqa: F401  (run_<name>)
 from keras_motifs.cli.history import run_history  # noqa: F401  (run_<name>)

@@ -15,6 +15,11 @@ files:
   page with logos, best matches and filter influence.
 - `influence MODEL DATA [LABELS] -o influence.tsv`: how much the model
   relies on each filter.
+- `attribute MODEL DATA -o scores.h5`: contribution scores of each base
+  to one output (in-silico mutagenesis, gradient x input, integrated
+  gradients; see `keras_motifs.attribution`).
+- `patterns SCORES -o patterns.meme` (or `MODEL DATA`): the patterns the
+  model uses, found by TF-MoDISco in contribution scores, as MEME motifs.
 - `demo`: plant JASPAR motifs in random DNA, train a small CNN and get the
   motifs back (see `keras_motifs.cli.demo`).
 

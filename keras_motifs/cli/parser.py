@@ -141,10 +141,17 @@ def _add_model_options(parser, metavar="MODEL", help=_MODEL_HELP) -> None:
     )
 
 
-def _add_data_options(parser) -> None:
-    _add_model_options(parser)
+def _add_data_options(parser, *, filters: bool = True,
+                      batch_help: str = "sequences per batch (256)",
+                      model: tuple = ("MODEL", _MODEL_HELP),
+                      data_required: bool = True) -> None:
+    """MODEL (`model`: its metavar and help) and DATA (optional unless
+    `data_required`) and how they are read; with `filters`, also the
+    options that pick the Conv1D, its input and its scanned layer."""
+    _add_model_options(parser, *model)
     parser.add_argument(
         "data",
+        nargs=None if data_required else "?",
         metavar="DATA",
         help=f"one-hot sequences: {DATA_FORMATS}; (N, 4, length) arrays are "
         "transposed",
@@ -163,12 +170,13 @@ def _add_data_options(parser) -> None:
         "channel after the four DNA channels (repeat for several, in the "
         "model's channel order)",
     )
-    parser.add_argument(
-        "--input",
-        metavar="NAME",
-        help="the model input the Conv1D reads, when it reads several (e.g. "
-        "a forward and a reverse-complement input)",
-    )
+    if filters:
+        parser.add_argument(
+            "--input",
+            metavar="NAME",
+            help="the model input the Conv1D reads, when it reads several "
+            "(e.g. a forward and a reverse-complement input)",
+        )
     parser.add_argument(
         "--dna-channels",
         type=dna_channels,
@@ -194,17 +202,18 @@ def _add_data_options(parser) -> None:
         help="padding: uniform, 0.25 in each channel as for N (default), or "
         "zeros",
     )
-    parser.add_argument(
-        "--activation-layer",
-        metavar="NAME",
-        help="scan this later layer with the Conv1D's (positions, filters) "
-        "output, e.g. the activation after a BatchNormalization",
-    )
-    parser.add_argument(
-        "--layer",
-        help="the Conv1D to interpret: its name or index among the Conv1D "
-        "layers (default: the first)",
-    )
+    if filters:
+        parser.add_argument(
+            "--activation-layer",
+            metavar="NAME",
+            help="scan this later layer with the Conv1D's (positions, "
+            "filters) output, e.g. the activation after a BatchNormalization",
+        )
+        parser.add_argument(
+            "--layer",
+            help="the Conv1D to interpret: its name or index among the "
+            "Conv1D layers (default: the first)",
+        )
     parser.add_argument(
         "--key",
         metavar="KEY",
@@ -237,7 +246,7 @@ def _add_data_options(parser) -> None:
         type=_positive_int,
         default=256,
         metavar="N",
-        help="sequences per batch (256)",
+        help=batch_help,
     )
 
 
@@ -547,6 +556,110 @@ def _add_influence(commands, common) -> None:
     parser.set_defaults(command_name="influence")
 
 
+def _add_attribute(commands, common) -> None:
+    """`keras-motifs attribute`: contribution scores to HDF5."""
+    parser = commands.add_parser(
+        "attribute",
+        parents=[common],
+        help="contribution scores of each base to one model output (HDF5)",
+        description="Score every base of every sequence by its contribution "
+        "to one output of the model: in-silico mutagenesis (every "
+        "substitution), gradient x input, or integrated gradients against "
+        "dinucleotide-shuffled references. Writes HDF5 datasets sequences "
+        "and hypothetical (N, length, 4) in A, C, G, T order, streamed.",
+    )
+    _add_data_options(
+        parser, filters=False, batch_help="model rows per call: sequences, "
+        "substituted sequences (ism) or path points (ig) (256)")
+    parser.add_argument(
+        "-o", "--output", default="scores.h5",
+        help="HDF5 file to write (scores.h5)",
+    )
+    _add_score_options(parser)
+    parser.set_defaults(command_name="attribute")
+
+
+def _add_score_options(parser) -> None:
+    """How contribution scores are computed: `--method`, `--task`, ..."""
+    parser.add_argument(
+        "--method", choices=("ism", "gradient", "ig"), default="ism",
+        help="ism: in-silico mutagenesis (default); gradient: gradient x "
+        "input; ig: integrated gradients",
+    )
+    parser.add_argument(
+        "--task", metavar="INDEX|NAME",
+        help="the output to explain: the index of a value among the model's "
+        "output values, or the name of a one-value output (needed when the "
+        "model gives several values per sequence)",
+    )
+    parser.add_argument(
+        "--references", type=_positive_int, default=10, metavar="N",
+        help="dinucleotide-shuffled references per sequence, for ig (10)",
+    )
+    parser.add_argument(
+        "--steps", type=_positive_int, default=20, metavar="N",
+        help="points of the path integral, for ig (20)",
+    )
+    parser.add_argument(
+        "--seed", type=_nonnegative_int, default=0,
+        help="seed of the references' shuffles (0)",
+    )
+
+
+def _add_patterns(commands, common) -> None:
+    """`keras-motifs patterns`: TF-MoDISco patterns of contribution scores."""
+    parser = commands.add_parser(
+        "patterns",
+        parents=[common],
+        help="patterns the model uses (TF-MoDISco on contribution scores) "
+        "to MEME",
+        description="Find the patterns of contribution scores with "
+        "TF-MoDISco (modisco-lite) and write them as MEME motifs named by "
+        "pattern (pos_pattern_0, neg_pattern_0, ...): counts summed over "
+        "each pattern's seqlets, nsites the seqlets. SCORES is an HDF5 file "
+        "of 'keras-motifs attribute' (DATA then not needed); MODEL and DATA "
+        "are scored first, as 'attribute' scores them.",
+    )
+    _add_data_options(
+        parser, filters=False, data_required=False,
+        model=("MODEL|SCORES", "contribution scores (HDF5 of 'keras-motifs "
+               "attribute'), or a saved model as for extract (with DATA)"),
+        batch_help="model rows per call, with MODEL: sequences, substituted "
+        "sequences (ism) or path points (ig) (256)")
+    parser.add_argument(
+        "-o", "--output", default="patterns.meme",
+        help="MEME file to write (patterns.meme)",
+    )
+    parser.add_argument(
+        "--cwm", action="store_true",
+        help="write each pattern's contribution weight matrix as letter "
+        "probabilities instead of its seqlets' base counts",
+    )
+    parser.add_argument(
+        "--window-size", type=_positive_int, default=20, metavar="N",
+        help="width of the window whose total contribution marks a seqlet (20)",
+    )
+    parser.add_argument(
+        "--flank", type=_nonnegative_int, default=5, metavar="N",
+        help="positions added on each side of a seqlet (5)",
+    )
+    parser.add_argument(
+        "--seqlet-fdr", type=_number, default=0.05, metavar="FDR",
+        help="false discovery rate of the seqlets' cutoff (0.05)",
+    )
+    parser.add_argument(
+        "--max-seqlets", type=_positive_int, default=2000, metavar="N",
+        help="at most N seqlets per sign (2000)",
+    )
+    parser.add_argument(
+        "--min-seqlets", type=_nonnegative_int, default=100, metavar="N",
+        help="cluster the seqlets of a sign only when there are more than N "
+        "(100)",
+    )
+    _add_score_options(parser)
+    parser.set_defaults(command_name="patterns")
+
+
 def _suffix_list() -> str:
     return ", ".join(f"{suffix} ({name})" for suffix, name in SUFFIXES.items())
 
@@ -605,6 +718,7 @@ def _add_demo(commands, common) -> None:
 
 COMMANDS = (
     _add_extract, _add_convert, _add_compare, _add_logos, _add_report,
-    _add_influence, add_history, add_bootstrap, add_benchmark, _add_demo,
+    _add_influence, _add_attribute, _add_patterns, add_history, add_bootstrap, add_benchmark,
+    _add_demo,
 )
 """The add-functions of the commands, in the order `--help` lists them."""
