@@ -233,9 +233,7 @@ def find_patterns(
     }
     settings.update(_check_modisco_options(modisco_options))
     _check_scores(scores, window_size + 2 * flank)
-    from modiscolite.tfmodisco import TFMoDISco
-
-    positive, negative = TFMoDISco(
+    positive, negative = _tfmodisco()(
         one_hot=scores.sequences, hypothetical_contribs=scores.hypothetical,
         verbose=False, **settings,
     )
@@ -253,9 +251,7 @@ def find_patterns(
 
 def _check_modisco_options(options: dict) -> dict:
     """The extra `TFMoDISco` keyword arguments, each a known one."""
-    from modiscolite.tfmodisco import TFMoDISco
-
-    known = set(inspect.signature(TFMoDISco).parameters) - _OWN_OPTIONS
+    known = set(inspect.signature(_tfmodisco()).parameters) - _OWN_OPTIONS
     unknown = sorted(set(options) - known)
     if unknown:
         raise TypeError(
@@ -323,3 +319,15 @@ def _contribution_span(cwm: np.ndarray) -> tuple[int, int]:
     totals = np.abs(cwm).sum(axis=-1)
     strong = np.flatnonzero(totals >= TRIM_FRACTION * totals.max())
     return int(strong[0]), int(strong[-1]) + 1
+
+
+def _tfmodisco():
+    """modisco-lite's `TFMoDISco`, or explain how to install it."""
+    try:
+        from modiscolite.tfmodisco import TFMoDISco
+    except ImportError as error:
+        raise ImportError(
+            "Patterns need the `modisco-lite` package (TF-MoDISco): "
+            "`pip install keras-motifs[attribution]`."
+        ) from error
+    return TFMoDISco
