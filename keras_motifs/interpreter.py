@@ -15,7 +15,8 @@ from keras_motifs.sources import known_count, prefetch
 from keras_motifs._internal.blocks import BlockCounts, BlockTally
 from keras_motifs._internal.blocks import check_block_count
 from keras_motifs._internal.checks import boolean, one_of, positive_int
-from keras_motifs._internal.engine import check_engine, choose_engine
+from keras_motifs._internal.engine import batch_engine, check_engine
+from keras_motifs._internal.engine import choose_engine
 from keras_motifs._internal.engine import foldable_layers
 from keras_motifs._internal.firing_tally import FiringPass, LabelRows
 from keras_motifs._internal.geometry import ConvGeometry
@@ -215,7 +216,7 @@ class Conv1DInterpreter:
     def _batch_function(self, x, alphabet, strands):
         """The scan function for a batch: codes (2-D) go to the one-hot
         engine, one-hot rows to the Keras path."""
-        engine = "onehot" if x.ndim == 2 else "keras"
+        engine = batch_engine(x)
         self._ran.add(engine)
         return self._scan_function(x.shape[1], alphabet, strands, engine)
 
@@ -611,7 +612,7 @@ class Conv1DInterpreter:
                     rows, n_rows, thresholds, maxima=tally is not None)
                 if tally is not None:
                     tally.add(x.shape[1], n_rows, scanned, thresholds)
-                if x.ndim == 2:
+                if batch_engine(x) == "onehot":
                     batch_counts = self._in_alphabet(batch_counts, alphabet)
                 counts = counts + batch_counts.astype(np.float64)
                 nsites = nsites + batch_sites.astype(np.float64)

@@ -504,6 +504,8 @@ def data_stats(sequences, rule: SiteRule, maxima, *, sums, alphabet: str,
         alphabet: The data's channel order (of base-code batches).
         dtype: The model's input dtype.
     """
+    from keras_motifs._internal.engine import batch_engine
+
     summer = sums() if (rule.relative_threshold is not None
                         and rule.relative_to == "mean") else None
     stats = None
@@ -512,7 +514,7 @@ def data_stats(sequences, rule: SiteRule, maxima, *, sums, alphabet: str,
             stats = SiteStats(best.shape[1], rule.max_sites)
         stats.add_maxima(best)
         if summer is not None:
-            if x.ndim == 2:  # base codes of the one-hot engine
+            if batch_engine(x) == "onehot":  # base codes
                 x = codes_as_one_hot(x, alphabet, dtype)
             stats.add_sums(*summer(x, n_valid))
     return stats

@@ -145,7 +145,8 @@ def test_sharded_dask_equals_one_scan(tmp_path):
     if importlib.util.find_spec("distributed") is None:
         pytest.skip("dask[distributed] is not installed")
     out = run_example(
-        "sharded_dask.py", "--smoke", "--shards", "3", "--out", "s.meme",
+        "sharded_dask.py", "--smoke", "--shards", "3", "--workers", "1",
+        "--out", "s.meme",
         cwd=tmp_path,
     )
     assert "equal to one scan of all sequences: True" in out

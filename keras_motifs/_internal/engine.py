@@ -15,7 +15,9 @@ all of these hold, and the Keras path otherwise:
 - the model reads 4 channels (no extra signal tracks).
 
 Per batch, data that base codes cannot represent exactly (arbitrary
-float weights) go to the Keras path even under `"onehot"`.
+float weights) go to the Keras path even under `"onehot"`: the one-hot
+engine's batches come as base codes `(B, L)`, the others as rows
+`(B, L, channels)`, and `batch_engine` tells them apart.
 """
 
 from __future__ import annotations
@@ -29,6 +31,13 @@ from keras_motifs._internal.onehot_fold import UnsupportedLayers, fold_layers
 from keras_motifs._internal.scan import replica_count
 
 ENGINES = ("auto", "keras", "onehot")
+
+
+def batch_engine(x) -> str:
+    """The engine that scans batch `x`: `"onehot"` for base codes
+    `(B, L)` (`sources.code_batches`), `"keras"` for one-hot rows
+    `(B, L, channels)`."""
+    return "onehot" if x.ndim == 2 else "keras"
 
 
 def check_engine(engine) -> str:
