@@ -140,14 +140,20 @@ def write_report(
         patterns: A `keras_motifs.attribution.PatternSet` of the same
             model's contribution scores, or `None`: a second table, one
             row per pattern (its logo over its bounds, sign, nsites (its
-            seqlets), information, consensus), below the filters.
+            seqlets), information, consensus), below the filters. A
+            `MotifSet` of patterns (e.g. read from the file of
+            `keras-motifs patterns`) gives the same table without the
+            sign column (its names tell it) and without the scores'
+            summary.
         links: A `keras_motifs.attribution.PatternLinks` of `patterns`
             with these motifs (`link_patterns`), or `None`: each pattern
             row lists its linked filters, and the filter table gains the
             columns "patterns" (the linked patterns), "used" and
             "contribution / background" (the share of all |contribution|
             under the filter's sites over the share of positions they
-            cover).
+            cover). Links of motifs alone (`link_by_similarity`) give the
+            linked patterns and filters only: "used" and the shares are
+            unknown without the scores.
         pattern_comparison: Best matches of the patterns, as
             `comparison` is of the motifs (e.g. `tomtom(patterns.motifs)`),
             or `None`: the columns "best match" and "q-value" of the
@@ -427,7 +433,7 @@ def _extra_columns(names, comparison, calibration, families) -> list:
 
 def _filter_link_columns(links, names: list[str]) -> list:
     """The filter table's "patterns", "used" and "contribution /
-    background" columns, with links."""
+    background" columns, with links ("patterns" alone without scores)."""
     if links is None:
         return []
     if not set(links.filters) & set(names):
@@ -435,14 +441,17 @@ def _filter_link_columns(links, names: list[str]) -> list:
             f"links name none of the motifs: its filters start "
             f"{links.filters[:5]}, the motif names start {names[:5]}")
     column = {name: i for i, name in enumerate(links.filters)}
+    rows = [column.get(name) for name in names]
+    linked = ("patterns", "text", [_text_cell(
+        "" if i is None else ", ".join(links.linked_patterns(name)))
+        for name, i in zip(names, rows)])
+    if links.contribution_share is None:
+        return [linked]
     ratio = np.divide(links.contribution_share, links.background_share,
                       out=np.full(len(links.filters), math.nan),
                       where=links.background_share > 0)
-    rows = [column.get(name) for name in names]
     return [
-        ("patterns", "text", [_text_cell(
-            "" if i is None else ", ".join(links.linked_patterns(name)))
-            for name, i in zip(names, rows)]),
+        linked,
         ("used", "text", [_text_cell(
             "" if i is None else ("yes" if links.used[i] else "no"))
             for i in rows]),
@@ -452,19 +461,22 @@ def _filter_link_columns(links, names: list[str]) -> list:
 
 
 def _pattern_sections(patterns, links, comparison, kind: str, dpi: int) -> list:
-    """The patterns' section `(heading, summary, columns)`, with patterns."""
+    """The patterns' section `(heading, summary, columns)`, with patterns
+    (a `PatternSet`, or a `MotifSet` of patterns)."""
     if patterns is None:
         if links is not None or comparison is not None:
             raise ValueError(
                 "links and pattern_comparison describe patterns: pass "
                 "patterns= too.")
         return []
-    if not isinstance(getattr(patterns, "motifs", None), MotifSet) or not hasattr(
-            patterns, "seqlets"):
+    scored = not isinstance(patterns, MotifSet)
+    if scored and (not isinstance(getattr(patterns, "motifs", None), MotifSet)
+                   or not hasattr(patterns, "seqlets")):
         raise TypeError(
             "patterns must be a keras_motifs.attribution.PatternSet (from "
-            f"find_patterns). Received: patterns of type "
-            f"{type(patterns).__name__}")
+            "find_patterns), or a MotifSet of patterns. Received: patterns "
+            f"of type {type(patterns).__name__}")
+    motifs = patterns.motifs if scored else patterns
     if links is not None:
         if not hasattr(links, "linked_filters") or not hasattr(links, "used"):
             raise TypeError(
@@ -476,10 +488,10 @@ def _pattern_sections(patterns, links, comparison, kind: str, dpi: int) -> list:
                 "links are of other patterns than the report's: pass "
                 "patterns= the PatternSet given to link_patterns.")
     heading = "Patterns: what the model uses"
-    if not len(patterns):
+    if scored and not len(patterns):
         return [(heading, f"TF-MoDISco found no patterns in the "
                  f"{patterns.n_sequences} scored sequences.", [])]
-    motifs = patterns.motifs
+    check_motif_set(motifs, "patterns", non_empty=True)
     names = motifs.names
     information = [row[start:end].sum() for row, (start, end)
                    in zip(motifs.information_content(), motifs.bounds)]
@@ -487,8 +499,12 @@ def _pattern_sections(patterns, links, comparison, kind: str, dpi: int) -> list:
         ("logo", None, [_logo_cell(render_logo(motif, kind=kind, dpi=dpi), name)
                         for motif, name in zip(motifs, names)]),
         ("name", "text", [_text_cell(name) for name in names]),
-        ("sign", "text", [_text_cell("positive" if sign > 0 else "negative")
-                          for sign in patterns.signs]),
+    ]
+    if scored:
+        columns.append(("sign", "text", [
+            _text_cell("positive" if sign > 0 else "negative")
+            for sign in patterns.signs]))
+    columns += [
         ("nsites", "number", [_number_cell(n, "d") for n in motifs.nsites]),
         ("information (bits)", "number",
          [_number_cell(x, ".2f") for x in information]),
@@ -514,6 +530,10 @@ def _pattern_sections(patterns, links, comparison, kind: str, dpi: int) -> list:
         f"{len(patterns.seqlets)} seqlets; nsites counts a pattern's "
         "seqlets, each logo spans the positions with at least 30 % of the "
         "largest position's contribution."
+    ) if scored else (
+        f"{len(motifs)} patterns, given as motifs without their seqlets "
+        "or contribution scores; nsites counts a pattern's seqlets, each "
+        "logo spans the pattern's bounds."
     )
     if links is not None:
         summary += " " + "; ".join(links.settings) + "."
@@ -521,11 +541,14 @@ def _pattern_sections(patterns, links, comparison, kind: str, dpi: int) -> list:
 
 
 def _link_label(links, pattern: str, filter: str) -> str:
-    """`filter3 (q 2e-05, 92 % of seqlets)`: one linked filter."""
+    """`filter3 (q 2e-05, 92 % of seqlets)`: one linked filter (its q-value
+    alone without seqlets)."""
     row, column = links.patterns.index(pattern), links.filters.index(filter)
-    q_value, overlap = links.q_value[row, column], links.overlap[row, column]
-    q = "" if math.isnan(q_value) else f"q {q_value:.2g}, "
-    return f"{filter} ({q}{overlap:.0%} of seqlets)"
+    q_value = links.q_value[row, column]
+    parts = [] if math.isnan(q_value) else [f"q {q_value:.2g}"]
+    if links.overlap is not None:
+        parts.append(f"{links.overlap[row, column]:.0%} of seqlets")
+    return f"{filter} ({', '.join(parts)})"
 
 
 def _match_label(target_id: str, target_name: str) -> str:

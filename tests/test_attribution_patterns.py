@@ -13,7 +13,8 @@ import numpy as np
 import pytest
 
 from keras_motifs.attribution.links import PatternLinks, contribution_shares
-from keras_motifs.attribution.links import link_patterns, seqlet_overlap
+from keras_motifs.attribution.links import link_by_similarity, link_patterns
+from keras_motifs.attribution.links import seqlet_overlap
 from keras_motifs.attribution.patterns import PatternSet, Seqlets
 from keras_motifs.attribution.patterns import find_patterns
 from keras_motifs.attribution.scores import ContributionScores
@@ -233,6 +234,27 @@ def test_links_tsv(linked, tmp_path):
     assert float(rows[1][2]) == pytest.approx(links.q_value[0, 0], rel=1e-5)
 
 
+def test_links_by_similarity_are_the_tomtom_part_of_link_patterns(
+        planted, linked, tmp_path):
+    _, _, patterns = planted
+    motifs, _, links = linked
+    similar = link_by_similarity(patterns.motifs, motifs)
+    assert (similar.patterns, similar.filters) == (links.patterns, links.filters)
+    np.testing.assert_array_equal(similar.q_value, links.q_value)
+    np.testing.assert_array_equal(similar.e_value, links.e_value)
+    np.testing.assert_array_equal(similar.linked, links.q_value < 0.01)
+    assert similar.linked_filters("pos_pattern_0") == ["filter0"]
+    for unknown in ("overlap", "n_sites", "contribution_share",
+                    "background_share"):
+        assert getattr(similar, unknown) is None
+    assert "Tomtom similarity alone" in similar.settings[0]
+    text = open(similar.write_tsv(tmp_path / "links.tsv")).read().splitlines()
+    row = next(line for line in text if line.startswith("pos_pattern_0\t"))
+    assert row.split("\t")[1] == "filter0" and row.endswith("\t")
+    with pytest.raises(TypeError, match="pattern_motifs"):
+        link_by_similarity(patterns, motifs)
+
+
 def test_site_windows_on_both_strands_give_the_maximum(planted):
     """The forward-strand window of each kept site, read on its strand, is
     where the filter reaches its maximum (padding "same", both strands)."""
@@ -356,6 +378,28 @@ def test_report_shows_patterns_beside_the_filters(planted, linked, tmp_path):
     assert f'data-value="{float(ratio)!r}"' in rows[0]
 
 
+def test_report_of_patterns_as_motifs(planted, linked, tmp_path):
+    """Patterns read back from their MEME file, linked by Tomtom alone: the
+    columns that need seqlets or scores are left out."""
+    from keras_motifs.report import write_report
+
+    _, _, patterns = planted
+    motifs, _, _ = linked
+    read = read_meme(patterns.motifs.to_meme(tmp_path / "patterns.meme"))
+    links = link_by_similarity(read, motifs)
+    page = open(write_report(motifs[:2], tmp_path / "report.html",
+                             patterns=read, links=links)).read()
+    filters, pattern_table = page.split("<h2>Patterns: what the model uses</h2>")
+    assert pattern_table.count("<tr>") == len(patterns) + 1
+    assert ">sign<" not in pattern_table and "seqlets or contribution" in page
+    assert f"<td>filter0 (q {links.q_value[0, 0]:.2g})</td>" in pattern_table
+    rows = filters.split("<tr>")[2:]
+    assert "pos_pattern_0" in links.linked_patterns("filter0")
+    assert f"<td>{', '.join(links.linked_patterns('filter0'))}</td>" in rows[0]
+    assert rows[1].split("</tr>")[0].endswith("<td></td>")
+    assert ">used<" not in filters and "contribution / background" not in filters
+
+
 def test_report_pattern_errors(planted, linked, tmp_path):
     from keras_motifs.report import write_report
 
@@ -365,7 +409,7 @@ def test_report_pattern_errors(planted, linked, tmp_path):
     with pytest.raises(ValueError, match="pass patterns= too"):
         write_report(motifs, path, links=links)
     with pytest.raises(TypeError, match="PatternSet"):
-        write_report(motifs, path, patterns=patterns.motifs)
+        write_report(motifs, path, patterns=patterns.seqlets)
     with pytest.raises(TypeError, match="PatternLinks"):
         write_report(motifs, path, patterns=patterns, links={"a": 1})
     other = dataclasses.replace(patterns, motifs=patterns.motifs._replace(

@@ -563,6 +563,51 @@ def test_report_with_comparison_and_influence(capsys, tmp_path, jaspar_meme):
         assert text in html
 
 
+def test_report_with_patterns(capsys, tmp_path, jaspar_meme):
+    """--patterns: the patterns' table below the filters, linked to them by
+    Tomtom alone (no seqlets or scores in the files)."""
+    jaspar = read_meme(jaspar_meme["jaspar"])  # MA0139.2, MA0138.3, MA0080.7
+    patterns = tmp_path / "patterns.meme"
+    jaspar[[0, 2]]._replace(names=["pos_pattern_0", "neg_pattern_0"]).to_meme(
+        patterns)
+    table = tmp_path / "patterns.tsv"
+    status, _, err = run(capsys, "compare", patterns, "--db",
+                         jaspar_meme["jaspar"], "-o", table)
+    assert status == 0, err
+    out = tmp_path / "report.html"
+    status, stdout, err = run(
+        capsys, "report", jaspar_meme["queries"], "--patterns", patterns,
+        "--pattern-comparison", table, "-o", out,
+    )
+    assert status == 0, err
+    assert "Wrote a report of 3 motifs and 2 patterns (2 linked" in stdout
+    filters, found = out.read_text().split("<h2>Patterns: what the model uses</h2>")
+    rows = found.split("<tr>")[2:]
+    assert len(rows) == 2 and "CTCF (MA0139.2)" in rows[0]
+    assert re.search(r"<td>filter0 \(q [0-9.e-]+\)</td>", rows[0])
+    assert re.search(r"<td>filter2 \(q [0-9.e-]+\)</td>", rows[1])
+    assert "Tomtom similarity alone" in found and "of seqlets" not in found
+    # The filter table names each filter's patterns; without scores, no
+    # "used" or "contribution / background".
+    assert "<td>pos_pattern_0</td>" in filters.split("<tr>")[2]
+    assert ">used<" not in filters and "contribution / background" not in filters
+    # Errors, before any work (here: before --bootstrap refuses a MEME file).
+    text = tmp_path / "notes.txt"
+    text.write_text("patterns: see notes\n")
+    for argv, needle in [
+        (["--patterns", tmp_path / "missing.meme"],
+         "--patterns file not found: "),
+        (["--patterns", text], "notes.txt, line 1"),
+        (["--patterns", jaspar_meme["queries"]],
+         "holds motifs named like those of MOTIFS (filter0, filter1, filter2)"),
+        (["--pattern-comparison", table], "pass --patterns too"),
+    ]:
+        assert needle in one_line_error(
+            capsys, "report", jaspar_meme["queries"], "--bootstrap", "5",
+            *argv, "-o", tmp_path / "bad.html")
+    assert not (tmp_path / "bad.html").exists()
+
+
 @pytest.fixture(scope="module")
 def loaded(files):
     return keras.saving.load_model(files["keras"], compile=False)

@@ -4,7 +4,8 @@
 gradients) for any Keras 3 model with a one-hot DNA input, streamed to
 HDF5 by `write_scores` and read back by `read_scores`; `find_patterns`
 (TF-MoDISco) turns them into the patterns the model uses, a `PatternSet`,
-and `link_patterns` links those to the filter motifs.
+and `link_patterns` links those to the filter motifs (`link_by_similarity`
+from the motifs alone).
 
 The names below are imported on first use (PEP 562), as in `keras_motifs`.
 """
@@ -17,6 +18,7 @@ _MODULES = {
     "PatternSet": "keras_motifs.attribution.patterns",
     "Seqlets": "keras_motifs.attribution.patterns",
     "find_patterns": "keras_motifs.attribution.patterns",
+    "link_by_similarity": "keras_motifs.attribution.links",
     "link_patterns": "keras_motifs.attribution.links",
     "contribution_scores": "keras_motifs.attribution.scores",
     "iter_contribution_scores": "keras_motifs.attribution.scores",

@@ -24,6 +24,11 @@ would hold if contribution were spread evenly over every position: their
 positions over all positions. A share well above the background says the
 filter's sites are where the contribution is, whether or not a pattern
 formed there.
+
+`link_by_similarity` makes the links of the first kind alone, from the two
+motif sets (e.g. a pattern file of `keras-motifs patterns` and a filter
+motif file): without the seqlets and the scores, overlaps and shares are
+unknown, and a filter linked to no pattern may still be used.
 """
 
 from __future__ import annotations
@@ -41,7 +46,7 @@ from keras_motifs.attribution.patterns import PatternSet
 from keras_motifs.attribution.scores import ContributionScores
 from keras_motifs.compare import tomtom
 from keras_motifs.interpreter import Conv1DInterpreter
-from keras_motifs.motifs import check_motif_set
+from keras_motifs.motifs import MotifSet, check_motif_set
 from keras_motifs.match_calibration import DEFAULT_CUTOFF
 
 TSV_COLUMNS = ("pattern", "filter", "q-value", "E-value", "overlap")
@@ -51,9 +56,11 @@ TSV_COLUMNS = ("pattern", "filter", "q-value", "E-value", "overlap")
 class PatternLinks:
     """Which filters each pattern is linked to, and which filters are used.
 
-    Made by `link_patterns`; see the module for the definitions. Matrices
-    are `(patterns, filters)`, vectors `(filters,)`, in the order of
-    `patterns` and `filters`.
+    Made by `link_patterns`, or by `link_by_similarity` from motifs alone;
+    see the module for the definitions. Matrices are `(patterns, filters)`,
+    vectors `(filters,)`, in the order of `patterns` and `filters`. Links
+    from motifs alone have `None` for the overlaps, site counts and shares,
+    and their `linked` and `used` rest on Tomtom alone.
 
     Args:
         patterns: The pattern names.
@@ -62,12 +69,14 @@ class PatternLinks:
             `q_threshold`.
         e_value: Tomtom E-value of each pair, NaN where the q-value is.
         overlap: Fraction of the pattern's seqlets holding a kept site of
-            the filter.
+            the filter, or `None` without seqlets.
         linked: Whether the pair is linked.
-        n_sites: Kept sites of each filter over the scored sequences.
+        n_sites: Kept sites of each filter over the scored sequences, or
+            `None` without scores.
         contribution_share: Share of all |contribution| under each
-            filter's kept sites.
-        background_share: Share of all positions under them.
+            filter's kept sites, or `None` without scores.
+        background_share: Share of all positions under them, or `None`
+            without scores.
         settings: The rule, in words, one line per item.
 
     Example:
@@ -81,11 +90,11 @@ class PatternLinks:
     filters: list
     q_value: np.ndarray
     e_value: np.ndarray
-    overlap: np.ndarray
+    overlap: np.ndarray | None
     linked: np.ndarray
-    n_sites: np.ndarray
-    contribution_share: np.ndarray
-    background_share: np.ndarray
+    n_sites: np.ndarray | None
+    contribution_share: np.ndarray | None
+    background_share: np.ndarray | None
     settings: list
 
     @property
@@ -99,7 +108,9 @@ class PatternLinks:
         row = self.patterns.index(pattern)
         columns = np.flatnonzero(self.linked[row])
         q_values = np.nan_to_num(self.q_value[row, columns], nan=np.inf)
-        order = np.lexsort((-self.overlap[row, columns], q_values))
+        overlap = (np.zeros(len(columns)) if self.overlap is None
+                   else self.overlap[row, columns])
+        order = np.lexsort((-overlap, q_values))
         return [self.filters[c] for c in columns[order]]
 
     def linked_patterns(self, filter: str) -> list[str]:
@@ -112,7 +123,8 @@ class PatternLinks:
 
         One row per linked pair, by pattern then filter: `pattern`,
         `filter`, `q-value`, `E-value` (empty where Tomtom kept no hit) and
-        `overlap`; the settings as `#` comment lines.
+        `overlap` (empty without seqlets); the settings as `#` comment
+        lines.
 
         Args:
             path: Output file; its directory must exist.
@@ -130,7 +142,8 @@ class PatternLinks:
 
         rows = [
             [self.patterns[r], self.filters[c], cell(self.q_value[r, c]),
-             cell(self.e_value[r, c]), f"{self.overlap[r, c]:.4f}"]
+             cell(self.e_value[r, c]),
+             "" if self.overlap is None else f"{self.overlap[r, c]:.4f}"]
             for r, c in zip(*np.nonzero(self.linked))
         ]
         return write_tsv(path, TSV_COLUMNS, rows, comments=self.settings)
@@ -214,7 +227,7 @@ def link_patterns(
     span = interpreter.geometry.span
     overlap = seqlet_overlap(patterns, kept, starts, span)
     share, background = contribution_shares(scores, kept, starts, span)
-    q_value, e_value = _similarity(patterns, filter_motifs, q_threshold)
+    q_value, e_value = _similarity(patterns.motifs, filter_motifs, q_threshold)
     linked = (q_value < q_threshold) | (overlap >= min_overlap)
     settings = [
         f"patterns linked to the filters of layer {interpreter.layer.name!r}: "
@@ -230,6 +243,55 @@ def link_patterns(
         n_sites=kept.sum(axis=0), contribution_share=share,
         background_share=background, settings=settings,
     )
+
+
+def link_by_similarity(
+    pattern_motifs: MotifSet,
+    filter_motifs: MotifSet,
+    *,
+    q_threshold: float = DEFAULT_CUTOFF,
+) -> PatternLinks:
+    """Links patterns to filter motifs by Tomtom similarity alone.
+
+    For patterns and filters known only as motifs (e.g. read from the files
+    of `keras-motifs patterns` and `keras-motifs extract`): a pair is linked
+    when its Tomtom q-value is below `q_threshold`, as in `link_patterns`.
+    Without the seqlets and the contribution scores, the overlaps, site
+    counts and contribution shares are `None`, and a filter linked to no
+    pattern may still be used (through overlap): use `link_patterns` when
+    the scores are at hand.
+
+    Args:
+        pattern_motifs: The patterns as a `MotifSet` (e.g.
+            `PatternSet.motifs`, or `read_meme("patterns.meme")`).
+        filter_motifs: The filter `MotifSet`.
+        q_threshold: A Tomtom q-value below this links a pair.
+
+    Returns:
+        A `PatternLinks` with `overlap`, `n_sites`, `contribution_share` and
+        `background_share` `None`.
+
+    Example:
+
+    >>> links = link_by_similarity(read_meme("patterns.meme"),
+    ...                            read_meme("motifs.meme"))
+    >>> links.linked_filters("pos_pattern_0")
+    ['filter3']
+    """
+    check_motif_set(pattern_motifs, "pattern_motifs", non_empty=True)
+    check_motif_set(filter_motifs, "filter_motifs", non_empty=True)
+    q_threshold = number(q_threshold, "q_threshold", minimum=0,
+                         open_minimum=True)
+    q_value, e_value = _similarity(pattern_motifs, filter_motifs, q_threshold)
+    return PatternLinks(
+        patterns=list(pattern_motifs.names), filters=list(filter_motifs.names),
+        q_value=q_value, e_value=e_value, overlap=None,
+        linked=q_value < q_threshold, n_sites=None, contribution_share=None,
+        background_share=None, settings=[
+            f"patterns linked to the filters by Tomtom similarity alone "
+            f"(q-value < {q_threshold:g}): without the seqlets and "
+            "contribution scores, a filter linked to no pattern may still "
+            "be used"])
 
 
 def _kept_sites(interpreter, scores, options) -> tuple[np.ndarray, np.ndarray]:
@@ -319,15 +381,15 @@ def contribution_shares(scores: ContributionScores, kept, starts,
     return share, background
 
 
-def _similarity(patterns, filter_motifs, q_threshold):
+def _similarity(pattern_motifs, filter_motifs, q_threshold):
     """`(q_value, e_value)`, `(patterns, filters)`, NaN where Tomtom kept
     no hit below `q_threshold`."""
-    shape = (len(patterns), len(filter_motifs))
+    shape = (len(pattern_motifs), len(filter_motifs))
     q_value, e_value = np.full(shape, np.nan), np.full(shape, np.nan)
     if not np.any(filter_motifs.nsites > 0):
         return q_value, e_value
     column = {name: i for i, name in enumerate(filter_motifs.names)}
-    comparison = tomtom(patterns.motifs, filter_motifs, threshold=q_threshold)
+    comparison = tomtom(pattern_motifs, filter_motifs, threshold=q_threshold)
     for hit in comparison:
         row, c = hit.query_index, column[hit.target_id]
         if np.isnan(q_value[row, c]):

@@ -27,6 +27,7 @@ from keras_motifs.cli.progress import Progress
 from keras_motifs.compare import read_comparison, tomtom
 from keras_motifs.firing import write_firing_tsv
 from keras_motifs._internal.graph import conv_input, find_conv1d, model_input
+from keras_motifs.attribution.links import link_by_similarity
 from keras_motifs.formats import SUFFIXES, motif_format, read_motifs, write_motifs
 from keras_motifs.influence import filter_influence, read_influence
 from keras_motifs.interpreter import Conv1DInterpreter
@@ -280,6 +281,10 @@ def run_report(args) -> int:
     source = existing_file(args.motifs, "MOTIFS")
     npz = source.lower().endswith(".npz")
     motifs = read_motifs(source, "npz") if npz else read_meme(source)
+    patterns = _report_patterns(args, motifs.names)
+    pattern_comparison = None
+    if args.pattern_comparison is not None:
+        pattern_comparison = read_comparison(args.pattern_comparison)
     result = None
     if args.bootstrap is not None:
         from keras_motifs.bootstrap import bootstrap
@@ -291,17 +296,44 @@ def run_report(args) -> int:
     influence = None
     if args.influence is not None:
         influence = read_influence(args.influence, motifs.names)
+    links = None if patterns is None else link_by_similarity(patterns, motifs)
     write_report(
         motifs,
         output,
         comparison=comparison,
         influence=influence,
         bootstrap=result,
+        patterns=patterns,
+        links=links,
+        pattern_comparison=pattern_comparison,
         title=args.title,
         logo_kind=args.kind,
     )
-    print_msg(f"Wrote a report of {len(motifs)} motifs to {output}")
+    shown = "" if links is None else (
+        f" and {len(patterns)} patterns ({links.linked.any(axis=1).sum()} "
+        "linked to a filter by Tomtom)")
+    print_msg(f"Wrote a report of {len(motifs)} motifs{shown} to {output}")
     return 0
+
+
+def _report_patterns(args, filter_names: list[str]):
+    """The `--patterns` MEME file's motifs (none without it), checked:
+    none named like a filter motif."""
+    if args.patterns is None:
+        if args.pattern_comparison is not None:
+            raise ValueError(
+                "--pattern-comparison gives the best matches of the "
+                "patterns: pass --patterns too.")
+        return None
+    source = existing_file(args.patterns, "--patterns")
+    patterns = read_meme(source)
+    shared = sorted(set(patterns.names) & set(filter_names))
+    if shared:
+        raise ValueError(
+            f"--patterns {source} holds motifs named like those of MOTIFS "
+            f"({', '.join(shared[:3])}): pass the file of 'keras-motifs "
+            "patterns' (motifs named pos_pattern_<i> / neg_pattern_<i>).")
+    return patterns
 
 
 def run_influence(args) -> int:

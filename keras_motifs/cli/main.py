@@ -12,7 +12,8 @@ files:
   any MEME file.
 - `logos motifs.meme -o logos/`: one PNG logo per motif and an overview.
 - `report motifs.meme --comparison tomtom.tsv -o report.html`: one HTML
-  page with logos, best matches and filter influence.
+  page with logos, best matches and filter influence (`--patterns
+  patterns.meme`: the patterns beside them).
 - `influence MODEL DATA [LABELS] -o influence.tsv`: how much the model
   relies on each filter.
 - `attribute MODEL DATA -o scores.h5`: contribution scores of each base

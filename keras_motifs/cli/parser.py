@@ -12,6 +12,7 @@ from keras_motifs.cli.bootstrap import add_bootstrap
 from keras_motifs.cli.history import add_history
 from keras_motifs.formats import FORMATS, SUFFIXES
 from keras_motifs.legacy.weights import KERNEL_ORDERS
+from keras_motifs.match_calibration import DEFAULT_CUTOFF
 from keras_motifs.plots import OVERVIEW
 
 # Nothing imported here may import Keras: `--help` must answer at once.
@@ -489,7 +490,8 @@ def _add_report(commands, common) -> None:
         help="write an HTML report of motifs",
         description="Write one self-contained HTML page with a row per motif: "
         "logo, nsites, information, consensus, and optionally its best match "
-        "and filter influence.",
+        "and filter influence; with --patterns, a table of the model's "
+        "TF-MoDISco patterns below, linked to the filters by Tomtom.",
     )
     parser.add_argument(
         "motifs", metavar="MOTIFS", help="MEME file, or .npz (for --bootstrap)"
@@ -526,6 +528,19 @@ def _add_report(commands, common) -> None:
         help="draw bootstrap bands of N resamples on the logos and add the "
         "band of the information; MOTIFS must be an .npz written by extract "
         "--blocks",
+    )
+    parser.add_argument(
+        "--patterns",
+        metavar="MEME",
+        help="patterns written by 'keras-motifs patterns': a table of them "
+        "below the filters, each linked to the filters it matches (Tomtom "
+        f"q < {DEFAULT_CUTOFF:g})",
+    )
+    parser.add_argument(
+        "--pattern-comparison",
+        metavar="TSV",
+        help="table written by 'keras-motifs compare' for the --patterns "
+        "file: their best matches",
     )
     parser.set_defaults(command_name="report")
 
