@@ -500,13 +500,9 @@ class Conv1DInterpreter:
 
         >>> interpreter.site_cutoffs(x, threshold="null:0.01")
         """
-        options = check_extract_options(**options)
-        sequences, _ = options["rule"].sources(sequences)
-        alphabet = self._resolve_alphabet(sequences)
-        engine = self._start_engine(options["engine"], alphabet)
-        cutoffs = self._site_cutoffs(sequences, alphabet, engine, options)
-        self._finish_engine(False)
-        return cutoffs
+        rule = check_extract_options(**options)["rule"]
+        null, stats = self.first_pass(sequences, **options)
+        return rule.cutoffs(self._thresholds, stats, null)
 
     def first_pass(self, sequences, **options) -> tuple:
         """What a site rule's first pass gathers, before any cutoff.
