@@ -245,6 +245,20 @@ def test_outputs_by_name_and_function(x):
                                atol=1e-5)
 
 
+
+def test_cli_task_sum_is_the_sum_of_every_task(x):
+    """`--task sum`: ISM is linear in the output, so its scores are the sum
+    of each task's."""
+    from keras_motifs.cli.attribute import _task
+
+    model = small_cnn(outputs=3)
+    summed = contribution_scores(model, x, output=_task("sum"))
+    parts = [contribution_scores(model, x, output=t).hypothetical
+             for t in range(3)]
+    np.testing.assert_allclose(summed.hypothetical, sum(parts), atol=1e-5)
+    assert _task("2") == 2 and _task("counts") == "counts"
+
+
 # Files.
 
 

@@ -79,10 +79,21 @@ def scored_parts(args) -> tuple[Iterator[ContributionScores], int | None]:
 
 
 def _task(value: str | None):
-    """`--task` as an index when it is an integer, else a name."""
+    """`--task` as an index when it is an integer, `sum_of_outputs` for
+    `sum`, else a name."""
     if value is not None and value.lstrip("-").isdigit():
         return int(value)
+    if value == "sum":
+        return sum_of_outputs
     return value
+
+
+def sum_of_outputs(predictions):
+    """The sum of every output value of a sequence (`--task sum`)."""
+    import keras
+
+    return keras.ops.sum(predictions,
+                         axis=tuple(range(1, len(predictions.shape))))
 
 
 def counted(parts, progress) -> Iterator[ContributionScores]:

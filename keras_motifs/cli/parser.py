@@ -602,10 +602,11 @@ def _add_score_options(parser) -> None:
         "input; ig: integrated gradients",
     )
     parser.add_argument(
-        "--task", metavar="INDEX|NAME",
+        "--task", metavar="INDEX|NAME|sum",
         help="the output to explain: the index of a value among the model's "
-        "output values, or the name of a one-value output (needed when the "
-        "model gives several values per sequence)",
+        "output values, the name of a one-value output, or sum: the sum of "
+        "every output value (needed when the model gives several values per "
+        "sequence)",
     )
     parser.add_argument(
         "--references", type=_positive_int, default=10, metavar="N",
