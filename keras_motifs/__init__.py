@@ -21,6 +21,7 @@ _MODULES = {
     "MotifExtractor": "keras_motifs.callbacks",
     "MotifSet": "keras_motifs.motifs",
     "OneHotArray": "keras_motifs.onehot_array",
+    "SiteRule": "keras_motifs.site_rules",
     "dinucleotide_shuffle": "keras_motifs.shuffle",
     "fasta_batches": "keras_motifs.sequences",
     "one_hot": "keras_motifs.sequences",

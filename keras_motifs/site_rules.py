@@ -15,10 +15,11 @@ strictly above it), so the counting pass is the same for all of them:
   maxima (EUGENe's top N with `threshold=-inf`; pysster's and Koo's cap
   otherwise).
 
-`SiteStats` gathers in one streaming pass what a rule needs, in memory
+`SiteRule` holds a whole rule and says whether it needs a first pass;
+`SiteStats` gathers in that streaming pass what the rule needs, in memory
 that does not grow with the number of sequences (maxima, activation sums,
-a running top `K + 1` per filter), and `resolve_cutoffs` turns it into the
-cutoffs.
+a running top `K + 1` per filter), and `SiteRule.cutoffs` (through
+`null_cutoffs` and `resolve_cutoffs`) turns it into the cutoffs.
 """
 
 from __future__ import annotations
@@ -35,6 +36,9 @@ from keras_motifs._internal.alphabet import ALPHABET
 from keras_motifs._internal.checks import integer, number, one_of
 from keras_motifs._internal.checks import positive_int
 from keras_motifs.shuffle import dinucleotide_shuffle
+
+__all__ = ["DEFAULT_NULL_SEQUENCES", "SiteRule", "SiteStats", "null_cutoffs",
+           "resolve_cutoffs", "site_rule"]
 
 RELATIVE_TO = ("zero", "mean")
 NULL_PREFIX = "null:"

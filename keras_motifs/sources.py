@@ -5,6 +5,9 @@ Sequences arrive as numpy arrays, h5py datasets, `tf.data.Dataset`s,
 files. They leave as float batches of exactly `batch_size` rows (the last
 one zero-padded, with its number of real rows), so the compiled scan sees a
 single shape and never retraces. Shapes and values are checked here, once.
+The one-hot engine gets base codes instead (`code_batches`), and
+`MotifExtractor()` without sequences samples the data of the running
+`model.fit` (`fit_sample`).
 """
 
 from __future__ import annotations
@@ -23,6 +26,9 @@ from keras_motifs._internal.alphabet import resolve_alphabet
 from keras_motifs._internal.base_codes import CODE_WEIGHTS, encode_codes
 from keras_motifs._internal.graph import input_name, model_inputs
 from keras_motifs.sequences import fasta_batches
+
+__all__ = ["code_batches", "fit_sample", "fixed_batches", "is_one_shot",
+           "known_count", "prefetch"]
 
 FASTA_SUFFIXES = (".fa", ".fasta", ".fna", ".fa.gz", ".fasta.gz", ".fna.gz")
 

@@ -351,6 +351,9 @@ def test_two_pass_rules_read_datasets_and_pydatasets(rng):
 
 
 def test_site_rule_resolves_its_default_and_says_when_a_first_pass_is_needed():
+    import keras_motifs
+
+    assert keras_motifs.SiteRule is SiteRule
     assert SiteRule().threshold == "null:0.01"
     assert SiteRule(relative_threshold=0.5).threshold == 0.0
     assert SiteRule(max_sites=3).threshold == 0.0
