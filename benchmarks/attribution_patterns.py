@@ -80,7 +80,7 @@ def main(argv=None) -> None:
             auc = float(np.nanmean(
                 evaluate_targets(model, x_test, y_test).roc_auc))
             interpreter = Conv1DInterpreter(model)
-            filters = interpreter.extract(x_test)
+            filters = interpreter.extract(x_test).motifs
             scores = contribution_scores(
                 model, x_test[positive], method=args.method,
                 output=lambda p: keras.ops.sum(p, axis=-1), batch_size=100)

@@ -354,13 +354,13 @@ def time_routes(args, model, x) -> tuple[list, list]:
         add(label, wall, note=NOTES.get(label, ""), cpu=cpu)
     notes.extend(thread_scaling(interpreter, x, args))
     motifs = interpreter.extract(x, batch_size=args.batch_size, threshold=0.0,
-                                 strands="forward", engine="keras")
+                                 strands="forward", engine="keras").motifs
     for label, kwargs in SETTINGS:
         notes.append(f"one-hot {label} vs Keras {label}: " + agreement(
             *_counts(interpreter.extract(x, batch_size=args.batch_size,
-                                         engine="onehot", **kwargs)),
+                                         engine="onehot", **kwargs).motifs),
             interpreter.extract(x, batch_size=args.batch_size,
-                                engine="keras", **kwargs)))
+                                engine="keras", **kwargs).motifs))
 
     full_activation_route(activation_model, x[: args.batch_size],
                           args.kernel, args.batch_size)
@@ -380,7 +380,7 @@ def time_routes(args, model, x) -> tuple[list, list]:
             count=len(subset),
             note=f"one run on {len(subset)} sequences, rate extrapolated")
         reference = interpreter.extract(subset, batch_size=args.batch_size,
-                                        threshold=0.0, strands="forward")
+                                        threshold=0.0, strands="forward").motifs
         notes.append(f"seed loop vs extract on {len(subset)} sequences: "
                      f"{agreement(counts, nsites, reference)}")
     return rows, notes

@@ -192,7 +192,7 @@ def run_seed(args, seed: int, planted, targets, results: dict, aucs: dict):
         interpreter = Conv1DInterpreter(models[architecture], "motif_scan",
                                         activation_layer=activation_layer)
         for setting, kwargs in SETTINGS:
-            motifs = interpreter.extract(data[2], **kwargs)
+            motifs = interpreter.extract(data[2], **kwargs).motifs
             outcome = score(motifs, planted, targets, args.q_threshold)
             results.setdefault((setting, label), []).append(outcome)
         found = [results[(setting, label)][-1]["strict"]

@@ -128,12 +128,13 @@ def measure(interpreter, x, is_peak, database, pattern, matrix=None) -> dict:
     background 0), which counts exactly the sites of `nsites`."""
     rows = {}
     for name, options in SETTINGS.items():
-        motifs = interpreter.extract(x, labels=is_peak, **options)
+        extraction = interpreter.extract(x, labels=is_peak, **options)
+        motifs = extraction.motifs
         comparison = tomtom(motifs, database, null=NULL_COPIES)
         hits = [hit for hit in comparison.hits if is_factor(hit, pattern, matrix)]
         best = min(hits, key=lambda hit: hit.q_value, default=None)
-        fired = motifs.firing.fired.astype(float)
-        background = fired - motifs.firing.fired_positive[:, 0]
+        fired = extraction.firing.fired.astype(float)
+        background = fired - extraction.firing.fired_positive[:, 0]
         best_filter = None if best is None else best.query_index
         rows[name] = {
             "best_q": np.nan if best is None else best.q_value,

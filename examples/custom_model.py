@@ -108,7 +108,8 @@ def main(argv=None):
     interpreter = Conv1DInterpreter(
         model, layer="motif_long", activation_layer="long_relu"
     )
-    motifs = interpreter.extract(positives, relative_threshold=0.5, strands="both")
+    motifs = interpreter.extract(positives, relative_threshold=0.5,
+                                 strands="both").motifs
     motifs.to_meme(out_dir / "motif_long_relu.meme")
     influence = filter_influence(
         model, x[:2000], y[:2000], layer="motif_long", activation_layer="long_relu"

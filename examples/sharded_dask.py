@@ -30,7 +30,7 @@ def scan_whole(model_path, data_path, key, options):
 
     model = keras.saving.load_model(model_path, compile=False)
     with h5py.File(data_path, "r") as handle:
-        return Conv1DInterpreter(model).extract(handle[key][:], **options)
+        return Conv1DInterpreter(model).extract(handle[key][:], **options).motifs
 
 
 def write_smoke_inputs(directory):
@@ -81,7 +81,7 @@ def main(argv=None):
             rule = {"threshold": 0.0} if args.smoke else {}
             motifs = extract_distributed(
                 args.model, shards, client, strands=args.strands, **rule,
-            )
+            ).motifs
         motifs.to_meme(args.out)
         print(
             f"{args.shards} shards on {args.workers} workers: "

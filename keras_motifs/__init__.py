@@ -17,6 +17,7 @@ __version__ = "0.2.0"
 
 _MODULES = {
     "Conv1DInterpreter": "keras_motifs.interpreter",
+    "Extraction": "keras_motifs.extraction",
     "Motif": "keras_motifs.motifs",
     "MotifExtractor": "keras_motifs.callbacks",
     "MotifSet": "keras_motifs.motifs",

@@ -1,11 +1,11 @@
 """How sure is a motif? A block bootstrap of its counts.
 
 `Conv1DInterpreter.extract(x, blocks=B)` keeps each filter's counts per
-block of sequences (`MotifSet.blocks`, a `BlockCounts`). Drawing `B`
+block of sequences (`Extraction.blocks`, a `BlockCounts`). Drawing `B`
 blocks with replacement and summing their counts gives one resample of
 every motif at once; over `resamples` draws, the percentiles of each
 column's probabilities and of the information content (per position and in
-total over each motif's bounds) are the bootstrap bands: `bootstrap(motifs)`
+total over each motif's bounds) are the bootstrap bands: `bootstrap(extraction)`
 gives a `MotifBootstrap`.
 
 `match_stability` asks whether the best database match would change on
@@ -33,7 +33,8 @@ from keras_motifs._internal.checks import integer, number, positive_int
 from keras_motifs._internal.matrices import information, row_probabilities
 from keras_motifs._internal.tsv import write_tsv
 from keras_motifs.compare import same_motif, tomtom
-from keras_motifs.motifs import MotifSet, check_motif_set
+from keras_motifs.extraction import Extraction
+from keras_motifs.motifs import MotifSet
 
 __all__ = ["BlockCounts", "MatchStability", "MotifBootstrap", "bootstrap",
            "match_stability", "resample_weights"]
@@ -63,10 +64,11 @@ class MatchStability:
 
 @dataclasses.dataclass(frozen=True, eq=False)
 class MotifBootstrap:
-    """Bootstrap bands of a `MotifSet` with block counts; see `bootstrap`.
+    """Bootstrap bands of motifs with block counts; see `bootstrap`.
 
     Attributes:
         motifs: The `MotifSet` resampled.
+        blocks: Its `BlockCounts`.
         weights: `(resamples, blocks)` how often each block was drawn.
         level: Coverage of the bands, e.g. 0.95 for the 2.5 and 97.5
             percentiles.
@@ -81,11 +83,12 @@ class MotifBootstrap:
 
     Example:
 
-    >>> result = bootstrap(motifs, 100)
+    >>> result = bootstrap(extraction, 100)
     >>> total, low, high = result.total_information()
     """
 
     motifs: MotifSet
+    blocks: BlockCounts
     weights: np.ndarray
     level: float
     pseudocount: float
@@ -129,7 +132,7 @@ class MotifBootstrap:
     def resampled(self) -> MotifSet:
         """All resampled motifs as one `MotifSet` of `resamples * n` motifs:
         resample `r` of motif `i` at `r * n + i`, named `<name>_r<r>`."""
-        return _resampled(self.motifs, self.weights)
+        return _resampled(self.motifs, self.blocks, self.weights)
 
     def with_stability(self, targets=None, **tomtom_options) -> "MotifBootstrap":
         """The same bands with `match_stability` over these resamples.
@@ -160,7 +163,7 @@ class MotifBootstrap:
 
         Example:
 
-        >>> bootstrap(motifs).with_stability().write_tsv("bootstrap.tsv")
+        >>> bootstrap(extraction).with_stability().write_tsv("bootstrap.tsv")
         'bootstrap.tsv'
         """
         total, low, high = self.total_information()
@@ -205,7 +208,7 @@ def resample_weights(n_blocks: int, resamples: int, seed: int = 0) -> np.ndarray
     return weights
 
 
-def bootstrap(motifs: MotifSet, resamples: int = 100, *, seed: int = 0,
+def bootstrap(extraction: Extraction, resamples: int = 100, *, seed: int = 0,
               level: float = 0.95, pseudocount: float = 0.0) -> MotifBootstrap:
     """Bootstrap bands of motifs from their counts per block of sequences.
 
@@ -217,9 +220,10 @@ def bootstrap(motifs: MotifSet, resamples: int = 100, *, seed: int = 0,
     once.
 
     Args:
-        motifs: A `MotifSet` with block counts, from
-            `Conv1DInterpreter.extract(x, blocks=B)` or `read_npz` of a
-            file written from one.
+        extraction: A `keras_motifs.Extraction` with block counts, from
+            `Conv1DInterpreter.extract(x, blocks=B)` or
+            `keras_motifs.formats.npz.read_extraction` of a file written
+            from one.
         resamples: Number of resamples.
         seed: Seed of the draws.
         level: Coverage of the bands, in (0, 1).
@@ -231,26 +235,26 @@ def bootstrap(motifs: MotifSet, resamples: int = 100, *, seed: int = 0,
 
     Example:
 
-    >>> motifs = Conv1DInterpreter(model).extract(x, blocks=20)
-    >>> result = bootstrap(motifs, 100)
+    >>> extraction = Conv1DInterpreter(model).extract(x, blocks=20)
+    >>> result = bootstrap(extraction, 100)
     >>> result.information_low.shape          # (filters, width)
     (16, 24)
     """
-    motifs = _check_blocked(motifs)
+    motifs, blocks = _check_blocked(extraction)
     resamples = positive_int(resamples, "resamples")
     seed = integer(seed, "seed", minimum=0)
     level = number(level, "level", minimum=0, maximum=1, open_minimum=True,
                    open_maximum=True, hint="The coverage of the bands, e.g. 0.95.")
     pseudocount = number(pseudocount, "pseudocount", minimum=0)
-    weights = resample_weights(len(motifs.blocks), resamples, seed)
-    counts = np.tensordot(weights.astype(np.float64), motifs.blocks.counts, axes=1)
+    weights = resample_weights(len(blocks), resamples, seed)
+    counts = np.tensordot(weights.astype(np.float64), blocks.counts, axes=1)
     background = motifs.background
     samples = row_probabilities(counts, pseudocount, background)
     bits = information(counts, pseudocount, background)
     probability_low, probability_high = _band(samples, level)
     information_low, information_high = _band(bits, level)
     return MotifBootstrap(
-        motifs=motifs, weights=weights, level=level, pseudocount=pseudocount,
+        motifs=motifs, blocks=blocks, weights=weights, level=level, pseudocount=pseudocount,
         probabilities=motifs.probabilities(pseudocount),
         probability_low=probability_low, probability_high=probability_high,
         information=motifs.information_content(pseudocount),
@@ -259,7 +263,7 @@ def bootstrap(motifs: MotifSet, resamples: int = 100, *, seed: int = 0,
     )
 
 
-def match_stability(motifs, targets=None, resamples: int = 100, seed: int = 0,
+def match_stability(extraction, targets=None, resamples: int = 100, seed: int = 0,
                     **tomtom_options) -> MatchStability:
     """Per motif, how often resampled data give the same best match.
 
@@ -272,9 +276,9 @@ def match_stability(motifs, targets=None, resamples: int = 100, seed: int = 0,
     a different match.
 
     Args:
-        motifs: A `MotifSet` with block counts, or a `MotifBootstrap`
-            (then its resamples are used and `resamples` and `seed` are
-            ignored).
+        extraction: A `keras_motifs.Extraction` with block counts, or a
+            `MotifBootstrap` (then its resamples are used and `resamples`
+            and `seed` are ignored).
         targets: The database: `None` for JASPAR, a MEME file or a
             `MotifSet`, as for `tomtom`.
         resamples: Number of resamples.
@@ -287,22 +291,23 @@ def match_stability(motifs, targets=None, resamples: int = 100, seed: int = 0,
 
     Example:
 
-    >>> stable = match_stability(motifs, release="JASPAR2024")
+    >>> stable = match_stability(extraction, release="JASPAR2024")
     >>> stable.stability[:3]
     array([0.97, nan, 0.41])
     """
-    if isinstance(motifs, MotifBootstrap):
-        weights, motifs = motifs.weights, motifs.motifs
+    if isinstance(extraction, MotifBootstrap):
+        weights, motifs = extraction.weights, extraction.motifs
+        blocks = extraction.blocks
     else:
-        motifs = _check_blocked(motifs)
+        motifs, blocks = _check_blocked(extraction)
         weights = resample_weights(
-            len(motifs.blocks), positive_int(resamples, "resamples"),
+            len(blocks), positive_int(resamples, "resamples"),
             integer(seed, "seed", minimum=0))
     if "null" in tomtom_options:
         raise ValueError("match_stability compares no null; leave out null=. "
                          f"Received: null={tomtom_options['null']!r}")
     n = len(motifs)
-    comparison = tomtom(_stacked(motifs, _resampled(motifs, weights)), targets,
+    comparison = tomtom(_stacked(motifs, _resampled(motifs, blocks, weights)), targets,
                         **tomtom_options)
     best = {hit.query_index: hit for hit in comparison.best()}
     stability = np.full(n, np.nan)
@@ -324,25 +329,28 @@ def match_stability(motifs, targets=None, resamples: int = 100, seed: int = 0,
                           len(weights))
 
 
-def _check_blocked(motifs) -> MotifSet:
-    check_motif_set(motifs, non_empty=True)
-    if motifs.blocks is None:
+def _check_blocked(extraction) -> tuple:
+    """`(motifs, blocks)` of an extraction with at least 2 blocks."""
+    if not isinstance(extraction, Extraction) or extraction.blocks is None:
         raise ValueError(
-            "motifs hold no block counts: extract them with "
-            "Conv1DInterpreter.extract(x, blocks=20) (or keras-motifs extract "
-            "--blocks 20 -o motifs.npz) for a bootstrap."
+            f"a bootstrap needs block counts; a {type(extraction).__name__} "
+            "holds none: pass the Extraction of "
+            "Conv1DInterpreter.extract(x, blocks=20) (or of keras-motifs "
+            "extract --blocks 20 -o motifs.npz, read by read_extraction)."
         )
-    if len(motifs.blocks) < 2:
+    if len(extraction.motifs) == 0:
+        raise ValueError("a bootstrap needs at least one motif; got none")
+    if len(extraction.blocks) < 2:
         raise ValueError(
             "a bootstrap needs at least 2 blocks of sequences; these motifs "
-            f"have {len(motifs.blocks)}. Extract with blocks=20 or more."
+            f"have {len(extraction.blocks)}. Extract with blocks=20 or more."
         )
-    return motifs
+    return extraction.motifs, extraction.blocks
 
 
-def _resampled(motifs: MotifSet, weights) -> MotifSet:
-    counts = np.tensordot(weights.astype(np.float64), motifs.blocks.counts, axes=1)
-    nsites = np.rint(weights @ motifs.blocks.nsites)
+def _resampled(motifs: MotifSet, blocks: BlockCounts, weights) -> MotifSet:
+    counts = np.tensordot(weights.astype(np.float64), blocks.counts, axes=1)
+    nsites = np.rint(weights @ blocks.nsites)
     resamples, n = len(weights), len(motifs)
     return MotifSet(
         counts.reshape(resamples * n, motifs.width, 4),

@@ -101,7 +101,14 @@ class MotifExtractor(keras.callbacks.Callback):
             `null_sequences`, `null_seed`, `strands`, `batch_size`,
             `engine`, `firing` and `labels` (row for row with
             `sequences`: where and for whom each filter fires, kept as
-            `callback.motifs.firing`), passed to `Conv1DInterpreter.extract`.
+            `callback.extraction.firing`), passed to
+            `Conv1DInterpreter.extract`.
+
+    Attributes:
+        motifs: The `MotifSet` of the latest extraction (also in the MEME
+            file), `None` before the first.
+        extraction: The latest `keras_motifs.Extraction` (its motifs, the
+            cutoffs, the engine, firing stats), `None` before the first.
 
     Example:
 
@@ -163,6 +170,7 @@ class MotifExtractor(keras.callbacks.Callback):
         self.verbose = integer(verbose, "verbose", minimum=0)
         self.extract_options = extract_options
         self.motifs = None
+        self.extraction = None
         self._interpreter = None
         self._epoch = 0
         self._written_epoch = None
@@ -249,9 +257,10 @@ class MotifExtractor(keras.callbacks.Callback):
             ) from None
 
     def _write(self, path):
-        self.motifs = self._interpreter.extract(
+        self.extraction = self._interpreter.extract(
             self.source, **self.extract_options
         )
+        self.motifs = self.extraction.motifs
         self._scanned_epoch = self._epoch
         write_meme(self.motifs, path)
         if self.verbose:

@@ -33,7 +33,7 @@ from keras_motifs import site_rules
 from keras_motifs.sources import FASTA_SUFFIXES
 from keras_motifs._internal.checks import positive_int
 from keras_motifs._internal.files import open_hdf5
-from keras_motifs.motifs import MotifSet
+from keras_motifs.extraction import Extraction
 
 # Per worker process: models and interpreters already loaded, by token.
 _WORKER_CACHE: dict = {}
@@ -120,7 +120,7 @@ def extract_distributed(
     alphabet: str | None = None,
     activation_layer=None,
     **extract_options,
-) -> MotifSet:
+) -> Extraction:
     """`Conv1DInterpreter(model).extract` over shards on a Dask cluster.
 
     Args:
@@ -145,13 +145,14 @@ def extract_distributed(
             are then counted with those cutoffs.
 
     Returns:
-        The summed `MotifSet`.
+        The `keras_motifs.Extraction` of all the shards, their extractions
+        added up (`Extraction.__add__`).
 
     Example:
 
     >>> from dask.distributed import Client
     >>> client = Client("tcp://scheduler:8786")
-    >>> motifs = extract_distributed("model.keras",
+    >>> extraction = extract_distributed("model.keras",
     ...                              hdf5_shards("x.h5", "x", 64), client)
     """
     from keras_motifs.interpreter import check_extract_options

@@ -1,14 +1,15 @@
-"""Where and for whom each filter fires: `FiringStats`, kept with the motifs.
+"""Where and for whom each filter fires: `FiringStats`, beside the motifs.
 
 `Conv1DInterpreter.extract(x, firing=True)` (or `labels=y`) gathers, in the
 same single scan as the motifs, per filter: a histogram of the positions
 of its kept sites along the sequence, the kept sites per strand and, with
 labels, per target the fraction of positive and of negative sequences
 where it fires (maximum above the cutoff) and the ROC AUC of its maximum
-activation. The result is `motifs.firing`, kept through indexing and `+`.
+activation. The result is `extraction.firing` (a `keras_motifs.Extraction`),
+added up with the extractions of other shards (`+`).
 
 The AUC comes from histograms of the maxima (256 bins of width a power of
-two over the range seen; see `keras_motifs/_internal/firing.py`), so memory
+two over the range seen; see `keras_motifs/_internal/firing_tally.py`), so memory
 does not grow with the number of sequences: a positive and a negative in
 the same bin count one half, and `auc_error()` bounds the difference from
 the exact AUC. The histograms take `4 * filters * targets * 256` bytes
@@ -53,8 +54,7 @@ class FiringStats:
 
     Example:
 
-    >>> motifs = interpreter.extract(x, labels=y)
-    >>> stats = motifs.firing
+    >>> stats = interpreter.extract(x, labels=y).firing
     >>> stats.auc().shape                   # (filters, targets)
     (16, 3)
     >>> stats.forward_fraction()            # strand balance per filter
@@ -109,8 +109,8 @@ class FiringStats:
                     **{name: getattr(self, name) for name in _PER_FILTER})
 
     def at(self, index) -> "FiringStats":
-        """The stats of the filters at `index` (what `MotifSet[index]`
-        keeps)."""
+        """The stats of the filters at `index` (an int array, a slice or a
+        boolean mask)."""
         arrays = self._arrays()
         for name in _PER_FILTER:
             if arrays[name] is not None:
@@ -227,7 +227,7 @@ class FiringStats:
 
 
 def check_firing(firing, n: int):
-    """The `firing` argument of a `MotifSet` of `n` motifs, checked."""
+    """The `firing` argument of an `Extraction` of `n` filters, checked."""
     if firing is None:
         return None
     if not isinstance(firing, FiringStats):
@@ -239,7 +239,7 @@ def check_firing(firing, n: int):
     return firing
 
 
-def write_firing_tsv(motifs, path, *, per_target: bool = False) -> str:
+def write_firing_tsv(extraction, path, *, per_target: bool = False) -> str:
     """Writes where and for whom each filter fires as a TSV, atomically.
 
     One row per motif: `filter`, `name`, `nsites`, `forward`, `reverse`
@@ -250,7 +250,8 @@ def write_firing_tsv(motifs, path, *, per_target: bool = False) -> str:
     `fraction_negative`, `auc`, `auc_error`.
 
     Args:
-        motifs: A `MotifSet` with firing stats (`motifs.firing`).
+        extraction: A `keras_motifs.Extraction` with firing stats
+            (`extract(x, firing=True)` or `labels=y`).
         path: Output file; its directory must exist.
         per_target: The long per-target table (needs labels).
 
@@ -262,12 +263,13 @@ def write_firing_tsv(motifs, path, *, per_target: bool = False) -> str:
     >>> write_firing_tsv(interpreter.extract(x, labels=y), "firing.tsv")
     'firing.tsv'
     """
-    stats = getattr(motifs, "firing", None)
+    stats = getattr(extraction, "firing", None)
     if stats is None:
         raise ValueError(
-            "motifs hold no firing stats: extract them with "
-            "Conv1DInterpreter.extract(x, firing=True) or labels=y."
+            f"{type(extraction).__name__} holds no firing stats: write those "
+            "of Conv1DInterpreter.extract(x, firing=True) or labels=y."
         )
+    motifs = extraction.motifs
 
     def cell(value):
         return "" if math.isnan(value) else f"{value:.6g}"

@@ -93,7 +93,7 @@ class GenomeIntervals:
     >>> peaks = GenomeIntervals("peaks.narrowPeak", "hg38.fa", length=200)
     >>> peaks.count, len(peaks), peaks.regions()[0]
     (5000, 20, 'chr1:10130-10330')
-    >>> motifs = Conv1DInterpreter(model).extract(peaks)
+    >>> motifs = Conv1DInterpreter(model).extract(peaks).motifs
     """
 
     def __init__(

@@ -17,7 +17,7 @@ from keras_motifs._internal.blocks import check_block_count
 from keras_motifs._internal.checks import boolean, one_of, positive_int
 from keras_motifs._internal.engine import batch_engine, check_engine
 from keras_motifs._internal.engine import choose_engine
-from keras_motifs._internal.engine import foldable_layers
+from keras_motifs._internal.engine import build_engine
 from keras_motifs._internal.firing_tally import FiringPass, LabelRows
 from keras_motifs._internal.geometry import ConvGeometry
 from keras_motifs._internal.graph import check_activation_layer, conv_input
@@ -25,9 +25,9 @@ from keras_motifs._internal.graph import find_conv1d, find_layer, input_dtype
 from keras_motifs._internal.graph import model_input, output_model
 from keras_motifs._internal.graph import reads_model_input
 from keras_motifs._internal.messages import print_msg
-from keras_motifs._internal.onehot_scan import OneHotScanFunction
 from keras_motifs._internal.receptive_field import receptive_field
-from keras_motifs._internal.scan import ScanFunction, replica_count
+from keras_motifs._internal.scan import replica_count
+from keras_motifs.extraction import Extraction
 from keras_motifs.firing import FiringStats
 from keras_motifs.motifs import MotifSet
 from keras_motifs.site_rules import SiteRule
@@ -79,7 +79,7 @@ class Conv1DInterpreter:
             other channels come from the data when it has them (data of
             exactly 4 channels get zeros there), and their mean over the
             positions of each filter's kept windows is kept as
-            `MotifSet.signal` (read along the strand, not complemented, on
+            `Extraction.signal` (read along the strand, not complemented, on
             the reverse strand).
         alphabet: Channel order of the input, e.g. `"AGCT"` for DeepSEA
             data. `None` takes the order the sequences declare (an
@@ -173,26 +173,15 @@ class Conv1DInterpreter:
         if key in self._functions:
             return self._functions[key]
         self._check_length(length)
-        if engine == "onehot":
-            # Built from the weights as they are now (once per call).
-            batchnorm, activation = foldable_layers(self.layer, self._target)
-            self._functions[key] = OneHotScanFunction.from_layers(
-                self.layer, batchnorm, activation, input_length=length,
-                alphabet=alphabet, complement=strands == "both",
-            )
-        else:
-            complement = (
-                channel_complement(alphabet, self.dna_channels, self.n_channels)
-                if strands == "both"
-                else None
-            )
-            self._functions[key] = ScanFunction(
-                self.activation_model,
-                self.geometry,
-                length,
-                complement=complement,
-                count_inside=bool(self.signal_channels),
-            )
+        # One-hot engines are rebuilt by each call (_start_engine): the
+        # weights may have moved.
+        self._functions[key] = build_engine(
+            engine, length=length, alphabet=alphabet, strands=strands,
+            conv=self.layer, target=self._target,
+            activation_model=self.activation_model, geometry=self.geometry,
+            dna_channels=self.dna_channels, n_channels=self.n_channels,
+            count_inside=bool(self.signal_channels),
+        )
         return self._functions[key]
 
     def _start_engine(self, engine, alphabet) -> str:
@@ -235,16 +224,6 @@ class Conv1DInterpreter:
                 f"Received: threshold with shape {thresholds.shape}"
             )
         return np.array(np.broadcast_to(thresholds, (self.n_filters,)))
-
-    @staticmethod
-    def _in_alphabet(counts, alphabet):
-        """One-hot engine counts (A, C, G, T on the last axis, in groups
-        of 4) in the data's channel order, as the Keras path gives them."""
-        if alphabet == ALPHABET:
-            return counts
-        columns = [ALPHABET.index(base) for base in alphabet]
-        shape = counts.shape
-        return counts.reshape(shape[:-1] + (-1, 4))[..., columns].reshape(shape)
 
     def _check_length(self, length):
         if self.geometry.output_length(length) < 1:
@@ -337,7 +316,7 @@ class Conv1DInterpreter:
         max_sites: int | None = None,
         null_sequences: int = site_rules.DEFAULT_NULL_SEQUENCES,
         null_seed: int = 0,
-    ) -> MotifSet:
+    ) -> Extraction:
         """Motifs of every filter from the windows under its maxima.
 
         For each sequence and filter, if the filter's maximum activation is
@@ -394,7 +373,7 @@ class Conv1DInterpreter:
                 Keras path. `last_engine` then says which ran.
             verbose: Print which engine ran.
             firing: Also gather, in the same scan, where and for whom each
-                filter fires: `MotifSet.firing`, a
+                filter fires: `Extraction.firing`, a
                 `keras_motifs.firing.FiringStats` (kept-site positions and
                 strands; with `labels`, per target the fraction of
                 positives and negatives where the filter fires and the
@@ -404,7 +383,7 @@ class Conv1DInterpreter:
                 row with the sequences (numpy, h5py); implies `firing`.
             blocks: Optionally a number of blocks (at least 2): the counts
                 and nsites are also kept per block of sequences, as
-                `MotifSet.blocks` (a `keras_motifs.bootstrap.BlockCounts`),
+                `Extraction.blocks` (a `keras_motifs.bootstrap.BlockCounts`),
                 for `keras_motifs.bootstrap.bootstrap`. With a known number
                 of sequences `N`, block `b` holds sequences
                 `b * ceil(N / blocks)` to `(b + 1) * ceil(N / blocks)`
@@ -431,14 +410,18 @@ class Conv1DInterpreter:
         dataset, a FASTA path, a `PyDataset` or a `tf.data.Dataset`.
 
         Returns:
-            A `MotifSet` with counts `(filters, kernel_size, 4)` in A, C, G,
-            T order and `nsites` per filter; with signal channels, also
-            their mean under each filter's sites (`MotifSet.signal`).
+            A `keras_motifs.Extraction`: its `motifs`, a `MotifSet` with
+            counts `(filters, kernel_size, 4)` in A, C, G, T order and
+            `nsites` per filter; the `cutoffs` the sites passed, the
+            `engine` that ran, and as asked `firing`, `blocks` and, with
+            signal channels, their mean under each filter's sites
+            (`signal`).
 
         Example:
 
-        >>> motifs = interpreter.extract(x, labels=y)   # y: (N, targets)
-        >>> names, auc = motifs.firing.best_target()
+        >>> interpreter.extract(x).to_meme("motifs.meme")
+        >>> extraction = interpreter.extract(x, labels=y)   # y: (N, targets)
+        >>> names, auc = extraction.firing.best_target()
         """
         options = check_extract_options(
             site_rule=site_rule,
@@ -473,9 +456,11 @@ class Conv1DInterpreter:
             split,
         )
         self._finish_engine(verbose)
-        if tally is not None:
-            tally = FiringStats(**tally.result())
-        return self._motif_set(counts, nsites, alphabet, tally, split)
+        return self._extraction(
+            counts, nsites, alphabet, cutoffs=thresholds, site_rule=rule,
+            strands=strands, split=split,
+            firing=None if tally is None else FiringStats(**tally.result()),
+        )
 
     def site_cutoffs(self, sequences, **options) -> np.ndarray:
         """The per-filter cutoffs `extract` resolves for a site rule.
@@ -572,28 +557,24 @@ class Conv1DInterpreter:
             counts.shape[:-2] + (self.n_filters, self.geometry.kernel_size, -1))
         return counts[..., list(self.dna_channels)][..., order]
 
-    def _motif_set(self, counts, nsites, alphabet, firing=None, split=None) -> MotifSet:
-        """The `MotifSet` of summed windows `(filters, width * channels)`:
-        DNA columns in A, C, G, T order, signal channels as sums."""
-        dna = self._dna(counts, alphabet)
-        counts = counts.reshape(self.n_filters, self.geometry.kernel_size, -1)
-        nsites = np.rint(nsites).astype(np.int64)
-        blocks = None
+    def _extraction(self, counts, nsites, alphabet, **fields) -> Extraction:
+        """The `Extraction` of summed windows `(filters, width * channels)`:
+        DNA columns in A, C, G, T order as its `MotifSet`, signal channels
+        as sums, and `fields` (cutoffs, rule, ...)."""
+        motifs = MotifSet(self._dna(counts, alphabet), np.rint(nsites).astype(np.int64))
+        split = fields.pop("split")
         if split is not None and split.counts is not None:
-            blocks = BlockCounts(self._dna(split.counts, alphabet),
-                                 np.rint(split.nsites), split.sequences)
-        if not self.signal_channels:
-            return MotifSet(dna, nsites, firing=firing, blocks=blocks)
-        return MotifSet(
-            dna,
-            nsites,
-            firing=firing,
-            blocks=blocks,
-            signal_sums=counts[..., list(self.signal_channels)].sum(axis=1),
-            # The last channel is the ones appended by the scan.
-            signal_positions=np.rint(counts[..., -1].sum(axis=1)),
-            signal_names=[f"channel{c}" for c in self.signal_channels],
-        )
+            fields["blocks"] = BlockCounts(self._dna(split.counts, alphabet),
+                                           np.rint(split.nsites), split.sequences)
+        if self.signal_channels:
+            counts = counts.reshape(self.n_filters, self.geometry.kernel_size, -1)
+            fields.update(
+                signal_sums=counts[..., list(self.signal_channels)].sum(axis=1),
+                # The last channel is the ones appended by the scan.
+                signal_positions=np.rint(counts[..., -1].sum(axis=1)),
+                signal_names=[f"channel{c}" for c in self.signal_channels],
+            )
+        return Extraction(motifs, engine=self.last_engine, **fields)
 
     def _count(self, sequences, alphabet, strands, batch_size, thresholds,
                engine="keras", tally=None, split=None):
@@ -608,8 +589,6 @@ class Conv1DInterpreter:
                     rows, n_rows, thresholds, maxima=tally is not None)
                 if tally is not None:
                     tally.add(x.shape[1], n_rows, scanned, thresholds)
-                if batch_engine(x) == "onehot":
-                    batch_counts = self._in_alphabet(batch_counts, alphabet)
                 counts = counts + batch_counts.astype(np.float64)
                 nsites = nsites + batch_sites.astype(np.float64)
                 if split is not None:

@@ -122,7 +122,7 @@ def untrained_null(model, sequences, *, seed: int = 0, layer=None, **options) ->
     seed = integer(seed, "seed", minimum=0)
     keras.utils.set_random_seed(seed)
     fresh = keras.models.clone_model(model)
-    motifs = Conv1DInterpreter(fresh, layer).extract(sequences, **options)
+    motifs = Conv1DInterpreter(fresh, layer).extract(sequences, **options).motifs
     return MotifSet(
         motifs.counts,
         motifs.nsites,

@@ -705,7 +705,7 @@ def _extract(model, x, layer, options):
     if options.get("rule") == KOO_RULE:
         return koo_filter_motifs(model, x, conv.name)
     options, scanned = _scanned_layer(options, conv)
-    return Conv1DInterpreter(model, layer, **scanned).extract(x, **options)
+    return Conv1DInterpreter(model, layer, **scanned).extract(x, **options).motifs
 
 
 def _scanned_layer(options: dict, conv) -> tuple[dict, dict]:

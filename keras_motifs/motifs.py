@@ -22,12 +22,8 @@ from typing import Iterator, Sequence
 import numpy as np
 
 from keras_motifs._internal.alphabet import UNIFORM_BACKGROUND, check_background
-from keras_motifs._internal.blocks import check_blocks
 from keras_motifs._internal.matrices import consensus_of, information, log_odds
 from keras_motifs._internal.matrices import row_probabilities
-from keras_motifs._internal.signal import added_signal, check_signal, signal_at
-from keras_motifs._internal.signal import signal_means
-from keras_motifs.firing import check_firing
 
 
 def _show(array) -> str:
@@ -135,24 +131,6 @@ class MotifSet:
         background: Letter frequencies `(4,)`, A, C, G, T. Defaults to uniform.
         bounds: Integers `(n, 2)`, `[start, end)` of each motif's informative
             span. Defaults to the full width.
-        signal_sums: Optionally `(n, channels)`, each signal channel (tracks
-            read next to the DNA) summed over the positions of each motif's
-            sites; `signal` gives the means. Kept through indexing and `+`.
-        signal_positions: `(n,)` how many positions were summed. Defaults
-            to `nsites * width`.
-        signal_names: One name per signal channel; defaults to
-            `"signal<i>"`.
-        firing: Optionally a `keras_motifs.firing.FiringStats` of the
-            motifs' filters (where and for whom each fires), kept through
-            indexing and `+`.
-        blocks: Optionally a `keras_motifs.bootstrap.BlockCounts`, the
-            counts and nsites per block of sequences (`extract(...,
-            blocks=B)`), summing to `counts` and `nsites`. Kept through
-            indexing, `+` (blocks of both, one after the other), `trim`
-            and `reverse_complement`; `from_motifs`,
-            `Comparison.annotate` and the file formats other than npz
-            drop it.
-
     Example:
 
     >>> counts = np.random.default_rng(0).integers(0, 10, size=(3, 8, 4))
@@ -175,11 +153,6 @@ class MotifSet:
         filters=None,
         background=None,
         bounds=None,
-        signal_sums=None,
-        signal_positions=None,
-        signal_names: Sequence[str] | None = None,
-        firing=None,
-        blocks=None,
     ):
         self.counts = self._check_counts(counts)
         n, width = self.counts.shape[:2]
@@ -203,8 +176,6 @@ class MotifSet:
         self.alt_names = self._check_alt_names(alt_names, n)
         self.background = check_background(background)
         self.bounds = self._check_bounds(bounds, n, width)
-        _attach(self, signal_sums=signal_sums, signal_positions=signal_positions,
-               signal_names=signal_names, firing=firing, blocks=blocks)
         for array in (self.counts, self.nsites, self.filters, self.background, self.bounds):
             array.flags.writeable = False
 
@@ -337,12 +308,6 @@ class MotifSet:
         """Number of positions of every motif's counts."""
         return self.counts.shape[1]
 
-    @property
-    def signal(self) -> np.ndarray | None:
-        """Mean of each signal channel under each motif's sites, `(n,
-        channels)` (NaN without sites), or `None` without signal channels."""
-        return signal_means(self.signal_sums, self.signal_positions)
-
     def __len__(self) -> int:
         return self.counts.shape[0]
 
@@ -360,7 +325,6 @@ class MotifSet:
             filters=self.filters[index],
             background=self.background,
             bounds=self.bounds[index],
-            **_attachments_at(self, index),
         )
         kwargs.update(changes)
         return MotifSet(kwargs.pop("counts"), kwargs.pop("nsites"), **kwargs)
@@ -422,7 +386,6 @@ class MotifSet:
             counts=self.counts + other.counts,
             nsites=self.nsites + other.nsites,
             bounds=bounds,
-            **_added_attachments(self, other),
         )
 
     def __radd__(self, other) -> "MotifSet":
@@ -548,7 +511,6 @@ class MotifSet:
             counts=self.counts[:, ::-1, ::-1],
             background=self.background[::-1],
             bounds=bounds,
-            **_reversed_attachments(self),
         )
 
     def select(self, nsites_at_least: int = 1) -> "MotifSet":
@@ -626,56 +588,3 @@ class MotifSet:
         from keras_motifs.formats.meme import write_meme_file
 
         return write_meme_file(self, path, **kwargs)
-
-
-# What a MotifSet may carry beside its counts: signal channel sums, firing
-# stats and block counts follow the motifs through indexing and `+`; block
-# counts are also reversed by `reverse_complement`.
-# The attachments that are one object with `.at(index)` and `+`, and the
-# option of `extract` that makes them (for the error message).
-_OBJECTS = {"firing": "firing=True or with labels=", "blocks": "blocks="}
-
-
-def _attach(motifs, *, signal_sums=None, signal_positions=None,
-           signal_names=None, firing=None, blocks=None) -> None:
-    """Checks and sets the attachments of a new `MotifSet` whose counts,
-    nsites and width are already set."""
-    n, width = motifs.counts.shape[:2]
-    motifs.signal_sums, motifs.signal_positions, motifs.signal_names = check_signal(
-        signal_sums, signal_positions, signal_names, n, motifs.nsites, width
-    )
-    motifs.firing = check_firing(firing, n)
-    motifs.blocks = check_blocks(blocks, motifs.counts, motifs.nsites)
-
-
-def _attachments_at(motifs, index) -> dict:
-    """The attachment arguments of the motifs at `index` of `motifs`."""
-    arguments = signal_at(motifs, index)
-    for name in _OBJECTS:
-        if getattr(motifs, name) is not None:
-            arguments[name] = getattr(motifs, name).at(index)
-    return arguments
-
-
-def _added_attachments(first, second) -> dict:
-    """The attachment arguments of `first + second`."""
-    arguments = added_signal(first, second)
-    for name, option in _OBJECTS.items():
-        mine, theirs = getattr(first, name), getattr(second, name)
-        if mine is None and theirs is None:
-            continue
-        if mine is None or theirs is None:
-            what = "firing stats" if name == "firing" else "block counts"
-            raise ValueError(
-                f"only MotifSets that both have {what} (or neither) can be "
-                f"added: extract every shard with {option}"
-            )
-        arguments[name] = mine + theirs
-    return arguments
-
-
-def _reversed_attachments(motifs) -> dict:
-    """The attachment arguments of `motifs.reverse_complement()` that change."""
-    if motifs.blocks is None:
-        return {}
-    return {"blocks": motifs.blocks.reverse_complement()}

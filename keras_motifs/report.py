@@ -18,6 +18,7 @@ import numpy as np
 
 from keras_motifs._internal.files import write_atomically
 from keras_motifs._internal.tsv import write_tsv
+from keras_motifs.extraction import Extraction, as_motif_set
 from keras_motifs.motifs import MotifSet, check_motif_set
 from keras_motifs.plots import render_logo
 
@@ -96,7 +97,7 @@ def write_report(
     its logo, filter index, name, alternate name (when any motif has one),
     nsites, total information content in bits and consensus; for motifs of
     a model with signal channels, the mean of each channel under the sites
-    (`MotifSet.signal`); with `comparison`, the best database match and its
+    (`Extraction.signal`); with `comparison`, the best database match and its
     q-value; with `influence`, one column per influence array; with firing
     stats (`extract(..., firing=True)` or `labels=`), a sparkline of the
     kept sites' positions along the sequence, the forward-strand share and,
@@ -107,7 +108,8 @@ def write_report(
     HTML-escaped and the file is written atomically.
 
     Args:
-        motifs: A non-empty `MotifSet`.
+        motifs: A non-empty `MotifSet`, or a `keras_motifs.Extraction`
+            (its motifs, with its signal and firing columns).
         path: Output HTML file.
         comparison: Best matches of the motifs, or `None`: a
             `keras_motifs.compare.Comparison` (each motif's hit with the
@@ -175,7 +177,8 @@ def write_report(
     ...              influence=[0.5, -0.1, 0.0])
     'report.html'
     """
-    check_motif_set(motifs, non_empty=True)
+    extraction = motifs if isinstance(motifs, Extraction) else None
+    motifs = check_motif_set(as_motif_set(motifs), non_empty=True)
     if not isinstance(title, str):
         raise TypeError(f"title must be a string, got {type(title).__name__}")
     matches = None if comparison is None else _best_matches(comparison, motifs.names)
@@ -188,7 +191,8 @@ def write_report(
     bands, band_columns = _bootstrap_parts(bootstrap, trimmed, logo_kind)
     logos = [render_logo(motif, kind=logo_kind, dpi=dpi, band=band)
              for motif, band in zip(trimmed, bands)]
-    columns = _columns(trimmed, logos, matches, influence) + band_columns + extra
+    columns = (_columns(trimmed, logos, matches, influence, extraction)
+               + band_columns + extra)
     columns += _filter_link_columns(links, motifs.names)
     summary = (
         f"{len(motifs)} motifs of width {motifs.width}. Logos: {logo_kind}"
@@ -205,16 +209,16 @@ def write_report(
     return write_atomically(path, _page(title, summary, columns, sections))
 
 
-def write_signal_tsv(motifs: MotifSet, path) -> str:
+def write_signal_tsv(extraction: Extraction, path) -> str:
     """Writes the signal under each motif's sites as a TSV, atomically.
 
     One row per motif: `filter`, `name`, `nsites`, `positions` (the window
     positions summed), then the mean of each signal channel over them
-    (`MotifSet.signal`; empty without sites).
+    (`Extraction.signal`; empty without sites).
 
     Args:
-        motifs: A `MotifSet` with signal channels, e.g. extracted with
-            `Conv1DInterpreter(model, dna_channels=range(4))` from a model
+        extraction: A `keras_motifs.Extraction` with signal channels, e.g.
+            of `Conv1DInterpreter(model, dna_channels=range(4))` on a model
             reading DNA plus signal tracks.
         path: Output file; its directory must exist.
 
@@ -223,24 +227,25 @@ def write_signal_tsv(motifs: MotifSet, path) -> str:
 
     Example:
 
-    >>> write_signal_tsv(motifs, "signal.tsv")
+    >>> write_signal_tsv(interpreter.extract(x), "signal.tsv")
     'signal.tsv'
     """
-    check_motif_set(motifs)
-    if motifs.signal is None:
+    if getattr(extraction, "signal", None) is None:
         raise ValueError(
-            "motifs hold no signal channels: extract them from a model whose "
-            "input has signal channels next to the DNA, with dna_channels=."
+            f"this {type(extraction).__name__} holds no signal channels: pass "
+            "the Extraction of a model whose input has signal channels next "
+            "to the DNA, extracted with dna_channels=."
         )
+    motifs = extraction.motifs
     rows = (
         [str(f), name, str(n), f"{p:g}"]
         + ["" if math.isnan(v) else f"{v:.6g}" for v in means]
         for f, name, n, p, means in zip(
             motifs.filters, motifs.names, motifs.nsites,
-            motifs.signal_positions, motifs.signal,
+            extraction.signal_positions, extraction.signal,
         )
     )
-    header = ["filter", "name", "nsites", "positions", *motifs.signal_names]
+    header = ["filter", "name", "nsites", "positions", *extraction.signal_names]
     return write_tsv(path, header, rows)
 
 
@@ -307,8 +312,10 @@ def _influence_columns(influence, filters: np.ndarray) -> dict[str, np.ndarray]:
     return columns
 
 
-def _columns(trimmed: MotifSet, logos: list, matches, influence: dict) -> list:
-    """`(label, sort kind or None, cells as HTML)` of each column, in order."""
+def _columns(trimmed: MotifSet, logos: list, matches, influence: dict,
+             extraction: Extraction | None) -> list:
+    """`(label, sort kind or None, cells as HTML)` of each column, in order;
+    an extraction's signal and firing columns too."""
     names = trimmed.names
     starts, ends = trimmed.bounds.T
     information = [
@@ -329,10 +336,10 @@ def _columns(trimmed: MotifSet, logos: list, matches, influence: dict) -> list:
         ("information (bits)", "number", [_number_cell(x, ".2f") for x in information]),
         ("consensus", "text", [_text_cell(text) for text in trimmed.consensus()]),
     ]
-    if trimmed.signal is not None:
+    if extraction is not None and extraction.signal is not None:
         columns += [
             (f"signal {label}", "number", [_number_cell(x, ".3g") for x in values])
-            for label, values in zip(trimmed.signal_names, trimmed.signal.T)
+            for label, values in zip(extraction.signal_names, extraction.signal.T)
         ]
     if matches is not None:
         best = [matches.get(name, ("", "", math.nan)) for name in names]
@@ -344,7 +351,8 @@ def _columns(trimmed: MotifSet, logos: list, matches, influence: dict) -> list:
         (label, "number", [_number_cell(x, ".3g") for x in values])
         for label, values in influence.items()
     ]
-    return columns + _firing_columns(trimmed.firing)
+    return columns + _firing_columns(
+        None if extraction is None else extraction.firing)
 
 
 def _firing_columns(firing) -> list:

@@ -123,22 +123,25 @@ def run_case(name: str, models: dict) -> dict:
     sequences = x
     if options.pop("generator", False):
         sequences = (x[i:i + 64] for i in range(0, N, 64))
-    motifs = interpreter.extract(sequences, **options)
+    extraction = interpreter.extract(sequences, **options)
+    motifs = extraction.motifs
     out = {"counts": motifs.counts, "nsites": motifs.nsites}
     rule = {key: value for key, value in options.items()
             if key not in ("labels", "blocks")}
     out["cutoffs"] = interpreter.site_cutoffs(x, **rule)
-    if motifs.firing is not None:
+    # The cutoffs the extraction reports are those its sites passed.
+    np.testing.assert_array_equal(extraction.cutoffs, out["cutoffs"])
+    if extraction.firing is not None:
         for field in ("position_counts", "strand_counts", "fired", "maxima",
                       "positives", "fired_positive", "positive_maxima"):
-            value = getattr(motifs.firing, field)
+            value = getattr(extraction.firing, field)
             if value is not None:
                 out[f"firing.{field}"] = value
-    if motifs.blocks is not None:
-        out["blocks.counts"] = motifs.blocks.counts
-        out["blocks.nsites"] = motifs.blocks.nsites
-    if motifs.signal is not None:
-        out["signal"] = motifs.signal
+    if extraction.blocks is not None:
+        out["blocks.counts"] = extraction.blocks.counts
+        out["blocks.nsites"] = extraction.blocks.nsites
+    if extraction.signal is not None:
+        out["signal"] = extraction.signal
     return {f"{name}/{key}": np.asarray(value) for key, value in out.items()}
 
 

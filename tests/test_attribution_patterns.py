@@ -202,7 +202,7 @@ def linked(planted):
     sequence, a random filter's anywhere."""
     scores, _, patterns = planted
     interpreter = Conv1DInterpreter(planted_model())
-    motifs = interpreter.extract(scores.sequences, threshold=0.0)
+    motifs = interpreter.extract(scores.sequences, threshold=0.0).motifs
     links = link_patterns(patterns, motifs, interpreter, scores, threshold=0.0)
     return motifs, interpreter, links
 

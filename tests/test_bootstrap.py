@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 from conftest import random_one_hot
 
-from keras_motifs import Conv1DInterpreter
+from keras_motifs import Conv1DInterpreter, Extraction
 from keras_motifs import bootstrap as bootstrap_module
 from keras_motifs.bootstrap import BlockCounts, bootstrap, match_stability
 from keras_motifs.bootstrap import resample_weights
@@ -27,7 +27,7 @@ def model():
 
 
 def random_blocked(rng, blocks=12, n=5, width=7, sites=6):
-    """A MotifSet whose counts come from `blocks` blocks of sites."""
+    """An Extraction whose counts come from `blocks` blocks of sites."""
     probabilities = rng.dirichlet(np.full(4, 0.4), size=(n, width))
     counts = np.zeros((blocks, n, width, 4))
     nsites = rng.integers(0, sites + 1, size=(blocks, n))
@@ -35,8 +35,8 @@ def random_blocked(rng, blocks=12, n=5, width=7, sites=6):
         for i in range(n):
             for w in range(width):
                 counts[b, i, w] = rng.multinomial(nsites[b, i], probabilities[i, w])
-    return MotifSet(counts.sum(axis=0), nsites.sum(axis=0),
-                    blocks=BlockCounts(counts, nsites))
+    return Extraction(MotifSet(counts.sum(axis=0), nsites.sum(axis=0)),
+                      blocks=BlockCounts(counts, nsites))
 
 
 # Blocks in extract: contiguous runs of sequences, on both engines.
@@ -49,17 +49,18 @@ def test_blocks_match_a_plain_per_block_loop(rng, model, engine, batch_size):
     interpreter = Conv1DInterpreter(model)
     # A fixed threshold: a null cutoff would come from each part's own sample.
     rule = dict(threshold=0.0, strands="both")
-    motifs = interpreter.extract(x, blocks=4, batch_size=batch_size,
-                                 engine=engine, **rule)
+    extraction = interpreter.extract(x, blocks=4, batch_size=batch_size,
+                                     engine=engine, **rule)
     assert interpreter.last_engine == engine
-    whole = interpreter.extract(x, batch_size=batch_size, engine=engine, **rule)
+    motifs, blocks = extraction.motifs, extraction.blocks
+    whole = interpreter.extract(x, batch_size=batch_size, engine=engine,
+                                **rule).motifs
     np.testing.assert_array_equal(motifs.counts, whole.counts)
     np.testing.assert_array_equal(motifs.nsites, whole.nsites)
-    blocks = motifs.blocks
     assert len(blocks) == 4 and blocks.sequences.tolist() == [38, 38, 38, 36]
     for b in range(4):  # block b: sequences b * 38 to (b + 1) * 38
         part = interpreter.extract(x[b * 38:(b + 1) * 38], engine=engine,
-                                   **rule)
+                                   **rule).motifs
         np.testing.assert_array_equal(blocks.counts[b], part.counts)
         np.testing.assert_array_equal(blocks.nsites[b], part.nsites)
     np.testing.assert_array_equal(blocks.counts.sum(axis=0), motifs.counts)
@@ -71,11 +72,12 @@ def test_blocks_of_a_generator_are_its_batches_round_robin(rng, model):
     interpreter = Conv1DInterpreter(model)
     batches = [x[i:i + 10] for i in range(0, 50, 10)]
     rule = dict(threshold=0.0, strands="both")  # not each part's own null
-    motifs = interpreter.extract(iter(batches), blocks=3, batch_size=10, **rule)
+    blocks = interpreter.extract(iter(batches), blocks=3, batch_size=10,
+                                 **rule).blocks
     for b in range(3):
         part = interpreter.extract(np.concatenate(batches[b::3]), **rule)
-        np.testing.assert_array_equal(motifs.blocks.counts[b], part.counts)
-    assert motifs.blocks.sequences.tolist() == [20, 20, 10]
+        np.testing.assert_array_equal(blocks.counts[b], part.motifs.counts)
+    assert blocks.sequences.tolist() == [20, 20, 10]
 
 
 def test_blocks_keep_firing_and_labels_in_order(rng, model):
@@ -110,9 +112,9 @@ def test_relative_threshold_resolved_exactly_with_blocks(rng, model, engine):
     best = interpreter.scan(x, strands="both", engine=engine)[0]
     cutoff = np.maximum(0.0, 0.5 * best.max(axis=0))
     exact = interpreter.extract(x, threshold=cutoff, strands="both",
-                                engine=engine)
-    np.testing.assert_array_equal(blocked.counts, exact.counts)
-    np.testing.assert_array_equal(blocked.nsites, exact.nsites)
+                                engine=engine).motifs
+    np.testing.assert_array_equal(blocked.motifs.counts, exact.counts)
+    np.testing.assert_array_equal(blocked.motifs.nsites, exact.nsites)
     np.testing.assert_array_equal(blocked.blocks.counts.sum(axis=0), exact.counts)
 
 
@@ -121,43 +123,23 @@ def test_relative_threshold_with_blocks_from_a_generator_equals_the_array(
     """The generator is read once and kept for the counting pass."""
     x = random_one_hot(rng, 8, LENGTH)
     expected = Conv1DInterpreter(model).extract(x, blocks=4,
-                                                relative_threshold=0.5)
-    motifs = Conv1DInterpreter(model).extract(iter([x]), blocks=4,
-                                              relative_threshold=0.5)
+                                                relative_threshold=0.5).motifs
+    extraction = Conv1DInterpreter(model).extract(iter([x]), blocks=4,
+                                                  relative_threshold=0.5)
     # A generator's batches go to the blocks round robin (one batch here).
-    np.testing.assert_array_equal(motifs.counts, expected.counts)
-    np.testing.assert_array_equal(motifs.nsites, expected.nsites)
-    np.testing.assert_array_equal(motifs.blocks.counts.sum(axis=0),
+    np.testing.assert_array_equal(extraction.motifs.counts, expected.counts)
+    np.testing.assert_array_equal(extraction.motifs.nsites, expected.nsites)
+    np.testing.assert_array_equal(extraction.blocks.counts.sum(axis=0),
                                   expected.counts)
 
 
-# Blocks through MotifSet operations.
-
-
-def test_blocks_follow_indexing_addition_trim_and_strands(rng):
-    motifs = random_blocked(rng)
-    part = motifs[[3, 1]]
-    np.testing.assert_array_equal(part.blocks.counts, motifs.blocks.counts[:, [3, 1]])
-    assert motifs.trim(0.5).blocks is motifs.blocks or np.array_equal(
-        motifs.trim(0.5).blocks.counts, motifs.blocks.counts)
-    both = motifs + motifs
-    assert len(both.blocks) == 24  # shards' blocks stay apart
-    np.testing.assert_array_equal(both.blocks.counts.sum(axis=0), both.counts)
-    reverse = motifs.reverse_complement()
-    np.testing.assert_array_equal(reverse.blocks.counts.sum(axis=0), reverse.counts)
-    np.testing.assert_array_equal(reverse.reverse_complement().blocks.counts,
-                                  motifs.blocks.counts)
-    plain = MotifSet(motifs.counts, motifs.nsites)
-    with pytest.raises(ValueError, match="block counts"):
-        motifs + plain
-
-
 def test_blocks_must_sum_to_the_counts(rng):
-    motifs = random_blocked(rng)
+    extraction = random_blocked(rng)
+    motifs, blocks = extraction.motifs, extraction.blocks
     with pytest.raises(ValueError, match="sum to the motifs"):
-        MotifSet(motifs.counts + 1, motifs.nsites, blocks=motifs.blocks)
+        Extraction(MotifSet(motifs.counts + 1, motifs.nsites), blocks=blocks)
     with pytest.raises(TypeError, match="BlockCounts"):
-        MotifSet(motifs.counts, motifs.nsites, blocks=motifs.blocks.counts)
+        Extraction(motifs, blocks=blocks.counts)
 
 
 # The bootstrap against a plain loop over resamples.
@@ -173,14 +155,15 @@ def test_weights_are_the_draws_of_a_plain_loop():
 
 @pytest.mark.parametrize("level, pseudocount", [(0.95, 0.0), (0.8, 0.5)])
 def test_bands_match_a_plain_loop(rng, level, pseudocount):
-    motifs = random_blocked(rng)
-    result = bootstrap(motifs, 40, seed=3, level=level, pseudocount=pseudocount)
+    extraction = random_blocked(rng)
+    motifs, blocks = extraction.motifs, extraction.blocks
+    result = bootstrap(extraction, 40, seed=3, level=level, pseudocount=pseudocount)
     generator = np.random.default_rng(3)
     probabilities, bits, totals = [], [], []
     for _ in range(40):
-        draws = generator.integers(0, len(motifs.blocks), len(motifs.blocks))
-        counts = sum(motifs.blocks.counts[b] for b in draws)
-        resample = MotifSet(counts, sum(motifs.blocks.nsites[b] for b in draws))
+        draws = generator.integers(0, len(blocks), len(blocks))
+        counts = sum(blocks.counts[b] for b in draws)
+        resample = MotifSet(counts, sum(blocks.nsites[b] for b in draws))
         probabilities.append(resample.probabilities(pseudocount))
         bits.append(resample.information_content(pseudocount))
         totals.append(bits[-1].sum(axis=1))
@@ -203,8 +186,9 @@ def test_bands_match_a_plain_loop(rng, level, pseudocount):
 
 
 def test_total_information_over_other_bounds(rng):
-    motifs = random_blocked(rng)
-    result = bootstrap(motifs, 20)
+    extraction = random_blocked(rng)
+    motifs = extraction.motifs
+    result = bootstrap(extraction, 20)
     bounds = np.tile([2, 5], (len(motifs), 1))
     total, low, high = result.total_information(bounds)
     np.testing.assert_allclose(total, motifs.information_content()[:, 2:5].sum(axis=1))
@@ -227,11 +211,13 @@ def test_bad_bootstrap_arguments(rng, kwargs, error, match):
 
 
 def test_motifs_without_blocks_are_refused():
-    with pytest.raises(ValueError, match="blocks="):
+    with pytest.raises(ValueError, match="MotifSet holds none.*blocks=20"):
         bootstrap(MotifSet(np.ones((2, 5, 4))))
-    with pytest.raises(TypeError, match="MotifSet"):
+    with pytest.raises(ValueError, match="ndarray holds none"):
         bootstrap(np.ones((2, 5, 4)))
-    with pytest.raises(ValueError, match="blocks="):
+    with pytest.raises(ValueError, match="Extraction holds none"):
+        bootstrap(Extraction(MotifSet(np.ones((2, 5, 4)))))
+    with pytest.raises(ValueError, match="blocks=20"):
         match_stability(MotifSet(np.ones((2, 5, 4))))
 
 
@@ -255,8 +241,8 @@ def seeded_and_random(rng):
             for w in range(22):
                 counts[b, i, w] = rng.multinomial(sites[i], probabilities[i, w])
     nsites = np.tile(sites, (20, 1))
-    return MotifSet(counts.sum(axis=0), nsites.sum(axis=0),
-                    blocks=BlockCounts(counts, nsites))
+    return Extraction(MotifSet(counts.sum(axis=0), nsites.sum(axis=0)),
+                      blocks=BlockCounts(counts, nsites))
 
 
 def test_match_stability_of_known_and_random_motifs(monkeypatch):
@@ -265,8 +251,8 @@ def test_match_stability_of_known_and_random_motifs(monkeypatch):
     monkeypatch.setattr(bootstrap_module, "tomtom",
                         lambda queries, *a, **k: calls.append(len(queries))
                         or tomtom(queries, *a, **k))
-    motifs = seeded_and_random(np.random.default_rng(0))
-    result = bootstrap(motifs, 50).with_stability(release="JASPAR2024")
+    extraction = seeded_and_random(np.random.default_rng(0))
+    result = bootstrap(extraction, 50).with_stability(release="JASPAR2024")
     assert calls == [8 + 50 * 8]  # one Tomtom call for all resamples
     stable = result.stability
     assert [name.upper() for name in stable.target_names[:4]] == [
@@ -275,8 +261,8 @@ def test_match_stability_of_known_and_random_motifs(monkeypatch):
     random = stable.stability[4:]
     assert np.nanmax(random) < 0.9 and np.isnan(random).sum() < 4
     assert np.all(np.isnan(stable.stability) == np.isnan(stable.q_values))
-    # The same from the motifs themselves, with the same seed.
-    again = match_stability(motifs, resamples=50, release="JASPAR2024")
+    # The same from the extraction itself, with the same seed.
+    again = match_stability(extraction, resamples=50, release="JASPAR2024")
     np.testing.assert_array_equal(again.stability, stable.stability)
 
 
@@ -289,8 +275,9 @@ def test_tsv_has_the_bands_and_stability(rng, tmp_path):
     from keras_motifs._internal.tsv import read_tsv
     from keras_motifs.bootstrap import MatchStability
 
-    motifs = random_blocked(rng)
-    result = bootstrap(motifs, 20)
+    extraction = random_blocked(rng)
+    motifs = extraction.motifs
+    result = bootstrap(extraction, 20)
     n = len(motifs)
     stability = MatchStability(motifs.names, ["MA1"] + [""] * (n - 1),
                                ["CTCF"] + [""] * (n - 1),

@@ -71,7 +71,7 @@ def test_fit_writes_meme_read_back_by_independent_parsers(data, tmp_path):
     callback = MotifExtractor(x, path, verbose=1, strict=True, **rule)
     model.fit(x, y, epochs=2, batch_size=16, verbose=0, callbacks=[callback])
     assert path.exists()
-    expected = Conv1DInterpreter(model).extract(x, **rule)
+    expected = Conv1DInterpreter(model).extract(x, **rule).motifs
     np.testing.assert_allclose(callback.motifs.counts, expected.counts)
 
     from Bio import motifs as bio_motifs
@@ -195,14 +195,14 @@ def test_site_rules_reach_extract(data, tmp_path):
     callback = MotifExtractor(x, tmp_path / "a.meme", max_sites=5,
                               threshold=-np.inf, strict=True)
     model.fit(x, y, epochs=1, verbose=0, callbacks=[callback])
-    direct = Conv1DInterpreter(model).extract(x, max_sites=5, threshold=-np.inf)
+    direct = Conv1DInterpreter(model).extract(x, max_sites=5, threshold=-np.inf).motifs
     np.testing.assert_array_equal(callback.motifs.nsites, direct.nsites)
     # Ties at the fifth maximum drop the tied sites, so some keep fewer.
     assert (direct.nsites <= 5).all() and direct.nsites.max() > 0
     rule = SiteRule(threshold=-np.inf, max_sites=5)
     by_rule = MotifExtractor(x, tmp_path / "b.meme", site_rule=rule, strict=True)
     model.fit(x, y, epochs=1, verbose=0, callbacks=[by_rule])
-    direct = Conv1DInterpreter(model).extract(x, site_rule=rule)
+    direct = Conv1DInterpreter(model).extract(x, site_rule=rule).motifs
     np.testing.assert_array_equal(by_rule.motifs.nsites, direct.nsites)
     with pytest.raises(ValueError, match="not both"):
         MotifExtractor(x, site_rule=rule, max_sites=3)
@@ -271,7 +271,7 @@ def test_no_arguments_scans_the_validation_data(data, tmp_path, monkeypatch):
     model.fit(x[:40], y[:40], validation_data=(x[40:], y[40:]), epochs=1,
               batch_size=16, verbose=0, callbacks=[callback])
     np.testing.assert_array_equal(callback.source, x[40:])
-    expected = Conv1DInterpreter(model).extract(x[40:], threshold=0.0)
+    expected = Conv1DInterpreter(model).extract(x[40:], threshold=0.0).motifs
     np.testing.assert_allclose(callback.motifs.counts, expected.counts)
     np.testing.assert_array_equal(read_meme("motifs.meme").nsites,
                                   expected.nsites[expected.nsites > 0])
@@ -287,7 +287,7 @@ def test_no_arguments_samples_the_training_data(data, tmp_path):
                               threshold=0.0)
     model.fit(x, y, epochs=1, batch_size=16, verbose=0, callbacks=[callback])
     rows = np.sort(np.random.default_rng(0).choice(64, 20, replace=False))
-    expected = Conv1DInterpreter(model).extract(x[rows], threshold=0.0)
+    expected = Conv1DInterpreter(model).extract(x[rows], threshold=0.0).motifs
     np.testing.assert_allclose(callback.motifs.counts, expected.counts)
     np.testing.assert_array_equal(callback.motifs.nsites, expected.nsites)
     assert callback.motifs.nsites.max() <= 20
@@ -298,7 +298,7 @@ def test_no_arguments_samples_the_training_data(data, tmp_path):
     first = MotifExtractor(filepath=tmp_path / "d.meme", max_sequences=24,
                            threshold=0.0)
     model.fit(dataset, epochs=1, verbose=0, callbacks=[first])
-    expected = Conv1DInterpreter(model).extract(x[:24], threshold=0.0)
+    expected = Conv1DInterpreter(model).extract(x[:24], threshold=0.0).motifs
     np.testing.assert_allclose(first.motifs.counts, expected.counts)
 
 
@@ -317,7 +317,7 @@ def test_no_arguments_on_a_two_input_model_reads_the_conv_input(rng, tmp_path):
     for inputs in ({"side": s, "dna": x}, [x, s]):
         callback = MotifExtractor(filepath=tmp_path / "m.meme", threshold=0.0)
         model.fit(inputs, y, epochs=1, verbose=0, callbacks=[callback])
-        expected = Conv1DInterpreter(model).extract(x, threshold=0.0)
+        expected = Conv1DInterpreter(model).extract(x, threshold=0.0).motifs
         np.testing.assert_allclose(callback.motifs.counts, expected.counts)
 
 
@@ -358,7 +358,7 @@ model.fit(x, y, epochs=1, verbose=0, callbacks=[on_train])
 rows = np.sort(np.random.default_rng(0).choice(64, 20, replace=False))
 interpreter = Conv1DInterpreter(model)
 assert np.allclose(on_train.motifs.counts,
-                   interpreter.extract(x[rows], threshold=0.0).counts)
+                   interpreter.extract(x[rows], threshold=0.0).motifs.counts)
 np.savez("out.npz", valid=on_valid.motifs.nsites, train=on_train.motifs.nsites)
 print(keras.backend.backend())
 """
@@ -536,8 +536,8 @@ def test_callback_keeps_where_and_for_whom_filters_fire(data, tmp_path):
     callback = MotifExtractor(x, tmp_path / "m.meme", labels=labels, **rule)
     model.fit(x, y, epochs=1, verbose=0, callbacks=[callback])
     expected = Conv1DInterpreter(model).extract(x, labels=labels, **rule)
-    np.testing.assert_array_equal(callback.motifs.firing.strand_counts,
+    np.testing.assert_array_equal(callback.extraction.firing.strand_counts,
                                   expected.firing.strand_counts)
-    np.testing.assert_allclose(callback.motifs.firing.auc(), expected.firing.auc())
+    np.testing.assert_allclose(callback.extraction.firing.auc(), expected.firing.auc())
     with pytest.raises(ValueError, match="labels must have shape"):
         MotifExtractor(x, tmp_path / "m.meme", labels=np.zeros((len(x), 2, 2)))

@@ -83,7 +83,7 @@ def expected(model, x, **options):
         model,
         options.pop("layer", None),
         alphabet=options.pop("alphabet", None),
-    ).extract(x, **options)
+    ).extract(x, **options).motifs
 
 
 def assert_same_motifs(path, motifs):
@@ -224,7 +224,7 @@ def test_extract_defaults_match_the_interpreter_defaults(capsys, tmp_path):
         capsys, "extract", model_path, tmp_path / "x.npy", "-o", out, "-q"
     )
     assert status == 0, err
-    direct = Conv1DInterpreter(model).extract(x)
+    direct = Conv1DInterpreter(model).extract(x).motifs
     assert direct.nsites[0] > 0
     assert direct.nsites[0] >= 100  # the planted words at least
     got = read_npz(out)
@@ -911,7 +911,7 @@ def test_extract_writes_where_and_for_whom_filters_fire(capsys, tmp_path, model,
     expected = Conv1DInterpreter(model).extract(files["x"], labels=files["y"],
                                                 **RULE_OPTIONS)
     rows = read_tsv(with_labels, ("filter", "nsites", "forward", "reverse", "best_auc"))
-    assert [int(r["nsites"]) for r in rows] == expected.nsites.tolist()
+    assert [int(r["nsites"]) for r in rows] == expected.motifs.nsites.tolist()
     names, aucs = expected.firing.best_target()
     np.testing.assert_allclose([float(r["best_auc"]) for r in rows], aucs, rtol=1e-5)
     assert [r["best_target"] for r in rows] == list(names)
@@ -930,25 +930,25 @@ def test_extract_writes_where_and_for_whom_filters_fire(capsys, tmp_path, model,
 def test_blocks_round_trip(capsys, tmp_path, model, files, jaspar_meme):
     from keras_motifs._internal.tsv import read_tsv
     from keras_motifs.bootstrap import bootstrap
-    from keras_motifs.formats import read_npz
+    from keras_motifs.formats import read_extraction
 
     npz = tmp_path / "motifs.npz"
     status, _, err = run(capsys, "extract", files["keras"], files["npy"],
                          "-o", npz, "--blocks", "4", "--batch-size", "10", "-q",
                          *RULE)
     assert status == 0, err
-    motifs = read_npz(npz)
+    extraction = read_extraction(npz)
     direct = expected(model, files["x"], **RULE_OPTIONS)
-    np.testing.assert_array_equal(motifs.counts, direct.counts)
+    np.testing.assert_array_equal(extraction.motifs.counts, direct.counts)
     for b in range(4):  # batches of 10 dealt round robin: block b is batch b
         part = expected(model, files["x"][b * 10:(b + 1) * 10], **RULE_OPTIONS)
-        np.testing.assert_array_equal(motifs.blocks.counts[b], part.counts)
+        np.testing.assert_array_equal(extraction.blocks.counts[b], part.counts)
     table = tmp_path / "bootstrap.tsv"
     status, _, err = run(capsys, "bootstrap", npz, "-o", table, "--db",
                          jaspar_meme["jaspar"], "--resamples", "30", "-q")
     assert status == 0, err
     rows = read_tsv(table, ("information_low", "match_stability"))
-    _, low, _ = bootstrap(motifs, 30).total_information()
+    _, low, _ = bootstrap(extraction, 30).total_information()
     assert [float(row["information_low"]) for row in rows] == pytest.approx(low, rel=1e-5)
     report = tmp_path / "report.html"
     status, _, err = run(capsys, "report", npz, "-o", report, "--bootstrap", "20")

@@ -122,7 +122,7 @@ def test_other_lengths_fail_naming_both_and_the_fix(capsys, tmp_path, model_path
         padded = np.full((12, LENGTH, 4), value, "float32")
         padded[:, 4:26] = short
         assert_same_counts(out, Conv1DInterpreter(model).extract(
-            padded, **RULE_OPTIONS))
+            padded, **RULE_OPTIONS).motifs)
     long = random_one_hot(rng, 12, 41)
     np.save(tmp_path / "long.npy", long)
     status, _, err = run(capsys, "extract", model_path, tmp_path / "long.npy", "-o", out)
@@ -131,7 +131,7 @@ def test_other_lengths_fail_naming_both_and_the_fix(capsys, tmp_path, model_path
                          "-o", out, "--crop", *RULE)
     assert status == 0, err
     assert_same_counts(out, Conv1DInterpreter(model).extract(
-        long[:, 5:35], **RULE_OPTIONS))
+        long[:, 5:35], **RULE_OPTIONS).motifs)
 
 
 # Motif formats.
@@ -142,7 +142,7 @@ def test_extract_format_by_suffix_and_convert_between_formats(
     x = random_one_hot(rng, 40, LENGTH)
     np.save(tmp_path / "x.npy", x)
     motifs = Conv1DInterpreter(keras.saving.load_model(model_path)).extract(
-        x, **RULE_OPTIONS)
+        x, **RULE_OPTIONS).motifs
     status, out, err = run(capsys, "extract", model_path, tmp_path / "x.npy",
                            "-o", tmp_path / "m.npz", *RULE)
     assert status == 0 and "(npz)" in out, err
@@ -206,7 +206,7 @@ def test_extract_and_convert_a_legacy_theano_file(capsys, tmp_path, rng):
                              "-o", out, *RULE)
         assert status == 0, err
         model = load_model(weights, architecture=architecture, kernel_order=order)
-        assert_same_counts(out, Conv1DInterpreter(model).extract(x, **RULE_OPTIONS))
+        assert_same_counts(out, Conv1DInterpreter(model).extract(x, **RULE_OPTIONS).motifs)
         results[order] = read_meme(out)
     np.testing.assert_array_equal(
         load_model(weights, architecture=architecture, kernel_order="theano")
@@ -251,7 +251,7 @@ def test_models_are_told_by_content_whatever_the_suffix(capsys, tmp_path, rng, m
                          arch, "--kernel-order", "theano", "-o", out, "-q", *RULE)
     assert status == 0, err
     model = load_model(hd5, architecture=arch, kernel_order="theano")
-    assert_same_counts(out, Conv1DInterpreter(model).extract(x, **RULE_OPTIONS))
+    assert_same_counts(out, Conv1DInterpreter(model).extract(x, **RULE_OPTIONS).motifs)
     status, _, err = run(capsys, "extract", arch, tmp_path / "x.npy", "-o", out)
     assert status == 2 and "it is a text file starting with '{" in err
     assert "pass it as --architecture with the weights file" in err
@@ -270,7 +270,7 @@ def test_data_and_labels_are_told_by_content_whatever_the_suffix(
         np.save(handle, np.ones((20, 1), "float32"))
     out = tmp_path / "m.meme"
     expected = Conv1DInterpreter(keras.saving.load_model(model_path)).extract(
-        x, **RULE_OPTIONS)
+        x, **RULE_OPTIONS).motifs
     for data in ("x.hd5", "x.dat"):
         status, _, err = run(capsys, "extract", model_path, tmp_path / data, "-o", out,
                              "-q", *RULE)
@@ -331,7 +331,7 @@ def test_extract_bed_with_genome(capsys, tmp_path, model_path, rng):
                              length=LENGTH)
     model = keras.saving.load_model(model_path)
     assert_same_counts(out, Conv1DInterpreter(model).extract(
-        np.concatenate([np.asarray(x) for x in source]), **RULE_OPTIONS))
+        np.concatenate([np.asarray(x) for x in source]), **RULE_OPTIONS).motifs)
     status, _, err = run(capsys, "extract", model_path, tmp_path / "peaks.bed",
                          "--genome", tmp_path / "missing.fa", "-o", out)
     assert status == 2 and "missing.fa" in err
@@ -407,7 +407,7 @@ def test_dna_plus_signal_data_of_every_kind(capsys, tmp_path, rng, signal_model_
     assert status == 0, err
     model = keras.saving.load_model(signal_model_path)
     expected = Conv1DInterpreter(model, dna_channels=range(4)).extract(
-        x, **RULE_OPTIONS)
+        x, **RULE_OPTIONS).motifs
     assert_same_counts(out, expected)
     if kind == "npy":
         table = tmp_path / "influence.tsv"

@@ -50,19 +50,19 @@ def inputs(tmp_path_factory):
 def test_shards_sum_to_one_local_scan(client, inputs):
     model, model_path, data_path, fasta, x = inputs
     interpreter = Conv1DInterpreter(model)
-    local = interpreter.extract(x, threshold=0.0, strands="both")
+    local = interpreter.extract(x, threshold=0.0, strands="both").motifs
     assert local.nsites.min() > 0  # the test exercises kept windows
     shards = hdf5_shards(data_path, "x", 3)
     assert [s.stop - s.start for s in shards] == [100, 100, 100]
     summed = extract_distributed(model_path, shards, client, threshold=0.0,
-                                 strands="both")
+                                 strands="both").motifs
     np.testing.assert_array_equal(summed.nsites, local.nsites)
     np.testing.assert_allclose(summed.counts, local.counts, atol=1e-3)
     # The model sent as bytes, FASTA chunks.
     chunks = fasta_shards(fasta, 4)
     assert chunks[0] == FastaChunk(fasta, 0, 75)
     summed = extract_distributed(model, chunks, client, threshold=0.0,
-                                 strands="both")
+                                 strands="both").motifs
     np.testing.assert_array_equal(summed.nsites, local.nsites)
     np.testing.assert_allclose(summed.counts, local.counts, atol=1e-3)
 
@@ -76,14 +76,14 @@ def test_rules_needing_all_the_data_use_every_shard(client, inputs):
     interpreter = Conv1DInterpreter(model)
     maximum = interpreter.scan(x)[0].max(axis=0)
     cutoff = np.maximum(np.float32(0.1), np.float32(0.6) * maximum)
-    by_hand = interpreter.extract(x, threshold=cutoff, strands="forward")
+    by_hand = interpreter.extract(x, threshold=cutoff, strands="forward").motifs
     shards = hdf5_shards(data_path, "x", 4)
     for rule in (dict(threshold=0.1, relative_threshold=0.6),
                  dict(relative_threshold=0.5, relative_to="mean"),
                  dict(threshold="null:0.2", null_sequences=50, max_sites=20)):
-        local = interpreter.extract(x, strands="forward", **rule)
+        local = interpreter.extract(x, strands="forward", **rule).motifs
         summed = extract_distributed(model_path, shards, client,
-                                     strands="forward", **rule)
+                                     strands="forward", **rule).motifs
         np.testing.assert_array_equal(summed.nsites, local.nsites)
         np.testing.assert_allclose(summed.counts, local.counts, atol=1e-3)
         if "threshold" in rule and rule["threshold"] == 0.1:

@@ -106,9 +106,9 @@ def check_geometry(padding, strides, dilation, seed, *, batchnorm=False,
         options = dict(strands=strands, relative_threshold=relative,
                        threshold=0.0 if relative is None else 0.1,
                        batch_size=64)
-        expected = interpreter.extract(x, engine="keras", **options)
+        expected = interpreter.extract(x, engine="keras", **options).motifs
         assert interpreter.last_engine == "keras"
-        got = interpreter.extract(x, engine="onehot", **options)
+        got = interpreter.extract(x, engine="onehot", **options).motifs
         assert interpreter.last_engine == "onehot"
         assert_same_motifs(expected, got, differ)
         windows += differ.size
@@ -149,9 +149,9 @@ def test_float_batches_fall_back_and_counts_combine(rng):
     x[:40, 3] = [0.1, 0.2, 0.3, 0.4]       # no base code holds this row
     for relative in (None, 0.5):
         expected = interpreter.extract(x, engine="keras",
-                                       relative_threshold=relative)
+                                       relative_threshold=relative).motifs
         got = interpreter.extract(x, engine="onehot", batch_size=50,
-                                  relative_threshold=relative)
+                                  relative_threshold=relative).motifs
         assert interpreter.last_engine == "onehot+keras"
         np.testing.assert_array_equal(got.nsites, expected.nsites)
         np.testing.assert_allclose(got.counts, expected.counts, atol=1e-3)
@@ -190,8 +190,8 @@ def test_fasta_reaches_the_engine_as_codes(rng, tmp_path):
                for batch, _ in batches)
     model = random_model(rng, "same", 1, 1)
     interpreter = Conv1DInterpreter(model)
-    expected = interpreter.extract(str(path), engine="keras")
-    got = interpreter.extract(str(path), engine="onehot")
+    expected = interpreter.extract(str(path), engine="keras").motifs
+    got = interpreter.extract(str(path), engine="onehot").motifs
     np.testing.assert_array_equal(got.nsites, expected.nsites)
     np.testing.assert_allclose(got.counts, expected.counts, atol=1e-3)
 
@@ -234,6 +234,6 @@ def test_tables_follow_the_weights_between_calls(rng):
     conv = model.get_layer("conv")
     kernel, bias = conv.get_weights()
     conv.set_weights([-kernel, bias])
-    expected = interpreter.extract(x, engine="keras")
-    got = interpreter.extract(x, engine="onehot")
+    expected = interpreter.extract(x, engine="keras").motifs
+    got = interpreter.extract(x, engine="onehot").motifs
     np.testing.assert_array_equal(got.nsites, expected.nsites)

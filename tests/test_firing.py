@@ -77,7 +77,7 @@ def test_extract_matches_a_loop_over_scan(rng, engine, padding, strides,
     expected = loop_stats(interpreter, x, y, threshold)
     np.testing.assert_array_equal(stats.position_counts, expected["positions"])
     np.testing.assert_array_equal(stats.strand_counts, expected["strands"])
-    np.testing.assert_array_equal(stats.fired, motifs.nsites)
+    np.testing.assert_array_equal(stats.fired, motifs.motifs.nsites)
     np.testing.assert_allclose(stats.fraction_positive(),
                                expected["fraction_positive"])
     np.testing.assert_allclose(stats.fraction_negative(),
@@ -155,7 +155,7 @@ def test_two_shards_add_up_to_one_scan(rng, engine):
                                       getattr(whole.firing, name), err_msg=name)
     assert total.firing.n_sequences == 240
     np.testing.assert_array_equal(total.firing.auc(), whole.firing.auc())
-    with pytest.raises(ValueError, match="firing stats"):
+    with pytest.raises(ValueError, match="both have firing"):
         shards[0] + interpreter.extract(x[:10], engine=engine, **rule)
 
 
@@ -166,8 +166,8 @@ def test_forward_strand_and_no_labels(rng):
     motifs = interpreter.extract(x, firing=True, threshold=0.0, strands="forward")
     stats = motifs.firing
     assert (stats.strand_counts[:, 1] == 0).all()
-    np.testing.assert_array_equal(stats.strand_counts[:, 0], motifs.nsites)
-    np.testing.assert_array_equal(stats.position_counts.sum(axis=1), motifs.nsites)
+    np.testing.assert_array_equal(stats.strand_counts[:, 0], motifs.motifs.nsites)
+    np.testing.assert_array_equal(stats.position_counts.sum(axis=1), motifs.motifs.nsites)
     assert stats.positives is None
     with pytest.raises(ValueError, match="labels=y"):
         stats.auc()
@@ -203,7 +203,7 @@ def test_relative_threshold_from_an_array_counts_the_sites_exactly(rng, engine):
     best = interpreter.scan(x, strands="both", engine=engine)[0]
     kept = best > np.maximum(0.0, 0.6 * best.max(axis=0))
     np.testing.assert_array_equal(motifs.firing.fired, kept.sum(axis=0))
-    np.testing.assert_array_equal(motifs.firing.fired, motifs.nsites)
+    np.testing.assert_array_equal(motifs.firing.fired, motifs.motifs.nsites)
     np.testing.assert_array_equal(motifs.firing.fired_positive[:, 0],
                                   (kept & (y == 1)).sum(axis=0))
 
@@ -255,11 +255,11 @@ def test_tsv_tables(rng, tmp_path):
     motifs = Conv1DInterpreter(model).extract(x, labels=y, threshold=0.0)
     rows = read_tsv(write_firing_tsv(motifs, tmp_path / "f.tsv"),
                     ("filter", "forward", "reverse", "positions", "best_auc"))
-    assert [int(r["forward"]) + int(r["reverse"]) for r in rows] == motifs.nsites.tolist()
+    assert [int(r["forward"]) + int(r["reverse"]) for r in rows] == motifs.motifs.nsites.tolist()
     assert [[int(c) for c in r["positions"].split(",")] for r in rows] == \
         motifs.firing.position_counts.tolist()
     long = read_tsv(write_firing_tsv(motifs, tmp_path / "t.tsv", per_target=True))
-    assert len(long) == 2 * len(motifs)
+    assert len(long) == 2 * len(motifs.motifs)
     assert float(long[1]["auc"]) == pytest.approx(motifs.firing.auc()[0, 1], 1e-5)
     with pytest.raises(ValueError, match="no firing stats"):
         write_firing_tsv(Conv1DInterpreter(model).extract(x), tmp_path / "n.tsv")

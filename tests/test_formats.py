@@ -16,6 +16,7 @@ from keras_motifs.formats import (
     read_homer,
     read_jaspar,
     read_motifs,
+    read_extraction,
     read_npz,
     read_transfac,
     write_homer,
@@ -28,6 +29,7 @@ from keras_motifs.formats import (
 )
 from keras_motifs._internal.motif_files import round_rows
 from keras_motifs.formats.meme import read_meme, write_meme
+from keras_motifs.extraction import Extraction
 from keras_motifs.motifs import MotifSet
 
 COUNT_FORMATS = [("jaspar", write_jaspar, read_jaspar),
@@ -548,10 +550,12 @@ def test_npz_keeps_block_counts(rng, tmp_path):
 
     blocks = rng.integers(0, 5, size=(3, 4, 6, 4)).astype(float)
     nsites = blocks.sum(axis=-1).max(axis=-1)
-    motifs = MotifSet(blocks.sum(axis=0), nsites.sum(axis=0),
-                      blocks=BlockCounts(blocks, nsites, [10, 10, 7]))
-    back = read_npz(write_npz(motifs, tmp_path / "blocks.npz"))
+    motifs = MotifSet(blocks.sum(axis=0), nsites.sum(axis=0))
+    extraction = Extraction(motifs, blocks=BlockCounts(blocks, nsites, [10, 10, 7]))
+    back = read_extraction(write_npz(extraction, tmp_path / "blocks.npz"))
     np.testing.assert_array_equal(back.blocks.counts, blocks)
     np.testing.assert_array_equal(back.blocks.nsites, nsites)
     assert back.blocks.sequences.tolist() == [10, 10, 7]
-    assert read_npz(write_npz(MotifSet(blocks[0]), tmp_path / "plain.npz")).blocks is None
+    np.testing.assert_array_equal(back.motifs.counts, motifs.counts)
+    plain = read_extraction(write_npz(MotifSet(blocks[0]), tmp_path / "plain.npz"))
+    assert plain.blocks is None

@@ -77,7 +77,7 @@ class PlainLoop(keras.callbacks.Callback):
         from keras_motifs.compare import tomtom
 
         motifs = Conv1DInterpreter(self.model).extract(
-            self.x, threshold=0.0, strands="both")
+            self.x, threshold=0.0, strands="both").motifs
         comparison = tomtom(motifs, self.targets, null=self.null)
         rows = []
         for i, name in enumerate(motifs.names):

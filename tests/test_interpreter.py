@@ -66,7 +66,7 @@ def test_valid_padding_matches_seed_loop(rng, batch_size):
     x = random_one_hot(rng, 150, 40)
     motifs = Conv1DInterpreter(model).extract(
         x, batch_size=batch_size, threshold=0.0, strands="forward"
-    )
+    ).motifs
     counts, nsites = reference_windows(model, x, threshold=0.0)
     np.testing.assert_array_equal(motifs.nsites, nsites)
     np.testing.assert_allclose(motifs.counts, counts)
@@ -80,7 +80,7 @@ def test_nonzero_threshold_and_integer_input(rng):
     threshold = 0.3
     motifs = Conv1DInterpreter(model).extract(
         x, threshold=threshold, strands="forward"
-    )
+    ).motifs
     counts, nsites = reference_windows(model, x.astype("float32"), threshold)
     np.testing.assert_array_equal(motifs.nsites, nsites)
     np.testing.assert_allclose(motifs.counts, counts)
@@ -123,7 +123,7 @@ def test_geometry_matches_hand_computed_windows(
     )
     motifs = Conv1DInterpreter(model).extract(
         x, batch_size=32, threshold=0.0, strands="forward"
-    )
+    ).motifs
     np.testing.assert_array_equal(motifs.nsites, nsites)
     np.testing.assert_allclose(motifs.counts, counts)
     geometry = ConvGeometry.from_layer(conv)
@@ -160,8 +160,8 @@ def test_planted_motif_is_recovered_on_either_strand(rng):
         x[n, p : p + 10] = site[::-1, ::-1] if r else site
     model = planted_model(site * 0.9 + 0.025)
     interpreter = Conv1DInterpreter(model)
-    forward = interpreter.extract(x, strands="forward", threshold=5.0)
-    both = interpreter.extract(x, strands="both", threshold=5.0)
+    forward = interpreter.extract(x, strands="forward", threshold=5.0).motifs
+    both = interpreter.extract(x, strands="both", threshold=5.0).motifs
     # Forward only finds the forward-planted sites.
     assert forward.nsites[0] == np.sum(~reverse)
     # Both strands find every site and read each in the motif's orientation.
@@ -175,7 +175,7 @@ def test_alphabet_reorders_to_acgt(rng):
     keras.utils.set_random_seed(4)
     model = conv_model()
     x = random_one_hot(rng, 60, 40)
-    plain = Conv1DInterpreter(model).extract(x)
+    plain = Conv1DInterpreter(model).extract(x).motifs
     agct = [0, 2, 1, 3]  # channel of A, G, C, T in ACGT
     # The same model reading AGCT data: permute its kernel channels too.
     conv = model.get_layer("conv")
@@ -184,11 +184,11 @@ def test_alphabet_reorders_to_acgt(rng):
     model_agct.get_layer("conv").set_weights([kernel[:, agct], bias])
     declared = OneHotArray(x[..., agct], alphabet="AGCT")
     np.testing.assert_allclose(
-        Conv1DInterpreter(model_agct).extract(declared).counts, plain.counts
+        Conv1DInterpreter(model_agct).extract(declared).motifs.counts, plain.counts
     )
     np.testing.assert_allclose(
         Conv1DInterpreter(model_agct, alphabet="AGCT")
-        .extract(np.asarray(declared))
+        .extract(np.asarray(declared)).motifs
         .counts,
         plain.counts,
     )
@@ -204,7 +204,7 @@ def test_relative_threshold_brackets_exact_reference(rng):
     fraction = 0.6
     motifs = Conv1DInterpreter(model).extract(
         x, relative_threshold=fraction, batch_size=50, strands="forward"
-    )
+    ).motifs
     band = 2 ** (1 / 64)
     for f in range(8):
         cutoff = fraction * activations[..., f].max()
@@ -220,13 +220,13 @@ def test_sources_give_identical_counts(rng, tmp_path):
     model = conv_model()
     x = random_one_hot(rng, 90, 40)
     interpreter = Conv1DInterpreter(model)
-    expected = interpreter.extract(x, batch_size=32)
+    expected = interpreter.extract(x, batch_size=32).motifs
 
     path = tmp_path / "x.h5"
     with h5py.File(path, "w") as f:
         f["x"] = x
     with h5py.File(path, "r") as f:
-        from_h5 = interpreter.extract(f["x"], batch_size=32)
+        from_h5 = interpreter.extract(f["x"], batch_size=32).motifs
 
     dataset = tf.data.Dataset.from_tensor_slices((x, np.zeros(90))).batch(13)
 
@@ -241,9 +241,9 @@ def test_sources_give_identical_counts(rng, tmp_path):
         for start in range(0, 90, 11):
             yield x[start : start + 11]
 
-    for source in (from_h5, interpreter.extract(dataset, batch_size=32),
-                   interpreter.extract(Batches(), batch_size=32),
-                   interpreter.extract(generator(), batch_size=32)):
+    for source in (from_h5, interpreter.extract(dataset, batch_size=32).motifs,
+                   interpreter.extract(Batches(), batch_size=32).motifs,
+                   interpreter.extract(generator(), batch_size=32).motifs):
         np.testing.assert_allclose(source.counts, expected.counts)
         np.testing.assert_array_equal(source.nsites, expected.nsites)
 
@@ -256,7 +256,7 @@ def test_non_one_hot_rows_add_their_values(rng):
     x[:, 20:22] = 0.0
     motifs = Conv1DInterpreter(model).extract(
         x, threshold=0.0, strands="forward"
-    )
+    ).motifs
     counts, nsites = reference_windows(model, x, threshold=0.0)
     np.testing.assert_allclose(motifs.counts, counts)
     np.testing.assert_array_equal(motifs.nsites, nsites)
@@ -282,12 +282,12 @@ def test_nested_sequential_and_batchnorm_activation(rng):
     conv = inner.get_layer("inner_conv")
     activations = keras.Model(inner.inputs, conv.output).predict(x, verbose=0)
     counts, nsites = seed_method(activations, x, 5, 1, 1, 2, 0.0)
-    motifs = interpreter.extract(x, threshold=0.0, strands="forward")
+    motifs = interpreter.extract(x, threshold=0.0, strands="forward").motifs
     np.testing.assert_allclose(motifs.counts, counts)
     np.testing.assert_array_equal(motifs.nsites, nsites)
     after = Conv1DInterpreter(model, activation_layer="act").extract(
         x, threshold=0.0, strands="forward"
-    )
+    ).motifs
     activations = keras.Model(
         inner.inputs, inner.get_layer("act").output
     ).predict(x, verbose=0)
@@ -311,7 +311,7 @@ def test_real_ctcf_peaks_give_back_ctcf(rng):
     conv.set_weights([pwm[:, :, None], np.zeros(1)])
     motifs = Conv1DInterpreter(model).extract(
         str(path), strands="both", relative_threshold=0.5
-    )
+    ).motifs
     assert motifs.nsites[0] > 250  # most of the 500 peaks hold a site
     recovered = motifs.probabilities()[0]
     corr = np.corrcoef(recovered.ravel(), probabilities.ravel())[0, 1]
@@ -328,8 +328,8 @@ def test_any_length_model_matches_fixed_length(rng):
     model = keras.Model(inputs, conv(inputs))
     conv.set_weights(fixed.get_layer("conv").get_weights())
     x = random_one_hot(rng, 50, 40)
-    expected = Conv1DInterpreter(fixed).extract(x)
-    motifs = Conv1DInterpreter(model).extract(x)
+    expected = Conv1DInterpreter(fixed).extract(x).motifs
+    motifs = Conv1DInterpreter(model).extract(x).motifs
     np.testing.assert_allclose(motifs.counts, expected.counts)
     np.testing.assert_array_equal(motifs.nsites, expected.nsites)
 
@@ -348,7 +348,7 @@ def test_low_precision_model_counts_exactly(rng):
     counts, nsites = seed_method(activations, x, 4, 1, 1, 0, 0.0)
     motifs = Conv1DInterpreter(model).extract(
         x, batch_size=1024, threshold=0.0, strands="forward"
-    )
+    ).motifs
     assert nsites.max() > 256  # beyond what bfloat16 counts exactly
     np.testing.assert_array_equal(motifs.nsites, nsites)
     np.testing.assert_allclose(motifs.counts, counts)
@@ -362,7 +362,7 @@ def test_sequences_shorter_than_the_filters_span_fail_clearly(rng):
         for rule in ({}, {"threshold": 0.0}):  # the default null rule, and 0
             with pytest.raises(ValueError, match=r"too short.*span 13 positions.*at least 13"):
                 interpreter.extract(random_one_hot(rng, 4, length), **rule)
-    fits = interpreter.extract(random_one_hot(rng, 4, 13), threshold=0.0)
+    fits = interpreter.extract(random_one_hot(rng, 4, 13), threshold=0.0).motifs
     assert fits.nsites.sum() > 0
 
 
@@ -379,8 +379,8 @@ def test_absurd_batch_sizes_are_capped_or_refused(rng):
     model = conv_model(length=40)
     x = random_one_hot(rng, 5, 40)
     interpreter = Conv1DInterpreter(model)
-    expected = interpreter.extract(x)
-    capped = interpreter.extract(x, batch_size=10**12)  # capped at 5 sequences
+    expected = interpreter.extract(x).motifs
+    capped = interpreter.extract(x, batch_size=10**12).motifs  # capped at 5 sequences
     np.testing.assert_array_equal(capped.counts, expected.counts)
     with pytest.raises(ValueError, match=r"GiB.*batch_size of at most"):
         interpreter.extract(iter([x]), batch_size=10**12)
@@ -424,7 +424,7 @@ def test_activation_layer_must_come_from_the_conv1d(activation_layer, culprit):
 def test_activation_layer_through_per_position_layers_is_accepted(rng):
     model = two_branch_model()
     interpreter = Conv1DInterpreter(model, "conv_a", activation_layer="relu_a")
-    assert interpreter.extract(random_one_hot(rng, 8, 30)).counts.shape == (4, 5, 4)
+    assert interpreter.extract(random_one_hot(rng, 8, 30)).motifs.counts.shape == (4, 5, 4)
     assert interpreter.activation_layer is model.get_layer("relu_a")
     assert Conv1DInterpreter(model, "conv_a").activation_layer is None
 
@@ -461,7 +461,7 @@ def test_shared_conv_names_its_inputs_and_reads_the_chosen_one(rng):
     for chosen in ("reverse", 1, "forward", 0):
         interpreter = Conv1DInterpreter(model, input=chosen)
         assert len(interpreter.activation_model.inputs) == 1
-        motifs = interpreter.extract(x, threshold=0.0, strands="forward")
+        motifs = interpreter.extract(x, threshold=0.0, strands="forward").motifs
         np.testing.assert_allclose(motifs.counts, counts, atol=1e-5)
         np.testing.assert_array_equal(motifs.nsites, nsites)
 
@@ -486,7 +486,7 @@ def test_conv_of_one_input_inside_a_nested_two_input_model(rng):
     x = random_one_hot(rng, 50, 30)
     activations = np.asarray(keras.Model(dna, conv.output)(x))
     counts, nsites = seed_method(activations, x, 5, 1, 1, 0, 0.0)
-    motifs = interpreter.extract(x, threshold=0.0, strands="forward")
+    motifs = interpreter.extract(x, threshold=0.0, strands="forward").motifs
     np.testing.assert_allclose(motifs.counts, counts, atol=1e-5)
     np.testing.assert_array_equal(motifs.nsites, nsites)
 
@@ -552,8 +552,8 @@ def test_dna_channels_match_plain_loop(rng, strands):
         model, x, dna, strands, threshold=0.0
     )
     assert nsites.min() > 0
-    np.testing.assert_allclose(motifs.counts, counts, atol=1e-4)
-    np.testing.assert_array_equal(motifs.nsites, nsites)
+    np.testing.assert_allclose(motifs.motifs.counts, counts, atol=1e-4)
+    np.testing.assert_array_equal(motifs.motifs.nsites, nsites)
     np.testing.assert_allclose(motifs.signal, signal, rtol=1e-5)
     assert motifs.signal_names == ["channel2", "channel4"]
     relative = interpreter.extract(x, strands=strands, relative_threshold=1e-6)
@@ -567,15 +567,15 @@ def test_four_channel_data_on_a_signal_model_get_zero_signal(rng):
     wide = np.concatenate([dna, np.zeros((30, 24, 2), "float32")], axis=-1)
     interpreter = Conv1DInterpreter(model, dna_channels=range(4))
     narrow = interpreter.extract(dna, threshold=0.0, strands="both")
-    full = interpreter.extract(wide, threshold=0.0, strands="both")
-    np.testing.assert_allclose(narrow.counts, full.counts)
-    np.testing.assert_array_equal(narrow.nsites, full.nsites)
+    full = interpreter.extract(wide, threshold=0.0, strands="both").motifs
+    np.testing.assert_allclose(narrow.motifs.counts, full.counts)
+    np.testing.assert_array_equal(narrow.motifs.nsites, full.nsites)
     np.testing.assert_array_equal(narrow.signal, np.zeros((5, 2)))
-    np.testing.assert_array_equal(narrow.signal_positions, narrow.nsites * 5)
+    np.testing.assert_array_equal(narrow.signal_positions, narrow.motifs.nsites * 5)
     counts, nsites, _ = signal_reference(
         model, wide, (0, 1, 2, 3), "both", pad_left=0, threshold=0.0
     )
-    np.testing.assert_allclose(narrow.counts, counts, atol=1e-4)
+    np.testing.assert_allclose(narrow.motifs.counts, counts, atol=1e-4)
 
 
 def test_signal_channel_mistakes_are_named(rng):
@@ -736,7 +736,7 @@ def test_batch_size_any_integer_gives_the_same_counts(rng):
     for batch_size in (np.int64(2), 1, 3, 5, 64):
         motifs = interpreter.extract(
             x, batch_size=batch_size, threshold=0.0, strands="forward"
-        )
+        ).motifs
         np.testing.assert_array_equal(motifs.nsites, nsites)
         np.testing.assert_allclose(motifs.counts, counts, rtol=1e-6)
     for bad, error in ((0, ValueError), (2.0, TypeError), (True, TypeError)):

@@ -716,11 +716,11 @@ def test_interpreter_scans_genome_windows_as_the_array(
     interpreter = Conv1DInterpreter(model)
     from_source = interpreter.extract(
         source, batch_size=16, threshold=0.0, strands="both"
-    )
+    ).motifs
     array = OneHotArray(all_batches(source), alphabet="AGCT")
     from_array = interpreter.extract(
         array, batch_size=16, threshold=0.0, strands="both"
-    )
+    ).motifs
     assert from_source.nsites.sum() > 0
     np.testing.assert_allclose(from_source.counts, from_array.counts)
     np.testing.assert_array_equal(from_source.nsites, from_array.nsites)

@@ -4,7 +4,6 @@ import math
 
 import numpy as np
 import pytest
-from conftest import random_firing
 
 from keras_motifs.motifs import Motif, MotifSet
 
@@ -360,74 +359,3 @@ def test_to_meme_delegates_to_write_meme(rng, tmp_path):
     np.testing.assert_allclose(back.probabilities(), kept.probabilities(), atol=1e-6)
     kept_all = read_meme(motifs.to_meme(tmp_path / "all.meme", keep_empty=True))
     assert kept_all.names == motifs.names
-
-
-def test_signal_sums_survive_indexing_and_add_exactly():
-    rng = np.random.default_rng(0)
-    counts = rng.integers(0, 5, size=(3, 4, 4))
-    sums = rng.random((3, 2)) * 1e6 + np.array([[1e-9, 0.1]])
-    motifs = MotifSet(counts, [4, 0, 2], signal_sums=sums,
-                      signal_positions=[16, 0, 6], signal_names=["dnase", "cons"])
-    np.testing.assert_allclose(motifs.signal[[0, 2]], sums[[0, 2]] / [[16], [6]])
-    assert np.isnan(motifs.signal[1]).all()
-    assert motifs[1:].signal_names == ["dnase", "cons"]
-    np.testing.assert_array_equal(motifs[[2, 0]].signal_sums, sums[[2, 0]])
-    np.testing.assert_array_equal(motifs.select().signal_positions, [16, 6])
-    total = sum([motifs, motifs, motifs])
-    np.testing.assert_array_equal(total.signal_sums, sums + sums + sums)
-    np.testing.assert_array_equal(total.signal[[0, 2]], (sums + sums + sums)[[0, 2]] / [[48], [18]])
-    assert np.isnan(total.signal[1]).all()
-    assert motifs.trim().reverse_complement().signal_names == ["dnase", "cons"]
-    default = MotifSet(counts, [4, 0, 2], signal_sums=sums)
-    np.testing.assert_array_equal(default.signal_positions, [16, 0, 8])
-    assert default.signal_names == ["signal0", "signal1"]
-    assert MotifSet(counts).signal is None and MotifSet(counts).signal_names == []
-
-
-def test_signal_mistakes():
-    counts = np.ones((2, 3, 4))
-    with pytest.raises(ValueError, match="same signal channels"):
-        MotifSet(counts, signal_sums=np.ones((2, 1))) + MotifSet(counts)
-    with pytest.raises(ValueError, match="same signal channels"):
-        MotifSet(counts, signal_sums=np.ones((2, 1)), signal_names=["a"]) + MotifSet(
-            counts, signal_sums=np.ones((2, 1)), signal_names=["b"])
-    with pytest.raises(ValueError, match=r"shape \(2, channels\)"):
-        MotifSet(counts, signal_sums=np.ones(2))
-    with pytest.raises(ValueError, match="need signal_sums"):
-        MotifSet(counts, signal_names=["a"])
-    with pytest.raises(ValueError, match="2 non-empty strings"):
-        MotifSet(counts, signal_sums=np.ones((2, 2)), signal_names=["a"])
-    with pytest.raises(ValueError, match="finite"):
-        MotifSet(counts, signal_sums=np.full((2, 1), np.nan))
-
-
-def test_firing_is_kept_through_indexing_and_addition(rng):
-    counts = rng.integers(0, 5, (4, 3, 4))
-    firing = random_firing(rng, 4)
-    motifs = MotifSet(counts, firing=firing)
-    for index in ([2, 0], slice(1, 3), np.array([True, False, True, True])):
-        subset = motifs[index]
-        rows = np.arange(4)[index]
-        np.testing.assert_array_equal(subset.firing.position_counts, firing.position_counts[rows])
-        np.testing.assert_array_equal(subset.firing.auc(), firing.auc()[rows])
-        assert subset.firing.n_sequences == 200
-    assert motifs.trim().select(0).reverse_complement().firing.position_counts.shape == (4, 20)
-    total = sum([motifs, motifs])
-    np.testing.assert_array_equal(total.firing.fired_positive, 2 * firing.fired_positive)
-    np.testing.assert_array_equal(total.firing.strand_counts, 2 * firing.strand_counts)
-    np.testing.assert_allclose(total.firing.auc(), firing.auc())
-    assert total.firing.n_sequences == 400
-    assert MotifSet(counts).firing is None
-
-
-def test_firing_mistakes(rng):
-    counts = np.ones((2, 3, 4))
-    with pytest.raises(ValueError, match="one filter per motif"):
-        MotifSet(counts, firing=random_firing(rng, 3))
-    with pytest.raises(TypeError, match="FiringStats"):
-        MotifSet(counts, firing={"fired": [1, 2]})
-    with pytest.raises(ValueError, match="both have firing stats"):
-        MotifSet(counts, firing=random_firing(rng, 2)) + MotifSet(counts)
-    with pytest.raises(ValueError, match="same layer, sequence length, bins and targets"):
-        MotifSet(counts, firing=random_firing(rng, 2)) + MotifSet(
-            counts, firing=random_firing(rng, 2, targets=3))

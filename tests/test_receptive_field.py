@@ -268,7 +268,7 @@ def test_extract_from_a_second_layer_against_a_plain_loop():
     sequences = np.eye(4, dtype="float32")[rng.integers(0, 4, (50, length))]
     motifs = Conv1DInterpreter(model, "second").extract(
         sequences, threshold=0.0, strands="forward"
-    )
+    ).motifs
     activations = np.asarray(keras.Model(inputs, conv.output)(sequences))
     field = receptive_field(model, conv)
     width, pad = field.kernel_size, field.pad_left(length)
@@ -329,7 +329,7 @@ def test_callback_reads_a_second_layer(tmp_path):
                               threshold=0.0, strands="both")
     model.fit(sequences, rng.random((40, 1)), epochs=1, verbose=0, callbacks=[callback])
     expected = Conv1DInterpreter(model, "second").extract(
-        sequences, threshold=0.0, strands="both")
+        sequences, threshold=0.0, strands="both").motifs
     assert callback.motifs.width == receptive_field(model, model.get_layer("second")).kernel_size
     np.testing.assert_allclose(callback.motifs.counts, expected.counts)
     assert len(read_meme(tmp_path / "second.meme")) == np.count_nonzero(expected.nsites)

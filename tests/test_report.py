@@ -17,6 +17,7 @@ import pytest
 
 from conftest import random_firing, shared_file
 from keras_motifs.formats.meme import read_meme
+from keras_motifs.extraction import Extraction
 from keras_motifs.motifs import MotifSet
 from keras_motifs.plots import render_logo
 from keras_motifs.report import write_report
@@ -352,8 +353,9 @@ def test_signal_columns_in_the_report_and_the_tsv(tmp_path):
     from keras_motifs.report import write_signal_tsv
 
     counts = np.random.default_rng(1).integers(0, 9, (3, 6, 4))
-    motifs = MotifSet(counts, [5, 0, 2], signal_sums=[[3.0, 30.0], [0, 0], [1.5, 6.0]],
-                      signal_positions=[30, 0, 12], signal_names=["dnase", "cons"])
+    motifs = Extraction(MotifSet(counts, [5, 0, 2]),
+                        signal_sums=[[3.0, 30.0], [0, 0], [1.5, 6.0]],
+                        signal_positions=[30, 0, 12], signal_names=["dnase", "cons"])
     write_report(motifs, tmp_path / "r.html")
     page = (tmp_path / "r.html").read_text()
     assert "signal dnase" in page and "signal cons" in page
@@ -426,7 +428,8 @@ window.addEventListener("load", () => {
 
 def test_firing_plots_in_headless_chromium(tmp_path, motifs, rng):
     firing = random_firing(rng, len(motifs)).with_target_names(["CTCF", "<GATA1>"])
-    motifs = MotifSet(motifs.counts, motifs.nsites, names=NAMES, firing=firing)
+    motifs = Extraction(MotifSet(motifs.counts, motifs.nsites, names=NAMES),
+                        firing=firing)
     path = write_report(motifs, tmp_path / "report.html", dpi=DPI)
     table = Table(read(path))
     assert {"positions", "forward strand", "best target", "best AUC"} <= set(table.headers)
@@ -452,9 +455,8 @@ def test_report_with_bootstrap_bands(rng, tmp_path):
     blocks = rng.integers(0, 6, size=(8, 3, 10, 4)).astype(float)
     blocks[:, 0, 3:6] = [20, 0, 0, 0]  # one informative core
     nsites = blocks.sum(axis=-1).max(axis=-1)
-    motifs = MotifSet(blocks.sum(axis=0), nsites.sum(axis=0),
-                      blocks=BlockCounts(blocks, nsites))
-    result = bootstrap(motifs, 30)
+    motifs = MotifSet(blocks.sum(axis=0), nsites.sum(axis=0))
+    result = bootstrap(Extraction(motifs, blocks=BlockCounts(blocks, nsites)), 30)
     path = write_report(motifs, tmp_path / "r.html", bootstrap=result, dpi=DPI)
     table = Table(read(path))
     trimmed = motifs.trim(0.2)

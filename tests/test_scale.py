@@ -41,9 +41,10 @@ def test_shards_add_up_to_the_whole(rng):
     model = keras.Model(inputs, conv)
     x = random_one_hot(rng, 120, 40)
     interpreter = Conv1DInterpreter(model)
-    whole = interpreter.extract(x, strands="both")
-    shards = [interpreter.extract(part, strands="both") for part in np.array_split(x, 3)]
-    merged = sum(shards)
+    whole = interpreter.extract(x, strands="both", threshold=0.0).motifs
+    shards = [interpreter.extract(part, strands="both", threshold=0.0)
+              for part in np.array_split(x, 3)]
+    merged = sum(shards).motifs
     np.testing.assert_allclose(merged.counts, whole.counts)
     np.testing.assert_array_equal(merged.nsites, whole.nsites)
 
@@ -127,10 +128,10 @@ def test_jax_backend_gives_the_same_counts(rng, tmp_path):
     assert run_python(BACKEND, tmp_path, KERAS_BACKEND="jax").strip() == "jax"
     out = np.load(tmp_path / "out.npz")
     interpreter = Conv1DInterpreter(model)
-    plain = interpreter.extract(x, batch_size=32)
+    plain = interpreter.extract(x, batch_size=32).motifs
     both = interpreter.extract(
         x, batch_size=32, strands="both", relative_threshold=0.5
-    )
+    ).motifs
     np.testing.assert_array_equal(out["nsites"], plain.nsites)
     np.testing.assert_allclose(out["counts"], plain.counts)
     np.testing.assert_array_equal(out["both_nsites"], both.nsites)

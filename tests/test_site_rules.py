@@ -104,7 +104,7 @@ def plain_top(best, cutoff, k):
 def check_extracted(interpreter, x, best, windows, cutoff, engine, strands,
                     **rule):
     motifs = interpreter.extract(x, engine=engine, strands=strands,
-                                 batch_size=64, **rule)
+                                 batch_size=64, **rule).motifs
     assert interpreter.last_engine == engine
     counts, nsites = plain_counts(best, windows, cutoff)
     np.testing.assert_array_equal(motifs.nsites, nsites)
@@ -283,7 +283,7 @@ def test_rules_reading_all_the_data_twice_read_a_generator_once(rng, rule):
     motifs as from the array, each batch read once."""
     interpreter = Conv1DInterpreter(random_model(0))
     x = random_one_hot(rng, 20, 30)
-    expected = interpreter.extract(x, **rule)
+    expected = interpreter.extract(x, **rule).motifs
     read = []
 
     def batches():
@@ -291,7 +291,7 @@ def test_rules_reading_all_the_data_twice_read_a_generator_once(rng, rule):
             read.append(start)
             yield x[start:start + 5]
 
-    motifs = interpreter.extract(batches(), **rule)
+    motifs = interpreter.extract(batches(), **rule).motifs
     assert read == [0, 5, 10, 15]
     np.testing.assert_array_equal(motifs.counts, expected.counts)
     np.testing.assert_array_equal(motifs.nsites, expected.nsites)
@@ -316,8 +316,8 @@ def test_a_null_threshold_reads_a_generator_once(rng, engine):
     motifs = interpreter.extract(batches(), labels=np.arange(300) % 2,
                                  blocks=3, **rule)
     assert read == list(range(0, 300, 35))  # each batch read once
-    np.testing.assert_array_equal(motifs.nsites, expected.nsites)
-    np.testing.assert_allclose(motifs.counts, expected.counts)
+    np.testing.assert_array_equal(motifs.motifs.nsites, expected.motifs.nsites)
+    np.testing.assert_allclose(motifs.motifs.counts, expected.motifs.counts)
     np.testing.assert_array_equal(motifs.firing.fired, expected.firing.fired)
     cutoffs = interpreter.site_cutoffs(iter([x[:100], x[100:]]), **rule)
     np.testing.assert_array_equal(cutoffs, interpreter.site_cutoffs(x, **rule))
@@ -331,7 +331,7 @@ def test_two_pass_rules_read_datasets_and_pydatasets(rng):
     interpreter = Conv1DInterpreter(model)
     rule = dict(threshold="null:0.1", null_sequences=100, max_sites=50,
                 relative_threshold=0.2, relative_to="mean")
-    expected = interpreter.extract(x, **rule)
+    expected = interpreter.extract(x, **rule).motifs
 
     class Batches(keras.utils.PyDataset):
         def __len__(self):
@@ -342,7 +342,7 @@ def test_two_pass_rules_read_datasets_and_pydatasets(rng):
 
     for source in (tf.data.Dataset.from_tensor_slices(x).batch(32),
                    Batches()):
-        motifs = interpreter.extract(source, **rule)
+        motifs = interpreter.extract(source, **rule).motifs
         np.testing.assert_array_equal(motifs.nsites, expected.nsites)
         np.testing.assert_allclose(motifs.counts, expected.counts)
 
@@ -374,9 +374,9 @@ def test_extract_takes_a_site_rule_or_its_options_not_both(rng):
     interpreter = Conv1DInterpreter(random_model(0))
     x = random_one_hot(rng, 60, 30)
     rule = SiteRule(relative_threshold=0.5, relative_to="mean")
-    by_rule = interpreter.extract(x, site_rule=rule)
+    by_rule = interpreter.extract(x, site_rule=rule).motifs
     by_options = interpreter.extract(x, relative_threshold=0.5,
-                                     relative_to="mean")
+                                     relative_to="mean").motifs
     np.testing.assert_array_equal(by_rule.counts, by_options.counts)
     assert by_rule.nsites.sum() > 0
     with pytest.raises(ValueError, match="not both"):

@@ -18,7 +18,7 @@ from keras_motifs._internal.checks import integer
 
 
 class BlockCounts:
-    """The counts and nsites of a `MotifSet`, kept per block of sequences.
+    """The counts and nsites of an extraction, kept per block of sequences.
 
     Blocks are independent groups of sequences; resampling them with
     replacement gives a block bootstrap (`keras_motifs.bootstrap`). They
@@ -73,16 +73,6 @@ class BlockCounts:
         return (f"<BlockCounts {len(self)} blocks of {self.counts.shape[1]} "
                 f"motifs, width {self.counts.shape[2]}>")
 
-    def at(self, index) -> "BlockCounts":
-        """The blocks of the motifs at `index` (what `MotifSet[index]` keeps)."""
-        return BlockCounts(self.counts[:, index], self.nsites[:, index],
-                           self.sequences)
-
-    def reverse_complement(self) -> "BlockCounts":
-        """The blocks of the opposite strand, as `MotifSet.reverse_complement`."""
-        return BlockCounts(self.counts[:, :, ::-1, ::-1], self.nsites,
-                           self.sequences)
-
     def __add__(self, other) -> "BlockCounts":
         """The blocks of both, one after the other (shards of sequences are
         independent, so their blocks stay separate)."""
@@ -101,7 +91,7 @@ class BlockCounts:
 
 
 def check_blocks(blocks, counts, nsites):
-    """The `blocks` argument of a `MotifSet` with `counts` and `nsites`."""
+    """The `blocks` argument of an `Extraction` with `counts` and `nsites`."""
     if blocks is None:
         return None
     if not isinstance(blocks, BlockCounts):

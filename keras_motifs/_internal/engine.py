@@ -1,4 +1,9 @@
-"""Which scan engine runs: the compiled Keras function or the one-hot engine.
+"""The scan engines: what they are (`ScanEngine`), which one runs, and
+building it.
+
+Both engines are a `ScanEngine`: a batch in, each filter's maxima
+(`scan`) or its summed windows above the cutoffs (`count`) out, in the
+data's channel order.
 
 `"keras"` runs the interpreted layers as one compiled function per batch
 on the backend's device (`scan.py`). `"onehot"` scans base codes with
@@ -22,15 +27,75 @@ engine's batches come as base codes `(B, L)`, the others as rows
 
 from __future__ import annotations
 
-import keras
+from typing import Protocol
 
+import keras
+import numpy as np
+
+from keras_motifs._internal.alphabet import channel_complement
 from keras_motifs._internal.checks import one_of
 from keras_motifs._internal.graph import INFERENCE_IDENTITY_LAYERS
 from keras_motifs._internal.graph import layers_between
 from keras_motifs._internal.onehot_fold import UnsupportedLayers, fold_layers
-from keras_motifs._internal.scan import replica_count
+from keras_motifs._internal.onehot_scan import OneHotScanFunction
+from keras_motifs._internal.scan import ScanFunction, replica_count
 
 ENGINES = ("auto", "keras", "onehot")
+
+
+class ScanEngine(Protocol):
+    """What an engine is to the interpreter: one batch in, per filter its
+    maximum or its summed windows out. `ScanFunction` (Keras) and
+    `OneHotScanFunction` are the two.
+
+    A batch is `(B, L, channels)` one-hot rows for the Keras engine and
+    `(B, L)` base codes for the one-hot engine (`batch_engine`).
+    """
+
+    def scan(self, x) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """`(best, position, strand)`, each `(B, filters)`: the activated
+        maximum, its first output position and its strand (1 = reverse)."""
+
+    def count(self, x, n_valid: int, thresholds, maxima: bool = False) -> tuple:
+        """`(counts, sites)`: the windows `(filters, width * channels)` of
+        the first `n_valid` rows whose maximum is above the filter's
+        threshold, summed in the data's channel order, and how many; with
+        `maxima`, `scan`'s three arrays after them."""
+
+
+def build_engine(kind: str, *, length: int, alphabet: str, strands: str,
+                 conv, target, activation_model, geometry, dna_channels,
+                 n_channels: int, count_inside: bool) -> ScanEngine:
+    """The `kind` engine for batches of `length` positions.
+
+    Args:
+        kind: `"keras"` or `"onehot"` (`choose_engine`, `batch_engine`).
+        length: Sequence length of every batch.
+        alphabet: The data's channel order.
+        strands: `"forward"` or `"both"`.
+        conv: The interpreted `Conv1D`.
+        target: The scanned layer (`conv` or its activation layer).
+        activation_model: The Keras model from the input to `target`.
+        geometry: The windows' `ConvGeometry` (or receptive field).
+        dna_channels: The DNA channels of the input.
+        n_channels: Channels of the input.
+        count_inside: Count the positions inside the sequence (signal
+            channels are averaged over them).
+
+    Returns:
+        A `ScanEngine`. The one-hot engine is built from the weights as
+        they are now.
+    """
+    if kind == "onehot":
+        batchnorm, activation = foldable_layers(conv, target)
+        return OneHotScanFunction.from_layers(
+            conv, batchnorm, activation, input_length=length,
+            alphabet=alphabet, complement=strands == "both",
+        )
+    complement = (channel_complement(alphabet, dna_channels, n_channels)
+                  if strands == "both" else None)
+    return ScanFunction(activation_model, geometry, length,
+                        complement=complement, count_inside=count_inside)
 
 
 def batch_engine(x) -> str:

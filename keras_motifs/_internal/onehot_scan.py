@@ -49,7 +49,8 @@ import numbers
 
 import numpy as np
 
-from keras_motifs._internal.alphabet import ALPHABET, complement_indices
+from keras_motifs._internal.alphabet import ALPHABET, check_alphabet
+from keras_motifs._internal.alphabet import complement_indices
 from keras_motifs._internal.base_codes import CODE_WEIGHTS, COMPLEMENT_CODES
 from keras_motifs._internal.base_codes import N_CODES
 from keras_motifs._internal.checks import positive_int
@@ -76,7 +77,8 @@ class OneHotScanFunction:
     (`(batch, input_length)` uint8, A, C, G, T) and return what
     `ScanFunction`'s methods return for the one-hot
     batch: the activated per-filter maxima, their first positions and the
-    winning strand, the summed windows (in A, C, G, T order) and sites.
+    winning strand, the summed windows (in the data's channel order,
+    `alphabet`) and sites.
 
     Args:
         kernel: `(kernel_size, 4, filters)` Conv1D kernel in A, C, G, T.
@@ -96,6 +98,8 @@ class OneHotScanFunction:
             (`from_layers` measures the Keras backend's).
         kmer: Window positions per table lookup for stretches of pure
             bases, 1 to 3 (default `DEFAULT_KMER`).
+        alphabet: Channel order of the one-hot data the codes were made
+            from: `count` gives the windows' columns in this order.
 
     Example:
 
@@ -107,7 +111,7 @@ class OneHotScanFunction:
     def __init__(self, kernel, bias, scale, shift, activation: str,
                  geometry: ConvGeometry, input_length: int, *,
                  complement=None, plateau=None,
-                 kmer: int = DEFAULT_KMER):
+                 kmer: int = DEFAULT_KMER, alphabet: str = ALPHABET):
         if not isinstance(geometry, ConvGeometry):
             raise TypeError(
                 "geometry must be a ConvGeometry. "
@@ -179,6 +183,8 @@ class OneHotScanFunction:
         rows = np.einsum("cb,ibf->icf", CODE_WEIGHTS, kernel) * sign
         self.table, self.offsets = row_table(rows, self.kmer)
         self.weights = CODE_WEIGHTS.astype(np.float32)
+        # The A, C, G, T columns of the windows in the data's order.
+        self.columns = [ALPHABET.index(base) for base in check_alphabet(alphabet)]
 
     @classmethod
     def from_layers(cls, conv, batchnorm=None, activation_layer=None, *,
@@ -217,7 +223,7 @@ class OneHotScanFunction:
         return cls(folded.kernel, folded.bias, folded.scale, folded.shift,
                    folded.activation, ConvGeometry.from_layer(conv),
                    input_length, complement=complement,
-                   plateau=folded.plateau, kmer=kmer)
+                   plateau=folded.plateau, kmer=kmer, alphabet=alphabet)
 
     # Pieces.
 
@@ -324,8 +330,8 @@ class OneHotScanFunction:
             maxima: Also return `scan`'s `(best, position, strand)`.
 
         Returns:
-            `(counts, sites)`: float64 `(filters, kernel_size * 4)` in A,
-            C, G, T and float64 `(filters,)`.
+            `(counts, sites)`: float64 `(filters, kernel_size * 4)` in the
+            data's channel order (`alphabet`) and float64 `(filters,)`.
         """
         codes = self._check_codes(codes)
         valid = self._valid(codes.shape[0], n_valid)
@@ -340,7 +346,7 @@ class OneHotScanFunction:
             self.weights, self.geometry.strides, self.geometry.dilation_rate,
             counts, sites,
         )
-        counts = counts.reshape(self.n_filters, -1)
+        counts = counts[..., self.columns].reshape(self.n_filters, -1)
         if maxima:
             return counts, sites, best, position, strand
         return counts, sites

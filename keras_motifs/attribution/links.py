@@ -45,6 +45,7 @@ from keras_motifs._internal.tsv import write_tsv
 from keras_motifs.attribution.patterns import PatternSet
 from keras_motifs.attribution.scores import ContributionScores
 from keras_motifs.compare import tomtom
+from keras_motifs.extraction import as_motif_set
 from keras_motifs.interpreter import Conv1DInterpreter
 from keras_motifs.motifs import MotifSet, check_motif_set
 from keras_motifs.match_calibration import DEFAULT_CUTOFF
@@ -165,7 +166,7 @@ def link_patterns(
         patterns: A `PatternSet` from `find_patterns(scores)`.
         filter_motifs: The filter `MotifSet` of `interpreter`'s layer (all
             of its filters, or a subset: each motif's `filters` index says
-            which), e.g. `interpreter.extract(...)`.
+            which), or the `Extraction` of `interpreter.extract(...)`.
         interpreter: The `Conv1DInterpreter` of the layer; its model gave
             the scores.
         scores: The `ContributionScores` the patterns were found in: its
@@ -196,7 +197,8 @@ def link_patterns(
         raise ValueError(
             "patterns holds no patterns: there is nothing to link. Find "
             "patterns in more sequences first (find_patterns).")
-    check_motif_set(filter_motifs, "filter_motifs", non_empty=True)
+    filter_motifs = check_motif_set(as_motif_set(filter_motifs, "filter_motifs"),
+                                    "filter_motifs", non_empty=True)
     if not isinstance(interpreter, Conv1DInterpreter):
         raise TypeError(
             "interpreter must be the Conv1DInterpreter of the filters' layer. "
@@ -279,7 +281,8 @@ def link_by_similarity(
     ['filter3']
     """
     check_motif_set(pattern_motifs, "pattern_motifs", non_empty=True)
-    check_motif_set(filter_motifs, "filter_motifs", non_empty=True)
+    filter_motifs = check_motif_set(as_motif_set(filter_motifs, "filter_motifs"),
+                                    "filter_motifs", non_empty=True)
     q_threshold = number(q_threshold, "q_threshold", minimum=0,
                          open_minimum=True)
     q_value, e_value = _similarity(pattern_motifs, filter_motifs, q_threshold)

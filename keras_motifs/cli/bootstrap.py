@@ -83,18 +83,19 @@ def run_bootstrap(args) -> int:
     0
     """
     from keras_motifs.bootstrap import bootstrap
-    from keras_motifs.formats.npz import read_npz
+    from keras_motifs.formats.npz import read_extraction
 
     output = check_writable(args.output)
-    motifs = read_npz(existing_file(args.motifs, "MOTIFS"))
-    result = bootstrap(motifs, args.resamples, seed=args.seed, level=args.level)
+    extraction = read_extraction(existing_file(args.motifs, "MOTIFS"))
+    result = bootstrap(extraction, args.resamples, seed=args.seed,
+                       level=args.level)
     if not args.no_match:
         targets = None if args.db is None else existing_file(args.db, "--db")
         result = result.with_stability(
             targets, release=args.release, threshold=args.threshold)
     result.write_tsv(output)
-    summary = (f"Resampled {len(motifs.blocks)} blocks {result.resamples} "
-               f"times for {len(motifs)} motifs")
+    summary = (f"Resampled {len(result.blocks)} blocks {result.resamples} "
+               f"times for {len(result.motifs)} motifs")
     if result.stability is not None:
         stable = result.stability.stability
         matched = stable[stable == stable]

@@ -28,7 +28,8 @@ from keras_motifs.compare import read_comparison, tomtom
 from keras_motifs.firing import write_firing_tsv
 from keras_motifs._internal.graph import conv_input, find_conv1d, model_input
 from keras_motifs.attribution.links import link_by_similarity
-from keras_motifs.formats import SUFFIXES, motif_format, read_motifs, write_motifs
+from keras_motifs.formats import SUFFIXES, motif_format, read_extraction
+from keras_motifs.formats import read_motifs, write_motifs
 from keras_motifs.influence import filter_influence, read_influence
 from keras_motifs.interpreter import Conv1DInterpreter
 from keras_motifs.site_rules import SiteRule
@@ -93,7 +94,7 @@ def run_extract(args) -> int:
             max_sequences=args.max_sequences,
             on_batch=progress.add,
         ))
-        motifs = interpreter.extract(
+        extraction = interpreter.extract(
             source if twice else iter(source),
             strands=args.strands,
             batch_size=args.batch_size,
@@ -102,12 +103,12 @@ def run_extract(args) -> int:
             blocks=args.blocks,
             site_rule=rule,
         )
-    write_motifs(motifs, output, format)
+    write_motifs(extraction, output, format)
     if firing is not None:
-        write_firing_tsv(motifs, firing)
-    with_sites = int(np.count_nonzero(motifs.nsites))
+        write_firing_tsv(extraction, firing)
+    with_sites = int(np.count_nonzero(extraction.motifs.nsites))
     print_msg(
-        f"Wrote {with_sites} of {len(motifs)} filter motifs of layer "
+        f"Wrote {with_sites} of {len(extraction.motifs)} filter motifs of layer "
         f"{interpreter.layer.name!r} ({source.seen} sequences) to {output}"
         + ("" if format == "meme" else f" ({format})")
     )
@@ -280,7 +281,8 @@ def run_report(args) -> int:
     output = check_writable(args.output)
     source = existing_file(args.motifs, "MOTIFS")
     npz = source.lower().endswith(".npz")
-    motifs = read_motifs(source, "npz") if npz else read_meme(source)
+    extraction = read_extraction(source) if npz else None
+    motifs = extraction.motifs if npz else read_meme(source)
     patterns = _report_patterns(args, motifs.names)
     pattern_comparison = None
     if args.pattern_comparison is not None:
@@ -289,7 +291,7 @@ def run_report(args) -> int:
     if args.bootstrap is not None:
         from keras_motifs.bootstrap import bootstrap
 
-        result = bootstrap(motifs, args.bootstrap)
+        result = bootstrap(extraction if npz else motifs, args.bootstrap)
     comparison = None
     if args.comparison is not None:
         comparison = read_comparison(args.comparison)

@@ -40,15 +40,16 @@ import os
 from keras_motifs.formats.common import check_path
 from keras_motifs.formats.homer import homer_thresholds, read_homer, write_homer
 from keras_motifs.formats.jaspar import read_jaspar, write_jaspar, write_pfm
-from keras_motifs.formats.npz import read_npz, write_npz
+from keras_motifs.formats.npz import read_extraction, read_npz, write_npz
 from keras_motifs.formats.sites import write_sites_fasta
 from keras_motifs.formats.transfac import read_transfac, write_transfac
 from keras_motifs.formats.meme import read_meme, write_meme
-from keras_motifs.motifs import MotifSet, check_motif_set
+from keras_motifs.extraction import as_motif_set
+from keras_motifs.motifs import MotifSet
 
 __all__ = [
     "FORMATS", "SUFFIXES", "homer_thresholds", "motif_format", "read_homer",
-    "read_jaspar", "read_motifs", "read_npz", "read_transfac", "write_homer",
+    "read_extraction", "read_jaspar", "read_motifs", "read_npz", "read_transfac", "write_homer",
     "write_jaspar", "write_motifs", "write_npz", "write_pfm",
     "write_sites_fasta", "write_transfac",
 ]
@@ -126,11 +127,12 @@ def motif_format(path, format: str | None = None) -> str:
     return SUFFIXES[suffix]
 
 
-def write_motifs(motifs: MotifSet, path, format: str | None = None, **options) -> str:
+def write_motifs(motifs, path, format: str | None = None, **options) -> str:
     """Writes motifs in the format of the file suffix or `format`.
 
     Args:
-        motifs: A `MotifSet`.
+        motifs: A `MotifSet`, or a `keras_motifs.Extraction` (its motifs;
+            npz also keeps its block counts).
         path: Output file (str or path-like).
         format: `"meme"`, `"jaspar"`, `"pfm"`, `"transfac"`, `"homer"` or
             `"npz"`; `None` chooses by suffix (see `motif_format`).
@@ -145,9 +147,10 @@ def write_motifs(motifs: MotifSet, path, format: str | None = None, **options) -
     >>> write_motifs(MotifSet(np.ones((2, 5, 4))), "motifs.transfac")
     'motifs.transfac'
     """
-    writer = _WRITERS[motif_format(path, format)]
-    check_motif_set(motifs)
-    return os.fspath(writer(motifs, path, **options))
+    format = motif_format(path, format)
+    if format != "npz":
+        motifs = as_motif_set(motifs)
+    return os.fspath(_WRITERS[format](motifs, path, **options))
 
 
 def read_motifs(path, format: str | None = None, **options) -> MotifSet:

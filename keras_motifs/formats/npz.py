@@ -1,4 +1,4 @@
-"""Lossless `.npz` files of a `MotifSet`."""
+"""Lossless `.npz` files of a `MotifSet` (and an extraction's block counts)."""
 
 from __future__ import annotations
 
@@ -15,7 +15,10 @@ from keras_motifs.formats.common import (
     check_path,
     writable,
 )
-from keras_motifs.motifs import MotifSet, check_motif_set
+from keras_motifs.extraction import Extraction, as_motif_set
+from keras_motifs.motifs import MotifSet
+
+__all__ = ["read_extraction", "read_npz", "write_npz"]
 
 _NPZ_FORMAT = "keras-motifs MotifSet"
 _NPZ_VERSION = 1
@@ -24,20 +27,20 @@ _NPZ_KEYS = ("format", "counts", "nsites", "filters", "names", "alt_names",
 _OPTIONAL_KEYS = ("version", "block_counts", "block_nsites", "block_sequences")
 
 
-def write_npz(motifs: MotifSet, path, *, keep_empty: bool = True) -> str:
+def write_npz(motifs: MotifSet | Extraction, path, *, keep_empty: bool = True) -> str:
     """Writes motifs losslessly to a compressed numpy `.npz` file.
 
     Stores counts, nsites, filters, names, alternate names (`""` for none),
-    background and bounds as they are, and the block counts of `extract(...,
-    blocks=B)` when the set has them (`block_counts`, `block_nsites`,
-    `block_sequences`, for `keras_motifs.bootstrap`), so `read_npz` gives an
-    equal set, and sets of scans of the same layer read back can be merged
-    with `+`. Unlike
+    background and bounds as they are, so `read_npz` gives an equal set, and
+    sets of scans of the same layer read back can be merged with `+`. Of an
+    `Extraction` of `extract(..., blocks=B)`, the block counts are written
+    too (`block_counts`, `block_nsites`, `block_sequences`), and
+    `read_extraction` reads them back for `keras_motifs.bootstrap`. Unlike
     the other writers it keeps motifs with `nsites == 0` by default: leaving
     them out would change the filters and prevent merging.
 
     Args:
-        motifs: A `MotifSet`.
+        motifs: A `MotifSet`, or an `Extraction` (its motifs and blocks).
         path: Output file (str or path-like), usually `*.npz`.
         keep_empty: Whether to keep motifs with `nsites == 0`.
 
@@ -49,16 +52,20 @@ def write_npz(motifs: MotifSet, path, *, keep_empty: bool = True) -> str:
     >>> write_npz(MotifSet(np.ones((2, 5, 4))), "motifs.npz")
     'motifs.npz'
     """
-    motifs = check_motif_set(motifs)
+    found = motifs.blocks if isinstance(motifs, Extraction) else None
+    motifs = as_motif_set(motifs)
     check_path(path)
     if not boolean(keep_empty, "keep_empty"):
+        kept = motifs.nsites > 0
         motifs = writable(motifs, path, keep_empty)
+        if found is not None:
+            found = BlockCounts(found.counts[:, kept], found.nsites[:, kept],
+                                found.sequences)
     blocks = {}
-    if motifs.blocks is not None:
-        blocks = dict(block_counts=motifs.blocks.counts,
-                      block_nsites=motifs.blocks.nsites)
-        if motifs.blocks.sequences is not None:
-            blocks["block_sequences"] = motifs.blocks.sequences
+    if found is not None:
+        blocks = dict(block_counts=found.counts, block_nsites=found.nsites)
+        if found.sequences is not None:
+            blocks["block_sequences"] = found.sequences
     buffer = io.BytesIO()
     np.savez_compressed(
         buffer,
@@ -78,7 +85,7 @@ def write_npz(motifs: MotifSet, path, *, keep_empty: bool = True) -> str:
 
 
 def read_npz(path) -> MotifSet:
-    """Reads motifs written by `write_npz`.
+    """Reads the motifs written by `write_npz`.
 
     Args:
         path: An `.npz` file (str or path-like) written by `write_npz`.
@@ -91,6 +98,29 @@ def read_npz(path) -> MotifSet:
     >>> read_npz("motifs.npz").counts.shape
     (2, 5, 4)
     """
+    return _read(path).motifs
+
+
+def read_extraction(path) -> Extraction:
+    """Reads the motifs and block counts written by `write_npz`.
+
+    Args:
+        path: An `.npz` file (str or path-like) written by `write_npz`,
+            e.g. by `keras-motifs extract --blocks 20 -o motifs.npz`.
+
+    Returns:
+        An `Extraction` of the motifs, with their `blocks` where the file
+        has them, for `keras_motifs.bootstrap.bootstrap`; its cutoffs,
+        engine and site rule are not in the file (`None`).
+
+    Example:
+
+    >>> bootstrap(read_extraction("motifs.npz"), 100)
+    """
+    return _read(path)
+
+
+def _read(path) -> Extraction:
     name = check_path(path)
     try:
         archive = np.load(path, allow_pickle=False)
@@ -136,7 +166,7 @@ def read_npz(path) -> MotifSet:
         if "block_counts" in arrays:
             blocks = BlockCounts(arrays["block_counts"], arrays["block_nsites"],
                                  arrays.get("block_sequences"))
-        return MotifSet(
+        motifs = MotifSet(
             arrays["counts"],
             arrays["nsites"],
             names=[str(value) for value in arrays["names"]],
@@ -144,8 +174,8 @@ def read_npz(path) -> MotifSet:
             filters=arrays["filters"],
             background=arrays["background"],
             bounds=arrays["bounds"],
-            blocks=blocks,
         )
+        return Extraction(motifs, blocks=blocks)
     except (TypeError, ValueError, KeyError, OverflowError) as error:
         raise ValueError(f"{name}: invalid MotifSet arrays: {error}") from None
 
