@@ -20,6 +20,8 @@ from keras_motifs.history import as_record
 from keras_motifs.interpreter import Conv1DInterpreter, check_extract_options
 from keras_motifs.formats.meme import write_meme
 
+__all__ = ["MotifExtractor"]
+
 EXTRACT_OPTIONS = (
     "site_rule", "threshold", "relative_threshold", "strands", "batch_size", "engine",
     "firing", "labels", "relative_to", "max_sites", "null_sequences",

@@ -34,6 +34,11 @@ from keras_motifs.formats.meme import read_meme
 from keras_motifs.motifs import MotifSet, check_motif_set
 from keras_motifs.match_calibration import DEFAULT_CUTOFF, calibrate, shuffled_null
 
+__all__ = [
+    "Comparison", "Hit", "best_matches", "benjamini_hochberg",
+    "read_comparison", "same_motif", "tomtom",
+]
+
 DISTANCES = ("pearson", "euclidean")
 TSV_COLUMNS = (
     "Query_ID",

@@ -35,6 +35,9 @@ from keras_motifs._internal.checks import positive_int
 from keras_motifs._internal.files import open_hdf5
 from keras_motifs.extraction import Extraction
 
+__all__ = ["FastaChunk", "HDF5Slice", "extract_distributed", "fasta_shards",
+           "hdf5_shards"]
+
 # Per worker process: models and interpreters already loaded, by token.
 _WORKER_CACHE: dict = {}
 

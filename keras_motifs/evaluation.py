@@ -22,6 +22,8 @@ from keras_motifs.data.deepsea_targets import NUM_TARGETS
 from keras_motifs._internal.tsv import write_tsv
 from keras_motifs.data.deepsea_targets import deepsea_labels
 
+__all__ = ["TargetEvaluation", "TargetScore", "evaluate_targets"]
+
 _DEEPSEA_COLUMNS = ("Cell Type", "TF/DNase/HistoneMark", "Treatment")
 _SCORE_COLUMNS = ("ROC AUC", "PR AUC", "Positives", "Negatives")
 

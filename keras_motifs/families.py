@@ -27,6 +27,8 @@ from keras_motifs._internal.checks import number, one_of
 from keras_motifs.compare import tomtom
 from keras_motifs.motifs import MotifSet, check_motif_set
 
+__all__ = ["FilterFamilies", "filter_families"]
+
 LINKAGES = ("average", "single", "complete")
 
 

@@ -26,6 +26,8 @@ from keras_motifs._internal.firing_tally import auc_from_histograms, grid_expone
 from keras_motifs._internal.firing_tally import grid_index, regrid
 from keras_motifs._internal.tsv import write_tsv
 
+__all__ = ["FiringStats", "write_firing_tsv"]
+
 _PER_FILTER = ("position_counts", "strand_counts", "fired", "fired_positive",
                "maxima", "positive_maxima", "exponent", "start", "low", "high")
 

@@ -21,6 +21,8 @@ from keras_motifs._internal.files import existing_file, write_atomically
 from keras_motifs.intervals import interval_table
 from keras_motifs.sequences import AMBIGUOUS_MODES, one_hot
 
+__all__ = ["GenomeIntervals"]
+
 CENTRES = ("summit", "middle")
 
 

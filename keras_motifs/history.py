@@ -45,6 +45,11 @@ from keras_motifs._internal.tsv import read_tsv, write_tsv
 from keras_motifs.motifs import MotifSet, check_motif_set
 from keras_motifs.match_calibration import DEFAULT_CUTOFF
 
+__all__ = [
+    "MotifHistory", "MotifHistoryTable", "filter_record",
+    "read_motif_history",
+]
+
 DEFAULT_PATH = "motifs_history.tsv"
 HISTORY_COLUMNS = (
     "epoch",

@@ -33,6 +33,11 @@ from keras_motifs._internal.graph import model_input, output_model
 from keras_motifs._internal.influence_function import InfluenceFunction
 from keras_motifs._internal.tsv import read_tsv, write_tsv
 
+__all__ = [
+    "FilterInfluence", "filter_influence", "per_sample_loss",
+    "read_influence",
+]
+
 # Largest number of values of the substituted activations
 # (filters_per_call, batch, positions, filters) per downstream call: 2**25
 # float32 values are 128 MiB.

@@ -20,6 +20,8 @@ from keras_motifs._internal.checks import integer, number
 from keras_motifs.motif_database import jaspar_motifs, jaspar_releases
 from keras_motifs.motifs import Motif, MotifSet
 
+__all__ = ["MotifBiasInitializer", "MotifInitializer", "MotifPlacement"]
+
 
 class MotifPlacement(NamedTuple):
     """Where `MotifInitializer` writes one motif into a kernel.

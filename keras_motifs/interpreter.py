@@ -32,6 +32,8 @@ from keras_motifs.firing import FiringStats
 from keras_motifs.motifs import MotifSet
 from keras_motifs.site_rules import SiteRule
 
+__all__ = ["Conv1DInterpreter"]
+
 
 
 class Conv1DInterpreter:

@@ -23,6 +23,8 @@ import numpy as np
 from keras_motifs._internal.checks import one_of
 from keras_motifs._internal.files import existing_file
 
+__all__ = ["Interval", "read_intervals"]
+
 INTERVAL_FORMATS = ("auto", "bed", "narrowpeak")
 STRANDS = ("+", "-", ".")
 NARROWPEAK_COLUMNS = 10

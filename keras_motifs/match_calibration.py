@@ -33,6 +33,11 @@ import numpy as np
 from keras_motifs._internal.checks import integer, number, positive_int
 from keras_motifs.motifs import MotifSet
 
+__all__ = [
+    "DEFAULT_CUTOFF", "Calibration", "calibrate", "shuffled_null",
+    "untrained_null",
+]
+
 CUTOFFS = (0.001, 0.01, 0.05, 0.1)
 #: The q-value below which a filter's best JASPAR hit is called a match
 #: everywhere in the package. On the Koo & Eddy benchmark (CNN-50, 5 seeds)

@@ -14,6 +14,8 @@ import numpy as np
 from keras_motifs._internal.alphabet import ALPHABET
 from keras_motifs.motifs import Motif, MotifSet
 
+__all__ = ["jaspar_motifs", "jaspar_releases"]
+
 
 def jaspar_releases() -> list[str]:
     """List the JASPAR releases available offline, newest first.

@@ -61,6 +61,11 @@ from keras_motifs.data.planted import (
     recovered_motifs,
 )
 
+__all__ = [
+    "PUBLISHED", "SETTINGS", "BenchmarkResult", "koo_eddy_model",
+    "koo_filter_motifs", "run_benchmark",
+]
+
 MODELS = ("cnn-50", "cnn-2")
 # Koo's extraction rule is not an option of `Conv1DInterpreter.extract`:
 # the benchmark runs it through `koo_filter_motifs`.

@@ -25,6 +25,8 @@ from keras_motifs._internal.alphabet import UNIFORM_BACKGROUND, check_background
 from keras_motifs._internal.matrices import consensus_of, information, log_odds
 from keras_motifs._internal.matrices import row_probabilities
 
+__all__ = ["Motif", "MotifSet"]
+
 
 def _show(array) -> str:
     """A short text of an array for error messages."""

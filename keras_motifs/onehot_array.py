@@ -11,6 +11,8 @@ from __future__ import annotations
 import numpy as np
 
 from keras_motifs._internal.alphabet import ALPHABET, check_alphabet
+
+__all__ = ["OneHotArray"]
 class OneHotArray(np.ndarray):
     """A NumPy array of one-hot DNA that knows its channel order.
 

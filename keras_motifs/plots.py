@@ -28,6 +28,11 @@ from keras_motifs._internal.checks import number, one_of, positive_int
 from keras_motifs._internal.alphabet import ALPHABET
 from keras_motifs.motifs import Motif, MotifSet, check_motif_set
 
+__all__ = [
+    "LOGO_KINDS", "logo_heights", "plot_logo", "plot_logo_grid",
+    "plot_motif_history", "render_logo", "save_logos", "write_logos",
+]
+
 LOGO_KINDS = ("information", "probability")
 
 

@@ -22,6 +22,8 @@ from keras_motifs.extraction import Extraction, as_motif_set
 from keras_motifs.motifs import MotifSet, check_motif_set
 from keras_motifs.plots import render_logo
 
+__all__ = ["write_report", "write_signal_tsv"]
+
 _STYLE = """
 body { font-family: sans-serif; margin: 1.5em; color: #222; }
 table { border-collapse: collapse; }

@@ -24,6 +24,8 @@ from keras_motifs._internal.alphabet import complement_indices, resolve_alphabet
 from keras_motifs._internal.checks import boolean, one_of, positive_int
 from keras_motifs.onehot_array import OneHotArray
 
+__all__ = ["fasta_batches", "one_hot", "read_fasta", "reverse_complement"]
+
 IUPAC_BASES = {
     "A": "A",
     "C": "C",

@@ -25,6 +25,8 @@ from numba import njit
 
 from keras_motifs._internal.checks import integer
 
+__all__ = ["dinucleotide_shuffle"]
+
 
 def dinucleotide_shuffle(x, *, seed: int | np.random.Generator = 0) -> np.ndarray:
     """Each sequence's rows permuted, keeping the counts of adjacent pairs.

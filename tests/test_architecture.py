@@ -73,3 +73,37 @@ def test_old_module_names_import_the_renamed_modules_with_a_warning():
             module = importlib.import_module(old)
         assert module is importlib.import_module(new)
         sys.modules.pop(old, None)
+
+
+# Modules whose names are all the package's own machinery: the command line
+# (its entry point is `keras-motifs`) and the internals.
+WITHOUT_PUBLIC_NAMES = ("cli/", "_internal/")
+
+
+def test_every_public_module_lists_its_public_names():
+    """`__all__` in every public module, naming what it defines."""
+    missing, unknown = [], []
+    for module in sorted(package_modules()):
+        if module.startswith(WITHOUT_PUBLIC_NAMES) or module.endswith("__main__.py") \
+                or module.rsplit("/", 1)[-1].startswith("_") and not module.endswith("__init__.py"):
+            continue
+        tree = ast.parse((PACKAGE / module).read_text())
+        listed = [node for node in tree.body
+                  if isinstance(node, (ast.Assign, ast.AnnAssign))
+                  and "__all__" in [getattr(target, "id", None) for target in (
+                      node.targets if isinstance(node, ast.Assign) else [node.target])]]
+        if not listed:
+            missing.append(module)
+            continue
+        if module.endswith("__init__.py"):
+            continue  # re-exports, lazily (keras_motifs/__init__.py)
+        names = ast.literal_eval(listed[0].value)
+        defined = {node.name for node in tree.body
+                   if isinstance(node, (ast.FunctionDef, ast.ClassDef))}
+        defined |= {target.id for node in tree.body if isinstance(node, ast.Assign)
+                    for target in node.targets if isinstance(target, ast.Name)}
+        defined |= {alias.asname or alias.name for node in tree.body
+                    if isinstance(node, ast.ImportFrom) for alias in node.names}
+        unknown += [f"{module}: {name}" for name in names if name not in defined]
+    assert not missing, f"public modules without __all__: {missing}"
+    assert not unknown, f"__all__ names nothing defined there: {unknown}"

@@ -50,6 +50,8 @@ from keras_motifs.interpreter import Conv1DInterpreter
 from keras_motifs.motifs import MotifSet, check_motif_set
 from keras_motifs.match_calibration import DEFAULT_CUTOFF
 
+__all__ = ["PatternLinks", "link_by_similarity", "link_patterns"]
+
 TSV_COLUMNS = ("pattern", "filter", "q-value", "E-value", "overlap")
 
 

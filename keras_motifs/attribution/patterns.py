@@ -35,6 +35,8 @@ from keras_motifs._internal.checks import integer, number, positive_int
 from keras_motifs.attribution.scores import ContributionScores
 from keras_motifs.motifs import MotifSet
 
+__all__ = ["PatternSet", "Seqlets", "find_patterns"]
+
 # TF-MoDISco's report compares a pattern over the positions whose total
 # |contribution| reaches this fraction of the largest position's.
 TRIM_FRACTION = 0.3

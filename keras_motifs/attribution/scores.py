@@ -44,6 +44,8 @@ from keras_motifs.attribution._gradients import gradient_function
 from keras_motifs.attribution._gradients import predict_function
 from keras_motifs.shuffle import dinucleotide_shuffle
 
+__all__ = ["ContributionScores", "contribution_scores", "iter_contribution_scores", "read_scores", "write_scores"]
+
 METHODS = ("ism", "gradient", "integrated_gradients")
 FORMAT = "keras-motifs contribution scores"
 

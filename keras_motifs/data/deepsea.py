@@ -37,6 +37,11 @@ from keras_motifs.data.deepsea_layout import hdf5_shapes, is_matlab_order
 from keras_motifs.data.deepsea_layout import wrong_format
 from keras_motifs.onehot_array import OneHotArray
 
+__all__ = [
+    "average_strands", "forward_half", "load_deepsea",
+    "load_deepsea_h5", "load_deepsea_mat",
+]
+
 
 def forward_half(array):
     """The forward windows of DeepSEA data: the first half of the rows.

@@ -9,6 +9,8 @@ from __future__ import annotations
 import h5py
 from scipy.io.matlab import matfile_version
 
+__all__ = ["DEEPSEA_ALPHABET"]
+
 DEEPSEA_ALPHABET = "AGCT"
 """The channel order of every DeepSEA file: A, G, C, T."""
 

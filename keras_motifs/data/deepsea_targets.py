@@ -14,6 +14,11 @@ import typing
 
 import numpy as np
 
+__all__ = [
+    "NUM_TARGETS", "DeepSEATarget", "deepsea_labels", "label_indices",
+    "positive_for",
+]
+
 
 NUM_TARGETS = 919
 

@@ -16,6 +16,8 @@ from keras_motifs.data.deepsea_layout import forward_count
 from keras_motifs.data.deepsea_layout import hdf5_shapes, is_matlab_order
 from keras_motifs.data.deepsea_layout import wrong_format
 
+__all__ = ["DeepSEATrainSequence"]
+
 
 class DeepSEATrainSequence(keras.utils.PyDataset):
     """Stream DeepSEA's `train.mat` (MATLAB v7.3) in shuffled batches.

@@ -20,6 +20,11 @@ from keras_motifs.compare import same_motif
 from keras_motifs.motifs import MotifSet
 from keras_motifs.match_calibration import DEFAULT_CUTOFF
 
+__all__ = [
+    "KOO_EDDY_MOTIFS", "PlantedSites", "koo_eddy_dataset",
+    "koo_eddy_split", "planted_dataset", "recovered_motifs",
+]
+
 PLANTED_RELEASE = "JASPAR2024"
 # The 12 motifs of Koo & Eddy (2019): the first matrix of each factor's name
 # in their `pfm_vertebrates.txt`, JASPAR 2016 CORE vertebrates (read offline

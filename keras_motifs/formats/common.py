@@ -16,6 +16,8 @@ from keras_motifs._internal.motif_files import (
 )
 from keras_motifs.motifs import Motif, MotifSet, check_motif_set
 
+__all__: list[str] = []  # helpers of the format modules; nothing public
+
 MAX_DECIMALS = 6
 # The largest count a file may give: four of them still sum to an nsites
 # that fits in int64 (2**63 - 1, about 9.2e18).

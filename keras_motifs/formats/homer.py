@@ -18,6 +18,8 @@ from keras_motifs.formats.common import (
 )
 from keras_motifs.motifs import MotifSet
 
+__all__ = ["homer_thresholds", "read_homer", "write_homer"]
+
 DEFAULT_NSITES = 20
 HOMER_FRACTION = 0.6
 HOMER_MIN_PROBABILITY = 0.001

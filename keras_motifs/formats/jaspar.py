@@ -12,6 +12,8 @@ from keras_motifs._internal.alphabet import ALPHABET
 from keras_motifs._internal.files import write_atomically
 from keras_motifs.motifs import MotifSet
 
+__all__ = ["read_jaspar", "write_jaspar", "write_pfm"]
+
 _JASPAR_ROW = re.compile(r"([ACGTacgt])\s*\[(.*)\]\s*$")
 
 

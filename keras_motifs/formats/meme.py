@@ -21,6 +21,8 @@ from keras_motifs._internal.motif_files import INT64_MAX, filter_indices, read_l
 from keras_motifs._internal.motif_files import format_units, round_rows
 from keras_motifs.motifs import Motif, MotifSet, check_motif_set
 
+__all__ = ["read_meme", "write_meme"]
+
 DEFAULT_NSITES = 20
 _ROW_SUM_TOLERANCE = 1e-2
 _PARAMETER = re.compile(r"([A-Za-z]+)\s*=\s*(\S+)")

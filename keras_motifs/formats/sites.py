@@ -11,6 +11,8 @@ from keras_motifs.formats.common import (
     check_path,
 )
 
+__all__ = ["write_sites_fasta"]
+
 
 def write_sites_fasta(
     path,

@@ -11,6 +11,8 @@ from keras_motifs._internal.alphabet import ALPHABET
 from keras_motifs._internal.files import write_atomically
 from keras_motifs.motifs import MotifSet
 
+__all__ = ["read_transfac", "write_transfac"]
+
 _TRANSFAC_SITES = re.compile(r"(\d+)\s+sites?\b")
 
 

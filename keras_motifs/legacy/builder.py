@@ -24,6 +24,8 @@ from keras_motifs.legacy.weights import (
     major_version,
 )
 
+__all__ = ["build_legacy"]
+
 
 class _Builder:
     """Makes Keras 3 layers for a `LegacyGraph` and fills in their weights."""

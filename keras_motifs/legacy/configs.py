@@ -9,6 +9,8 @@ import warnings
 from keras_motifs._internal.files import existing_file
 from keras_motifs.legacy.weights import UNSAFE_HINT, major_version
 
+__all__ = ["LegacyGraph", "Unsupported", "read_architecture"]
+
 _KERAS1_NAMES = {
     "Convolution1D", "Convolution2D", "AtrousConvolution1D", "Merge",
     "MaxoutDense", "Highway",

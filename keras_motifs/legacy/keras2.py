@@ -15,6 +15,8 @@ from keras_motifs.legacy.builder import hard_sigmoid_scaled
 from keras_motifs.legacy.configs import iter_configs
 from keras_motifs.legacy.weights import attribute_text, flip, scale_gates
 
+__all__ = ["fix_keras2", "load_keras2"]
+
 
 def _walk_layers(layer):
     yield layer

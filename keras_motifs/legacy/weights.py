@@ -12,6 +12,8 @@ import numpy as np
 from keras_motifs._internal.checks import one_of
 from keras_motifs._internal.files import existing_file
 
+__all__ = ["LegacyWeights", "flip", "read_weights"]
+
 KERNEL_ORDERS = ("theano", "tensorflow")
 
 # Keras <= 2: hard_sigmoid(x) = clip(0.2 x + 0.5); Keras 3: clip(x / 6 + 0.5).

@@ -16,6 +16,8 @@ from keras_motifs.legacy import conv1d_kernel, lstm_weights, read_weights
 from keras_motifs.initializers import MotifBiasInitializer, MotifInitializer
 from keras_motifs.motif_database import jaspar_motifs
 
+__all__ = ["build_danq", "build_danq_jaspar"]
+
 
 def build_danq(
     sequence_length: int = 1000,
