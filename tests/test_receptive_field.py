@@ -289,12 +289,11 @@ def test_extract_from_a_second_layer_against_a_plain_loop():
     np.testing.assert_allclose(motifs.counts, expected)
 
 
-@pytest.mark.slow
 def test_cli_layer_option_reads_a_second_layer(tmp_path):
-    import subprocess
-    import sys
-
+    # The command's main() in this process (test_cli runs the real command
+    # in a subprocess once; here the point is --layer).
     from keras_motifs import read_meme
+    from keras_motifs.cli import main
 
     inputs = keras.Input((40, 4))
     x = keras.layers.Conv1D(4, 5, activation="relu", name="first")(inputs)
@@ -305,12 +304,9 @@ def test_cli_layer_option_reads_a_second_layer(tmp_path):
     rng = np.random.default_rng(6)
     np.save(tmp_path / "x.npy", one_hot(["".join(rng.choice(list("ACGT"), 40)) for _ in range(20)]))
     out = tmp_path / "motifs.meme"
-    subprocess.run(
-        [sys.executable, "-m", "keras_motifs.cli", "extract", str(tmp_path / "model.keras"),
-         str(tmp_path / "x.npy"), "-o", str(out), "--layer", "second",
-         "--threshold", "0", "--strands", "both"],
-        check=True, capture_output=True,
-    )
+    assert main(["extract", str(tmp_path / "model.keras"), str(tmp_path / "x.npy"),
+                 "-o", str(out), "--layer", "second", "--threshold", "0",
+                 "--strands", "both", "-q"]) == 0
     assert read_meme(out).counts.shape[1] == 5 + 1 + 2 * 2
 
 
