@@ -296,7 +296,6 @@ def test_a_failed_write_leaves_no_file(tmp_path, x):
 
 @pytest.mark.parametrize("options, error, match", [
     (dict(method="saliency"), ValueError, "must be one of 'ism'"),
-    (dict(method="deeplift"), ValueError, "not supported.*integrated_gradients"),
     (dict(method="integrated_gradients", steps=0), ValueError, "steps"),
     (dict(n_references=-1), ValueError, "n_references"),
     (dict(batch_size=True), TypeError, "batch_size"),
@@ -349,7 +348,7 @@ x = np.load("x.npy")
 np.savez("jax.npz", backend=keras.backend.backend(), **{
     method: contribution_scores(model, x, method=method, output=1,
                                 n_references=2, steps=5).hypothetical
-    for method in ("ism", "gradient", "integrated_gradients")})
+    for method in ("ism", "gradient", "integrated_gradients", "deeplift")})
 """
 
 
@@ -371,7 +370,7 @@ def test_jax_gives_the_scores_of_tensorflow(tmp_path, x):
     assert result.returncode == 0, result.stderr[-3000:]
     jax = np.load(tmp_path / "jax.npz")
     assert str(jax["backend"]) == "jax"
-    for method in ("ism", "gradient", "integrated_gradients"):
+    for method in ("ism", "gradient", "integrated_gradients", "deeplift"):
         tensorflow = contribution_scores(model, x, method=method, output=1,
                                          n_references=2, steps=5).hypothetical
         np.testing.assert_allclose(jax[method], tensorflow, atol=1e-5,
