@@ -118,7 +118,6 @@ class DeepLift:
                 "model): method='deeplift' walks the layers of a functional "
                 "or Sequential model. Use method='integrated_gradients'."
             )
-        self.model = model
         self.index = index
         self.select = select
         self.inputs = model_inputs(model)
@@ -199,7 +198,7 @@ class DeepLift:
         if isinstance(layer, _MAX_LAYERS):
             (source,) = sources
             return [_max_pool(layer, values[id(source)], output, g, n)]
-        at_x = {key: value[:n] for key, value in values.items()}
+        at_x = {id(t): values[id(t)][:n] for t in node.input_tensors}
 
         def linear(*inputs):
             local = dict(at_x)
