@@ -459,10 +459,12 @@ def test_cli_patterns_from_scores(planted, tmp_path, capsys):
         assert not cwm.exists()
 
 
-def test_cli_patterns_from_model_and_data(tmp_path, capsys):
+@pytest.mark.parametrize("method", [
+    "gradient", pytest.param("deeplift", marks=pytest.mark.slow)])
+def test_cli_patterns_from_model_and_data(tmp_path, capsys, method):
     """MODEL and DATA: the model's output is the mean over positions of the
     planted motif's likelihood ratio, exp(PWM score in nats), so gradient x
-    input is largest at the planted sites. (Under a max pooling the
+    input (and DeepLIFT) is largest at the planted sites. (Under a max pooling the
     gradient is zero off each sequence's best window, scores TF-MoDISco
     does not finish clustering in minutes.)"""
     from keras_motifs.cli.main import main
@@ -476,10 +478,10 @@ def test_cli_patterns_from_model_and_data(tmp_path, capsys):
     np.save(tmp_path / "x.npy", scores.sequences)
     out = tmp_path / "patterns.meme"
     code = main(["patterns", str(tmp_path / "model.keras"),
-                 str(tmp_path / "x.npy"), "--method", "gradient",
+                 str(tmp_path / "x.npy"), "--method", method,
                  "--window-size", "10", "--min-seqlets", "50",
                  "--cwm", "-o", str(out)])
     captured = capsys.readouterr()
     assert code == 0, captured.err
-    assert "TF-MoDISco on 200 sequences of 100 bp (gradient scores)" in captured.err
+    assert f"TF-MoDISco on 200 sequences of 100 bp ({method} scores)" in captured.err
     assert read_meme(out).consensus()[0] in ("AGATAAGC", "GCTTATCT")

@@ -4,6 +4,7 @@ JAX backend against TensorFlow, and the command line."""
 
 import importlib.util
 import os
+import re
 import subprocess
 import sys
 
@@ -296,7 +297,6 @@ def test_a_failed_write_leaves_no_file(tmp_path, x):
 
 @pytest.mark.parametrize("options, error, match", [
     (dict(method="saliency"), ValueError, "must be one of 'ism'"),
-    (dict(method="deeplift"), ValueError, "not supported.*integrated_gradients"),
     (dict(method="integrated_gradients", steps=0), ValueError, "steps"),
     (dict(n_references=-1), ValueError, "n_references"),
     (dict(batch_size=True), TypeError, "batch_size"),
@@ -349,7 +349,7 @@ x = np.load("x.npy")
 np.savez("jax.npz", backend=keras.backend.backend(), **{
     method: contribution_scores(model, x, method=method, output=1,
                                 n_references=2, steps=5).hypothetical
-    for method in ("ism", "gradient", "integrated_gradients")})
+    for method in ("ism", "gradient", "integrated_gradients", "deeplift")})
 """
 
 
@@ -371,7 +371,7 @@ def test_jax_gives_the_scores_of_tensorflow(tmp_path, x):
     assert result.returncode == 0, result.stderr[-3000:]
     jax = np.load(tmp_path / "jax.npz")
     assert str(jax["backend"]) == "jax"
-    for method in ("ism", "gradient", "integrated_gradients"):
+    for method in ("ism", "gradient", "integrated_gradients", "deeplift"):
         tensorflow = contribution_scores(model, x, method=method, output=1,
                                          n_references=2, steps=5).hypothetical
         np.testing.assert_allclose(jax[method], tensorflow, atol=1e-5,
@@ -402,3 +402,74 @@ def test_cli_attribute_writes_the_scores(tmp_path, x):
                  str(tmp_path / "x.npy"), "-o", str(tmp_path / "t.h5"),
                  "--quiet"]) == 2
     assert not (tmp_path / "t.h5").exists()
+
+
+@pytest.mark.slow
+def test_cli_attribute_a_two_input_model(tmp_path, rng, x, capsys):
+    """--input names the sequences' input, --other-input gives the other
+    one as data (an array of a .npz named as the input); as in Python."""
+    from keras_motifs.cli.main import main
+
+    model = two_input_model()
+    model.save(tmp_path / "model.keras")
+    wide = np.concatenate([rng.normal(size=x.shape[:2] + (2,)), x], axis=-1)
+    np.save(tmp_path / "x.npy", wide.astype("float32"))
+    side = rng.normal(size=(len(x), 3)).astype("float32")
+    np.savez(tmp_path / "side.npz", other=np.zeros(2), side=side)
+    files = [str(tmp_path / "model.keras"), str(tmp_path / "x.npy"), "-o",
+             str(tmp_path / "s.h5")]
+    options = ["--dna-channels", "2:6", "--task", "1", "--method", "deeplift",
+               "--references", "2", "--max-sequences", "3", "--quiet"]
+    named = ["--input", "dna", *options]
+    side_file = ["--other-input", f"side={tmp_path / 'side.npz'}"]
+    assert main(["attribute", *files, *named, *side_file]) == 0
+    expected = contribution_scores(
+        model, wide[:3].astype("float32"), method="deeplift", input="dna",
+        dna_channels=range(2, 6), other_inputs={"side": side[:3]}, output=1,
+        n_references=2)
+    scores = read_scores(tmp_path / "s.h5")
+    np.testing.assert_allclose(scores.hypothetical, expected.hypothetical,
+                               atol=1e-6)
+    np.testing.assert_array_equal(scores.sequences, x[:3])
+    capsys.readouterr()
+    np.save(tmp_path / "short.npy", side[:2])
+    for flags, message in [
+        (options + side_file, "name the one holding the sequences with "
+         "--input NAME.*--other-input NAME=FILE"),
+        (named, r"also reads input\(s\) \['side'\].*--other-input"),
+        (named + ["--other-input", f"side={tmp_path / 'short.npy'}"],
+         "short.npy holds 2 rows for 3 sequences"),
+        (named + ["--other-input", f"side={tmp_path / 'x.npy'}"],
+         r"other_inputs\['side'\] has shape \(3, 16, 6\)"),
+        (named + ["--other-input", "side"], "expected NAME=FILE"),
+    ]:
+        assert main(["attribute", *files, *flags]) == 2, flags
+        error = capsys.readouterr().err.replace("\n", " ")
+        assert re.search(message, error), (flags, error)
+
+
+def test_cli_attribute_factornet_takes_its_reverse_complement_input(
+        tmp_path, rng, capsys):
+    """FactorNet reads a sequence and its reverse complement (2 inputs of
+    DNA + 2 signal channels): --input and --other-input are checked against
+    the real model, up to DeepLIFT's refusal of its bidirectional LSTM
+    (before any scoring: gradients through the LSTM take minutes here)."""
+    from conftest import shared_file
+    from keras_motifs.cli.main import main
+
+    folder = shared_file("fixtures/legacy/factornet_max")
+    x = np.concatenate([random_one_hot(rng, 2, 1002),
+                        np.zeros((2, 1002, 2), "float32")], axis=-1)
+    np.save(tmp_path / "x.npy", x)
+    np.save(tmp_path / "rc.npy", x[:, ::-1][..., [3, 2, 1, 0, 4, 5]])
+    argv = ["attribute", str(folder / "final_model.hdf5"), "--architecture",
+            str(folder / "model.json"), "--kernel-order", "theano",
+            str(tmp_path / "x.npy"), "--input", "input_1", "--dna-channels",
+            "0:4", "--method", "deeplift", "-o", str(tmp_path / "s.h5"), "-q"]
+    assert main(argv) == 2
+    assert "also reads input(s) ['input_2']" in capsys.readouterr().err
+    assert main([*argv, "--other-input", f"input_2={tmp_path / 'rc.npy'}"]) == 2
+    error = capsys.readouterr().err.replace("\n", " ")
+    assert re.search(r"no rule for layer 'timedistributed_1' \(TimeDistributed\); "
+                     r"layer 'bidirectional_1' \(Bidirectional\)", error), error
+    assert not (tmp_path / "s.h5").exists()

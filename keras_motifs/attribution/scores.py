@@ -1,13 +1,16 @@
 """Contribution scores: how much each base of a sequence adds to a model's
 output.
 
-Three methods, for any Keras 3 model with a one-hot DNA input:
+Four methods, for any Keras 3 model with a one-hot DNA input:
 
 - `"ism"`, in-silico mutagenesis: the model's output for every single-base
   substitution of every sequence;
 - `"gradient"`: gradient x input;
 - `"integrated_gradients"`: integrated gradients (Sundararajan et al.,
-  2017) against dinucleotide-shuffled references.
+  2017) against dinucleotide-shuffled references;
+- `"deeplift"`: DeepLIFT's rescale rule (Shrikumar et al., 2017) against
+  the same references, in DeepSHAP's form, for models of the layers
+  `_deeplift.py` has rules for.
 
 Each gives, per sequence, a hypothetical score `(length, 4)` for every base
 at every position, in A, C, G, T order, and the contribution of the base
@@ -40,13 +43,17 @@ from keras_motifs._internal.files import atomic_output
 from keras_motifs._internal.files import open_hdf5
 from keras_motifs._internal.graph import check_model, input_dtype, input_index
 from keras_motifs._internal.graph import input_name, model_inputs
+from keras_motifs.attribution._deeplift import DeepLift
 from keras_motifs.attribution._gradients import gradient_function
 from keras_motifs.attribution._gradients import predict_function
 from keras_motifs.shuffle import dinucleotide_shuffle
 
-__all__ = ["ContributionScores", "contribution_scores", "iter_contribution_scores", "read_scores", "write_scores"]
+__all__ = [
+    "ContributionScores", "contribution_scores", "iter_contribution_scores",
+    "read_scores", "write_scores",
+]
 
-METHODS = ("ism", "gradient", "integrated_gradients")
+METHODS = ("ism", "gradient", "integrated_gradients", "deeplift")
 FORMAT = "keras-motifs contribution scores"
 
 # Model rows of a group of sequences (ISM, integrated gradients), as a
@@ -65,7 +72,8 @@ class ContributionScores:
         hypothetical: `(N, length, 4)` float32: the score each base would
             get at each position (see `contribution_scores` for each
             method's definition).
-        method: `"ism"`, `"gradient"` or `"integrated_gradients"`.
+        method: `"ism"`, `"gradient"`, `"integrated_gradients"` or
+            `"deeplift"`.
         output: The explained output, in words (e.g. `"task 3"`).
 
     Example:
@@ -150,10 +158,34 @@ def contribution_scores(
       `dinucleotide_shuffle(np.repeat(x[i:i + 1], n_references, axis=0),
       seed=generator)` (DNA channels only; signal channels stay).
 
-    DeepLIFT's rescale rule is not offered (see the error of
-    `method="deeplift"`). Gradients are taken by the backend's own
-    automatic differentiation (TensorFlow, JAX or PyTorch) with the model
-    in inference mode (`training=False`).
+    - `"deeplift"` (alias `"deepshap"`): DeepLIFT's rescale rule against
+      the same `n_references` references as `"integrated_gradients"`
+      (the same `seed` gives the same ones). The multipliers `m` of the
+      input (`f(x) - f(r) = sum of m * (x - r)` over positions and
+      channels, DeepLIFT's summation-to-delta) replace `g_bar` above:
+      `hyp[i, l, b] = mean over r of (m[l, b] - sum over b' of r[l, b']
+      m[l, b'])` (DeepSHAP's hypothetical scores), so at one-hot rows the
+      contributions of a sequence sum to `f(x)` minus the mean of `f` over
+      its references, exactly. Linear layers pass the multipliers on by
+      their vector-Jacobian product; elementwise activations by the rescale
+      rule `(f(z_x) - f(z_r)) / (z_x - z_r)` (the slope at the midpoint
+      where the two are within 1e-6); max pooling by DeepSHAP's rule (the
+      difference goes to the maximum of x, or of r when it is the higher).
+      Supported: Conv1D and Dense with an elementwise activation,
+      Activation, ReLU, LeakyReLU, ELU, PReLU, BatchNormalization
+      (inference), MaxPooling1D, GlobalMaxPooling1D, AveragePooling1D,
+      GlobalAveragePooling1D, Flatten, Reshape, Permute, ZeroPadding1D,
+      Cropping1D, UpSampling1D, Add, Subtract, Average, Concatenate,
+      Dropout and the other layers that are the identity in inference.
+      Any other layer between the DNA input and the outputs (LSTM, GRU,
+      Bidirectional, attention, Multiply, Lambda, custom or nested models,
+      softmax activations) is refused, by name, before any work; `output=`
+      as a function must be linear in the predictions (a column, a sum):
+      it is differentiated at `x`.
+
+    Gradients are taken by the backend's own automatic differentiation
+    (TensorFlow, JAX or PyTorch) with the model in inference mode
+    (`training=False`).
 
     Args:
         model: A built Keras model whose input (or one of whose inputs) is
@@ -162,8 +194,8 @@ def contribution_scores(
             numpy array, h5py dataset, `tf.data.Dataset`,
             `keras.utils.PyDataset`, a generator of `x` or `(x, y)`
             batches, or a FASTA path.
-        method: `"ism"` (default), `"gradient"` or
-            `"integrated_gradients"`.
+        method: `"ism"` (default), `"gradient"`,
+            `"integrated_gradients"` or `"deeplift"`.
         output: What to explain, one value per sequence: `None` for a model
             with a single output value; an int, the index of a value among
             all the model's output values flattened in order (a task);
@@ -184,11 +216,12 @@ def contribution_scores(
             `{input name: array (N, ...)}`, one row per sequence, as for
             `keras_motifs.influence.filter_influence`.
         n_references: Shuffled references per sequence
-            (`"integrated_gradients"`).
+            (`"integrated_gradients"`, `"deeplift"`).
         steps: Points of the path integral (`"integrated_gradients"`).
         batch_size: Rows per model call: sequences (`"gradient"`),
-            substituted sequences (`"ism"`) or path points
-            (`"integrated_gradients"`).
+            substituted sequences (`"ism"`), path points
+            (`"integrated_gradients"`) or (sequence, reference) pairs
+            (`"deeplift"`, whose model calls run both: twice the rows).
         seed: Seed of the references' shuffles.
 
     Returns:
@@ -201,6 +234,7 @@ def contribution_scores(
     >>> scores.hypothetical.shape                 # (N, length, 4)
     >>> contribution_scores(model, x, method="integrated_gradients",
     ...                     output="counts", n_references=20)
+    >>> contribution_scores(model, x, method="deeplift", output=0)
     """
     parts = list(iter_contribution_scores(
         model, x, method=method, output=output, input=input,
@@ -256,18 +290,11 @@ def iter_contribution_scores(
 
 
 def _check_method(method) -> str:
+    """`method`, checked; DeepSHAP's names are DeepLIFT's."""
     if isinstance(method, str) and method.lower().replace("-", "").replace(
         "_", ""
     ) in ("deeplift", "deepshap", "deepliftshap"):
-        raise ValueError(
-            f"method={method!r} is not supported: DeepLIFT's rescale rule "
-            "needs every nonlinear layer's backward pass rewritten to divide "
-            "output by input differences from the reference (ReLU, sigmoid, "
-            "the gates of an LSTM, pooling, each backend), which keras-motifs "
-            "does not do. Use method='integrated_gradients': it also sums to "
-            "f(x) - f(reference) and takes the same dinucleotide-shuffled "
-            "references."
-        )
+        return "deeplift"
     return one_of(method, "method", METHODS)
 
 
@@ -309,6 +336,9 @@ class _Explainer:
         target = self._target
         if self.method == "ism":
             self.function = predict_function(model, target)
+        elif self.method == "deeplift":
+            self.function = predict_function(
+                model, DeepLift(model, self.index, self.select))
         else:
             self.function = gradient_function(model, target)
 
@@ -328,6 +358,8 @@ class _Explainer:
             return 3 * (self.length or 1000) + 1
         if self.method == "gradient":
             return 1
+        if self.method == "deeplift":
+            return self.n_references
         return self.n_references * self.steps
 
     def stream(self, x, alphabet) -> Iterator[ContributionScores]:
@@ -352,6 +384,7 @@ class _Explainer:
             "ism": self._ism,
             "gradient": self._gradient,
             "integrated_gradients": lambda *args: self._integrated(*args, rng),
+            "deeplift": lambda *args: self._deeplift(*args, rng),
         }[self.method]
         for batch, n_valid in batches:
             batch = batch[:n_valid]
@@ -457,11 +490,11 @@ class _Explainer:
         self._run(len(x), build, consume)
         return grads - grads.mean(axis=-1, keepdims=True)
 
-    def _integrated(self, x, others, rng) -> np.ndarray:
-        """Integrated gradients against shuffled references, as DeepSHAP's
-        hypothetical scores."""
+    def _references(self, x, rng) -> np.ndarray:
+        """`(N * n_references, length, channels)`: each sequence's shuffled
+        references in turn (DNA channels shuffled, signal channels kept)."""
         n, length, _ = x.shape
-        references, steps = self.n_references, self.steps
+        references = self.n_references
         reference = np.repeat(x[:, None], references, axis=1)
         for i in range(n):
             shuffled = dinucleotide_shuffle(
@@ -469,12 +502,29 @@ class _Explainer:
                 seed=rng,
             )
             reference[i][..., self.acgt] = shuffled
+        return reference.reshape(n * references, length, -1)
+
+    def _hypothetical(self, flat_reference, multipliers) -> np.ndarray:
+        """DeepSHAP's hypothetical scores `(N, length, 4)` of the
+        multipliers `(N * n_references, length, 4)` (A, C, G, T) of each
+        sequence against each of its references."""
+        dna_reference = flat_reference[..., self.acgt]
+        at_reference = (dna_reference * multipliers).sum(axis=-1, keepdims=True)
+        hypothetical = (multipliers - at_reference).reshape(
+            -1, self.n_references, *multipliers.shape[1:])
+        return hypothetical.mean(axis=1)
+
+    def _integrated(self, x, others, rng) -> np.ndarray:
+        """Integrated gradients against shuffled references, as DeepSHAP's
+        hypothetical scores."""
+        n, length, _ = x.shape
+        references, steps = self.n_references, self.steps
+        flat_reference = self._references(x, rng)
         alphas = ((np.arange(steps) + 0.5) / steps).astype(x.dtype)
         # Row k is sequence k // (references * steps), reference
         # k // steps % references, step k % steps.
         path = (np.arange(n * references)[:, None].repeat(steps, 1).ravel())
         step = np.tile(np.arange(steps), n * references)
-        flat_reference = reference.reshape(n * references, length, -1)
         summed = np.zeros((n * references, length, 4), np.float64)
 
         def build(rows):
@@ -490,11 +540,29 @@ class _Explainer:
                 grads[..., self.acgt].astype(np.float64), starts, axis=0)
 
         self._run(len(path), build, consume)
-        mean_grads = summed / steps
-        dna_reference = flat_reference[..., self.acgt]
-        at_reference = (dna_reference * mean_grads).sum(axis=-1, keepdims=True)
-        hypothetical = (mean_grads - at_reference).reshape(n, references, length, 4)
-        return hypothetical.mean(axis=1)
+        return self._hypothetical(flat_reference, summed / steps)
+
+    def _deeplift(self, x, others, rng) -> np.ndarray:
+        """DeepLIFT's multipliers against shuffled references, as DeepSHAP's
+        hypothetical scores."""
+        n, length, _ = x.shape
+        flat_reference = self._references(x, rng)
+        # Row k is sequence k // n_references against its reference
+        # k % n_references.
+        sequence = np.arange(n * self.n_references) // self.n_references
+        multipliers = np.zeros((len(sequence), length, 4), np.float64)
+
+        def build(rows):
+            x_rows, *other_rows = self._padded(x[sequence[rows]], others,
+                                               sequence[rows])
+            (reference_rows,) = self._padded(flat_reference[rows], [], rows)
+            return (x_rows, reference_rows, *other_rows)
+
+        def consume(rows, outputs):
+            multipliers[rows] = outputs[..., self.acgt]
+
+        self._run(len(sequence), build, consume)
+        return self._hypothetical(flat_reference, multipliers)
 
 
 def _output_selection(model, output) -> tuple[Callable, str]:

@@ -1,7 +1,9 @@
 """`keras-motifs attribute`: contribution scores of a saved model to HDF5.
 
 `run_attribute(args)` reads MODEL and DATA as `extract` does (the same
-options, less those that pick a Conv1D), streams the sequences through
+options, less those that pick a Conv1D; `--input` names the input holding
+the sequences), reads the model's other inputs from the `--other-input`
+files, streams the sequences through
 `keras_motifs.attribution.iter_contribution_scores` and writes them with
 `write_scores`, one group of sequences at a time.
 """
@@ -10,17 +12,18 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from keras_motifs._internal.alphabet import dna_channels_of, resolve_alphabet
+from keras_motifs._internal.alphabet import resolve_alphabet
 from keras_motifs._internal.files import check_writable
-from keras_motifs._internal.graph import input_name, model_inputs
+from keras_motifs._internal.graph import input_name, model_input, model_inputs
 from keras_motifs._internal.messages import print_msg
 from keras_motifs.attribution.scores import ContributionScores
 from keras_motifs.attribution.scores import iter_contribution_scores
 from keras_motifs.attribution.scores import write_scores
-from keras_motifs.cli.datafiles import check_data, selected_batches
+from keras_motifs.cli.datafiles import check_data, read_array, selected_batches
 from keras_motifs.cli.progress import Progress
 
-METHODS = {"ism": "ism", "gradient": "gradient", "ig": "integrated_gradients"}
+METHODS = {"ism": "ism", "gradient": "gradient", "ig": "integrated_gradients",
+           "deeplift": "deeplift"}
 
 
 def run_attribute(args) -> int:
@@ -43,39 +46,80 @@ def scored_parts(args) -> tuple[Iterator[ContributionScores], int | None]:
     of sequences when it is known."""
     # The handlers' shared readers of MODEL and DATA (imported here:
     # `commands` imports this module).
-    from keras_motifs.cli.commands import _load, _open_data
+    from keras_motifs.cli.commands import _input_geometry, _load, _open_data
 
     model = _load(args)
     inputs = model_inputs(model)
-    if len(inputs) > 1:
-        names = ", ".join(repr(input_name(t)) for t in inputs)
+    if len(inputs) > 1 and args.input is None:
+        names = ", ".join(f"{input_name(t)!r} {tuple(t.shape)}" for t in inputs)
         raise ValueError(
-            f"Model {model.name!r} has {len(inputs)} inputs ({names}); the "
-            "command line scores models with one input (DNA, optionally with "
-            "signal channels). Pass the others as data from Python: "
-            "keras_motifs.attribution.contribution_scores(model, x, "
-            "input=..., other_inputs={name: array})."
+            f"Model {model.name!r} has {len(inputs)} inputs ({names}): name "
+            "the one holding the sequences with --input NAME, and give each "
+            "other one as data with --other-input NAME=FILE (one row per "
+            "sequence)."
         )
-    shape = tuple(inputs[0].shape)
-    channels = int(shape[-1])
-    dna_channels = dna_channels_of(args.dna_channels, channels, "--dna-channels")
-    data = _open_data(args, shape[1], args.labels_key)
-    check_data(data, shape[1], args.targets, channels=channels,
+    tensor = model_input(model, args.input)
+    if len(tensor.shape) != 3:
+        raise ValueError(
+            f"Input {input_name(tensor)!r} of model {model.name!r} has shape "
+            f"{tuple(tensor.shape)}, not (batch, length, channels) one-hot "
+            "sequences; name the sequences' input with --input."
+        )
+    length, channels, dna_channels = _input_geometry(tensor, args)
+    data = _open_data(args, length, args.labels_key)
+    check_data(data, length, args.targets, channels=channels,
                dna_channels=dna_channels)
     alphabet = resolve_alphabet(args.alphabet, data.alphabet, name="--alphabet")
     count = data.count if args.targets is None else None
     if args.max_sequences is not None and count is not None:
         count = min(count, args.max_sequences)
+    other_inputs = _other_inputs(args, count)
+    missing = [input_name(t) for t in inputs
+               if t is not tensor and input_name(t) not in other_inputs]
+    if missing:
+        raise ValueError(
+            f"Model {model.name!r} also reads input(s) {missing} besides the "
+            f"sequences ({input_name(tensor)!r}): give each as data with "
+            "--other-input NAME=FILE (one row per sequence of DATA)."
+        )
     sequences = (x for x, _ in selected_batches(
         data, args.batch_size, targets=args.targets,
         max_sequences=args.max_sequences))
     parts = iter_contribution_scores(
         model, sequences, method=METHODS[args.method], output=_task(args.task),
-        dna_channels=dna_channels, alphabet=alphabet,
-        n_references=args.references, steps=args.steps,
-        batch_size=args.batch_size, seed=args.seed,
+        input=args.input, dna_channels=dna_channels, alphabet=alphabet,
+        other_inputs=other_inputs, n_references=args.references,
+        steps=args.steps, batch_size=args.batch_size, seed=args.seed,
     )
     return parts, count
+
+
+def _other_inputs(args, count: int | None) -> dict:
+    """`{input name: array}` of the `--other-input NAME=FILE` options, the
+    rows of the scored sequences (the first `--max-sequences`), checked
+    against `count` sequences when it is known."""
+    arrays = {}
+    for name, path in args.other_input or ():
+        what = f"--other-input {name}"
+        if name in arrays:
+            raise ValueError(f"{what} is given twice; give each input once.")
+        if args.targets is not None:
+            raise ValueError(
+                f"{what}: --targets keeps some sequences of DATA, and the "
+                f"rows of {path} would no longer line up with them. Select "
+                "the rows of DATA and of each --other-input file yourself, "
+                "or leave --targets out."
+            )
+        array = read_array(path, key=name, what=what)
+        if args.max_sequences is not None:
+            array = array[: args.max_sequences]
+        if count is not None and len(array) != count:
+            raise ValueError(
+                f"{what}: {path} holds {len(array)} rows for {count} "
+                "sequences; give one row per sequence of DATA, in order."
+            )
+        arrays[name] = array
+    return arrays
 
 
 def _task(value: str | None):

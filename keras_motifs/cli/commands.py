@@ -211,11 +211,19 @@ def _open_data(args, length, labels_key) -> SequenceData:
 def _sequence_input(model, args) -> tuple:
     """`(length, channels, DNA channels)` of the input the Conv1D reads.
 
-    Found as `Conv1DInterpreter` finds it (`--layer`, `--input`); the DNA
-    channels are `--dna-channels`, checked against the channel count.
+    Found as `Conv1DInterpreter` finds it (`--layer`, `--input`); see
+    `_input_geometry`.
     """
     conv = find_conv1d(model, _layer(args.layer))
-    shape = tuple(model_input(model, conv_input(model, conv, args.input)).shape)
+    return _input_geometry(
+        model_input(model, conv_input(model, conv, args.input)), args)
+
+
+def _input_geometry(tensor, args) -> tuple:
+    """`(length, channels, DNA channels)` of a model input of one-hot
+    sequences; the DNA channels are `--dna-channels`, checked against the
+    channel count."""
+    shape = tuple(tensor.shape)
     channels = int(shape[-1])
     dna_channels = dna_channels_of(args.dna_channels, channels, "--dna-channels")
     return shape[1], channels, dna_channels

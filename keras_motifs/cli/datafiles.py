@@ -167,18 +167,41 @@ def read_labels(path, *, key: str | None = None) -> np.ndarray:
     >>> read_labels("labels.npy").shape
     (2000, 5)
     """
-    path = existing_file(path, "LABELS")
+    return np.asarray(read_array(path, key=key, dims=LABEL_DIMS))
+
+
+def read_array(path, *, key: str | None = None, dims=LABEL_DIMS,
+               what: str = "LABELS"):
+    """Reads one array from a `.npy`, `.npz` or HDF5 file.
+
+    Args:
+        path: The file.
+        key: Array or dataset name in a `.npz` or HDF5 file; default the
+            first one of a rank in `dims`.
+        dims: The ranks an unnamed array may have.
+        what: What the file is, for the messages (`"LABELS"`,
+            `"--other-input dna_rc"`).
+
+    Returns:
+        A numpy array (a read-only memory map for `.npy`).
+
+    Example:
+
+    >>> read_array("side.npz", key="side", what="--other-input side").shape
+    (2000, 3)
+    """
+    path = existing_file(path, what)
     kind = file_kind(path)
     if kind == "npy":
-        return np.asarray(_load_npy(path))
+        return _load_npy(path)
     if kind == "zip":
         with _open_npz(path) as archive:
-            return archive[_npz_key(archive, key, path, LABEL_DIMS)]
+            return archive[_npz_key(archive, key, path, dims)]
     if kind == "hdf5":
         with open_hdf5(path) as handle:
-            return handle[_hdf5_key(handle, key, path, LABEL_DIMS)][()]
+            return handle[_hdf5_key(handle, key, path, dims)][()]
     raise ValueError(
-        f"Cannot read labels from {path}: it is {describe_file(path)}; "
+        f"Cannot read {what} from {path}: it is {describe_file(path)}; "
         "expected a .npy, .npz or HDF5 file."
     )
 

@@ -87,6 +87,17 @@ def _site_threshold(text: str):
     return _number(text)
 
 
+def name_and_file(text: str) -> tuple[str, str]:
+    """`NAME=FILE` as `(name, file)`."""
+    name, equals, path = text.partition("=")
+    if not equals or not name or not path:
+        raise argparse.ArgumentTypeError(
+            f"expected NAME=FILE (an input name and its data file), got "
+            f"{text!r}"
+        )
+    return name, path
+
+
 def dna_channels(text: str) -> list[int]:
     """`--dna-channels`: a slice `0:4` or a comma list `0,1,2,3`.
 
@@ -171,13 +182,14 @@ def _add_data_options(parser, *, filters: bool = True,
         "channel after the four DNA channels (repeat for several, in the "
         "model's channel order)",
     )
-    if filters:
-        parser.add_argument(
-            "--input",
-            metavar="NAME",
-            help="the model input the Conv1D reads, when it reads several "
-            "(e.g. a forward and a reverse-complement input)",
-        )
+    parser.add_argument(
+        "--input",
+        metavar="NAME",
+        help="the model input the Conv1D reads, when it reads several "
+        "(e.g. a forward and a reverse-complement input)" if filters else
+        "the model input holding the sequences, when the model has several "
+        "(give the others with --other-input)",
+    )
     parser.add_argument(
         "--dna-channels",
         type=dna_channels,
@@ -579,13 +591,15 @@ def _add_attribute(commands, common) -> None:
         help="contribution scores of each base to one model output (HDF5)",
         description="Score every base of every sequence by its contribution "
         "to one output of the model: in-silico mutagenesis (every "
-        "substitution), gradient x input, or integrated gradients against "
-        "dinucleotide-shuffled references. Writes HDF5 datasets sequences "
+        "substitution), gradient x input, or integrated gradients or "
+        "DeepLIFT against dinucleotide-shuffled references. Writes HDF5 "
+        "datasets sequences "
         "and hypothetical (N, length, 4) in A, C, G, T order, streamed.",
     )
     _add_data_options(
         parser, filters=False, batch_help="model rows per call: sequences, "
-        "substituted sequences (ism) or path points (ig) (256)")
+        "substituted sequences (ism), path points (ig) or (sequence, "
+        "reference) pairs (deeplift, run together: twice the rows) (256)")
     parser.add_argument(
         "-o", "--output", default="scores.h5",
         help="HDF5 file to write (scores.h5)",
@@ -597,9 +611,19 @@ def _add_attribute(commands, common) -> None:
 def _add_score_options(parser) -> None:
     """How contribution scores are computed: `--method`, `--task`, ..."""
     parser.add_argument(
-        "--method", choices=("ism", "gradient", "ig"), default="ism",
+        "--method", choices=("ism", "gradient", "ig", "deeplift"),
+        default="ism",
         help="ism: in-silico mutagenesis (default); gradient: gradient x "
-        "input; ig: integrated gradients",
+        "input; ig: integrated gradients; deeplift: DeepLIFT's rescale rule "
+        "(DeepSHAP), for models of Conv1D, Dense, pooling, normalisation and "
+        "merge layers (others are refused by name)",
+    )
+    parser.add_argument(
+        "--other-input", action="append", type=name_and_file,
+        metavar="NAME=FILE",
+        help="a model input other than the sequences' (--input), as data: "
+        "one row per sequence of DATA, in a .npy file or the array NAME of a "
+        ".npz or HDF5 file (repeat for each other input)",
     )
     parser.add_argument(
         "--task", metavar="INDEX|NAME|sum",
@@ -610,7 +634,8 @@ def _add_score_options(parser) -> None:
     )
     parser.add_argument(
         "--references", type=_positive_int, default=10, metavar="N",
-        help="dinucleotide-shuffled references per sequence, for ig (10)",
+        help="dinucleotide-shuffled references per sequence, for ig and "
+        "deeplift (10)",
     )
     parser.add_argument(
         "--steps", type=_positive_int, default=20, metavar="N",
@@ -641,7 +666,8 @@ def _add_patterns(commands, common) -> None:
         model=("MODEL|SCORES", "contribution scores (HDF5 of 'keras-motifs "
                "attribute'), or a saved model as for extract (with DATA)"),
         batch_help="model rows per call, with MODEL: sequences, substituted "
-        "sequences (ism) or path points (ig) (256)")
+        "sequences (ism), path points (ig) or (sequence, reference) pairs "
+        "(deeplift) (256)")
     parser.add_argument(
         "-o", "--output", default="patterns.meme",
         help="MEME file to write (patterns.meme)",
