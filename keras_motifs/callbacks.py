@@ -8,13 +8,11 @@ import warnings
 import keras
 import numpy as np
 
-from keras_motifs._internal.alphabet import alphabet_of, check_alphabet
-from keras_motifs._internal.alphabet import resolve_alphabet
-from keras_motifs.sources import check_batch, check_rank
-from keras_motifs.sources import fixed_batches, is_one_shot
+from keras_motifs._internal.alphabet import check_alphabet, resolve_alphabet
+from keras_motifs.batching import check_batch, fixed_batches
 from keras_motifs._internal.checks import boolean, integer, positive_int
 from keras_motifs._internal.files import check_writable
-from keras_motifs.sources import fit_sample
+from keras_motifs.sources import fit_sample, open_sequences
 from keras_motifs._internal.messages import print_msg
 from keras_motifs.history import as_record
 from keras_motifs.interpreter import Conv1DInterpreter, check_extract_options
@@ -147,7 +145,8 @@ class MotifExtractor(keras.callbacks.Callback):
         check_extract_options(**extract_options)
         if every_n_epochs is not None:
             positive_int(every_n_epochs, "every_n_epochs")
-        if every_n_epochs and is_one_shot(sequences):
+        if (every_n_epochs and sequences is not None
+                and not open_sequences(sequences).rereadable):
             raise ValueError(
                 "A generator can be scanned only once, so it cannot feed "
                 "every_n_epochs snapshots; pass an array, a tf.data.Dataset "
@@ -273,9 +272,8 @@ class MotifExtractor(keras.callbacks.Callback):
 
     def _check_sequences(self):
         interpreter = self._interpreter
-        sample = _peek(
-            self.source, interpreter.n_channels, interpreter.dna_channels
-        )
+        source = open_sequences(self.source)
+        sample = _peek(source, interpreter.n_channels, interpreter.dna_channels)
         if sample is None:
             return
         if len(sample) == 0:
@@ -289,19 +287,17 @@ class MotifExtractor(keras.callbacks.Callback):
             interpreter.n_channels,
             interpreter.dna_channels,
         )
-        resolve_alphabet(self.alphabet, alphabet_of(self.source))
+        resolve_alphabet(self.alphabet, source.alphabet)
 
 
-
-def _peek(sequences, channels=4, dna_channels=None):
+def _peek(source, channels=4, dna_channels=None):
     """The first few sequences of a re-readable source, else `None`."""
-    if is_one_shot(sequences):
+    if not source.rereadable:
         return None
-    if hasattr(sequences, "shape") and hasattr(sequences, "__getitem__"):
-        check_rank(tuple(sequences.shape))
-        return np.asarray(sequences[:8])
+    if source.count is not None:  # arrays: read as given, checked after
+        return next(source.batches(8), np.zeros((0,)))
     batches = fixed_batches(
-        sequences, 8, channels=channels, dna_channels=dna_channels
+        source, 8, channels=channels, dna_channels=dna_channels
     )
     for batch, n_valid in batches:
         return batch[:n_valid]

@@ -171,9 +171,28 @@ class GenomeIntervals:
         return math.ceil(self.count / self.batch_size)
 
     def __iter__(self) -> Iterator[np.ndarray]:
+        return self.batches()
+
+    def batches(self, batch_size: int | None = None) -> Iterator[np.ndarray]:
+        """The windows in order, `batch_size` at a time (the last batch may
+        be smaller), reading the files once for the pass.
+
+        Args:
+            batch_size: Windows per batch; `None` for `self.batch_size`.
+
+        Returns:
+            An iterator of batches `(n, length, channels)`.
+
+        Example:
+
+        >>> [len(x) for x in peaks.batches(2000)]
+        [2000, 2000, 1000]
+        """
+        size = self.batch_size if batch_size is None else positive_int(
+            batch_size, "batch_size")
         with _Readers(self.genome, self.signals) as readers:
-            for index in range(len(self)):
-                yield self._batch(readers, index)
+            for start in range(0, self.count, size):
+                yield self._batch(readers, range(start, min(start + size, self.count)))
 
     def __getitem__(self, index: int) -> np.ndarray:
         """Batch `index` (random access; iterating is faster)."""
@@ -188,8 +207,10 @@ class GenomeIntervals:
                 f"batch index out of range for {len(self)} batches. "
                 f"Received: index={index}"
             )
+        start = int(position) * self.batch_size
+        rows = range(start, min(start + self.batch_size, self.count))
         with _Readers(self.genome, self.signals) as readers:
-            return self._batch(readers, int(position))
+            return self._batch(readers, rows)
 
     def __repr__(self) -> str:
         signals = f", signals={list(self.signals)}" if self.signals else ""
@@ -272,11 +293,7 @@ class GenomeIntervals:
         end = np.clip(self._start + self.length, 0, sizes)
         return start, end
 
-    def _batch(self, readers, index):
-        rows = range(
-            index * self.batch_size,
-            min((index + 1) * self.batch_size, self.count),
-        )
+    def _batch(self, readers, rows: range):
         texts = [self._read(readers.genome, row) for row in rows]
         try:
             x = one_hot(

@@ -24,7 +24,8 @@ import numpy as np
 
 from keras_motifs._internal.aligned import check_other_inputs, padded_rows
 from keras_motifs._internal.alphabet import dna_channels_of
-from keras_motifs.sources import fixed_batches, is_one_shot, prefetch
+from keras_motifs.batching import fixed_batches, prefetch
+from keras_motifs.sources import open_sequences
 from keras_motifs._internal.checks import positive_int
 from keras_motifs._internal.graph import check_activation_layer, conv_input
 from keras_motifs._internal.graph import downstream_model, find_conv1d
@@ -261,7 +262,7 @@ def filter_influence(
     channels = int(model_input(model, index).shape[-1])
     dna_channels = dna_channels_of(dna_channels, channels)
     batch_size = positive_int(batch_size, "batch_size")
-    if is_one_shot(sequences):
+    if not open_sequences(sequences).rereadable:
         raise ValueError(
             "filter_influence reads the sequences twice (the mean activations,"
             " then the scores), so a generator cannot feed it; pass an array,"

@@ -40,6 +40,9 @@ from keras_motifs.shuffle import dinucleotide_shuffle
 __all__ = ["DEFAULT_NULL_SEQUENCES", "SiteRule", "SiteStats", "null_cutoffs",
            "resolve_cutoffs", "site_rule"]
 
+# Rows a one-shot source is asked for at a time (a generator yields its own).
+ONE_SHOT_READ = 256
+
 RELATIVE_TO = ("zero", "mean")
 NULL_PREFIX = "null:"
 #: Null maxima expected above the cutoff, at least (`null_sequences * P`).
@@ -208,19 +211,21 @@ class SiteRule:
         `keras.utils.PyDataset` or a `tf.data.Dataset`, which are read
         twice instead.
         """
-        from keras_motifs.sources import first_array, is_one_shot
+        from keras_motifs.sources import open_sequences
 
-        if not self.needs_first_pass or not is_one_shot(sequences):
+        source = open_sequences(sequences)
+        if not self.needs_first_pass or source.rereadable:
             return sequences, sequences
+        batches = source.batches(ONE_SHOT_READ)
         head, seen = [], 0
-        for item in sequences:
-            head.append(item)
-            seen += len(first_array(item))
+        for x in batches:
+            head.append(x)
+            seen += len(x)
             if not self.reads_all_data_twice and seen >= self.null_sequences:
                 break
         if self.reads_all_data_twice:
             return head, head
-        return head, itertools.chain(head, sequences)
+        return head, itertools.chain(head, batches)
 
     def cutoffs(self, thresholds, stats: "SiteStats | None" = None,
                 null_maxima=None) -> np.ndarray:

@@ -16,7 +16,8 @@ from conftest import ROOT, random_one_hot, shared_file
 from keras_motifs import Conv1DInterpreter, one_hot, read_meme
 from keras_motifs.cli import main
 from keras_motifs.compare import read_comparison
-from keras_motifs.cli.datafiles import SequenceData, selected_batches
+from keras_motifs.cli.datafiles import selected_batches
+from keras_motifs.sources import SequenceSource
 from keras_motifs.motifs import MotifSet
 
 LENGTH = 30
@@ -383,7 +384,7 @@ def test_selected_batches_match_a_loop(rng):
         for start in range(0, 57, batch_size):
             yield x[start : start + batch_size], y[start : start + batch_size]
 
-    data = SequenceData(batches, 57, None, True)
+    data = SequenceSource(batches, rereadable=True, count=57, has_labels=True)
     for cap in (None, 1, 8, 100):
         seen = []
         parts = list(

@@ -37,7 +37,8 @@ import numpy as np
 from keras_motifs._internal.aligned import check_other_inputs, padded_rows
 from keras_motifs._internal.alphabet import ALPHABET, alphabet_of
 from keras_motifs._internal.alphabet import dna_channels_of, resolve_alphabet
-from keras_motifs.sources import fixed_batches, known_count, prefetch
+from keras_motifs.batching import fixed_batches, prefetch
+from keras_motifs.sources import open_sequences
 from keras_motifs._internal.checks import integer, one_of, positive_int
 from keras_motifs._internal.files import atomic_output
 from keras_motifs._internal.files import open_hdf5
@@ -370,7 +371,7 @@ class _Explainer:
         if self.method != "gradient":
             group = max(1, math.ceil(
                 _GROUP_BATCHES * self.batch_size / self.rows_per_sequence()))
-        count = known_count(x)
+        count = open_sequences(x).count
         if count:
             group = min(group, count)
         batches = prefetch(fixed_batches(

@@ -4,6 +4,7 @@ library and writes its outputs."""
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import inspect
 import os
 import sys
@@ -13,7 +14,7 @@ import numpy as np
 from keras_motifs._internal.alphabet import dna_channels_of, resolve_alphabet
 from keras_motifs._internal.files import check_writable, existing_file
 from keras_motifs._internal.messages import print_msg
-from keras_motifs.cli.datafiles import LengthFit, SequenceData, check_data
+from keras_motifs.cli.datafiles import LengthFit, check_data
 from keras_motifs.cli.datafiles import read_labels, read_sequences
 from keras_motifs.cli.datafiles import selected_batches, with_labels
 from keras_motifs.cli.demo import run_demo as build_demo
@@ -33,10 +34,15 @@ from keras_motifs.formats import read_motifs, write_motifs
 from keras_motifs.influence import filter_influence, read_influence
 from keras_motifs.interpreter import Conv1DInterpreter
 from keras_motifs.site_rules import SiteRule
+from keras_motifs.sources import SequenceSource
 from keras_motifs.legacy import save_model
 from keras_motifs.formats.meme import read_meme
 from keras_motifs.plots import write_logos
 from keras_motifs.report import write_report
+
+__all__ = ["run_attribute", "run_benchmark", "run_bootstrap", "run_compare",
+           "run_convert", "run_demo", "run_extract", "run_history",
+           "run_influence", "run_logos", "run_patterns", "run_report"]
 
 
 
@@ -86,16 +92,20 @@ def run_extract(args) -> int:
         count = min(count, args.max_sequences)
     # Read twice (a first pass resolves the cutoffs): the count is unknown.
     twice = rule.reads_all_data_twice
+    reads = []  # the sequences of each read of DATA
     with Progress(None if twice else count, args.quiet) as progress:
-        source = _Rereadable(lambda: selected_batches(
-            data,
-            args.batch_size,
-            targets=args.targets,
-            max_sequences=args.max_sequences,
-            on_batch=progress.add,
-        ))
+        def read(batch_size):
+            reads.append(0)
+            for x, y in selected_batches(
+                data, batch_size, targets=args.targets,
+                max_sequences=args.max_sequences, on_batch=progress.add,
+            ):
+                reads[-1] += len(x)
+                yield x, y
+
+        source = dataclasses.replace(data, read=read, count=None)
         extraction = interpreter.extract(
-            source if twice else iter(source),
+            source if twice else source.batches(args.batch_size),
             strands=args.strands,
             batch_size=args.batch_size,
             firing=firing is not None,
@@ -109,26 +119,10 @@ def run_extract(args) -> int:
     with_sites = int(np.count_nonzero(extraction.motifs.nsites))
     print_msg(
         f"Wrote {with_sites} of {len(extraction.motifs)} filter motifs of layer "
-        f"{interpreter.layer.name!r} ({source.seen} sequences) to {output}"
+        f"{interpreter.layer.name!r} ({reads[-1]} sequences) to {output}"
         + ("" if format == "meme" else f" ({format})")
     )
     return 0
-
-
-class _Rereadable:
-    """The sequences of `read()` (its `(x, y)` batches), read afresh at each
-    iteration: the site rules with a first pass read the data twice.
-    `seen` counts the sequences of the latest read."""
-
-    def __init__(self, read):
-        self._read = read
-        self.seen = 0
-
-    def __iter__(self):
-        self.seen = 0
-        for x, _ in self._read():
-            self.seen += len(x)
-            yield x
 
 
 def run_convert(args) -> int:
@@ -195,7 +189,7 @@ def _interpreter_options(args, dna_channels) -> dict:
     return options
 
 
-def _open_data(args, length, labels_key) -> SequenceData:
+def _open_data(args, length, labels_key) -> SequenceSource:
     return read_sequences(
         args.data,
         key=args.key,

@@ -1,10 +1,12 @@
 """Reading one-hot sequences and labels from files, in batches.
 
 `.npy` (memory-mapped), `.npz`, HDF5 datasets, DeepSEA `.mat` files (MATLAB
-v5 read whole; v7.3 `train.mat` streamed) and FASTA (encoded on the fly)
-all open as a `SequenceData` that yields `(x, y)` batches, optionally kept
-to the sequences positive for some targets. The command line reads its DATA
-and LABELS arguments through this module.
+v5 read whole; v7.3 `train.mat` streamed), FASTA (encoded on the fly) and
+BED/narrowPeak intervals of a genome all open as a
+`keras_motifs.sources.SequenceSource` that reads `(x, y)` batches, fitted
+to the model's length (`LengthFit`) and optionally kept to the sequences
+positive for some targets. The command line reads its DATA and LABELS
+arguments through this module.
 """
 
 from __future__ import annotations
@@ -18,7 +20,9 @@ import h5py
 import numpy as np
 
 from keras_motifs._internal.alphabet import ALPHABET, check_alphabet
-from keras_motifs.sources import FASTA_SUFFIXES, check_batch, check_rank
+from keras_motifs.batching import check_batch
+from keras_motifs.sources import FASTA_SUFFIXES, SequenceSource, array_source
+from keras_motifs.sources import open_sequences
 from keras_motifs._internal.files import describe_file, existing_file, file_kind
 from keras_motifs._internal.files import open_hdf5
 from keras_motifs.cli.parser import DATA_FORMATS, INTERVAL_SUFFIXES, PAD_WITH
@@ -27,30 +31,12 @@ from keras_motifs.data import label_indices, load_deepsea
 from keras_motifs.data import load_deepsea_mat
 from keras_motifs.sequences import one_hot, read_fasta
 
+__all__ = ["LengthFit", "check_data", "fit_length", "read_labels",
+           "read_sequences", "selected_batches", "target_columns",
+           "with_labels"]
+
 SEQUENCE_DIMS = (3,)
 LABEL_DIMS = (1, 2)
-
-
-@dataclasses.dataclass
-class SequenceData:
-    """One-hot sequences read from a file, with labels where it has them.
-
-    Args:
-        batches: A function `batches(batch_size)` returning an iterator of
-            `(x, y)`: `x` `(b, length, 4)` and `y` `(b, targets)` or `None`.
-        count: Number of sequences, or `None` when unknown (FASTA).
-        alphabet: The channel order the file declares (`"AGCT"` for DeepSEA
-            files), or `None`.
-        has_labels: Whether `y` is given.
-        records: Whether batches are lists of `(name, index, array)` records
-            of their own lengths (FASTA, before `fitted`) rather than arrays.
-    """
-
-    batches: Callable[[int], Iterator[tuple]]
-    count: int | None
-    alphabet: str | None
-    has_labels: bool
-    records: bool = False
 
 
 def read_sequences(
@@ -63,7 +49,7 @@ def read_sequences(
     genome: str | None = None,
     signals: list[str] | None = None,
     fit: "LengthFit | None" = None,
-) -> SequenceData:
+) -> SequenceSource:
     """Opens a file of one-hot sequences for streaming in batches.
 
     Arrays are read lazily (memory-mapped `.npy`, HDF5 datasets) or once
@@ -89,7 +75,7 @@ def read_sequences(
         fit: How sequences of another length are fitted (`LengthFit`).
 
     Returns:
-        A `SequenceData`.
+        A `SequenceSource`.
 
     Example:
 
@@ -113,18 +99,17 @@ def read_sequences(
                 f"{option} applies to BED or narrowPeak DATA only; "
                 f"{path} is not one ({', '.join(INTERVAL_SUFFIXES)})."
             )
-    return fitted(_open_sequences(path, lower, key, labels_key, alphabet),
-                  length, fit, path)
-
-
-def _open_sequences(path, lower, key, labels_key, alphabet) -> SequenceData:
-    """The reader of `path`: FASTA by its suffix, arrays by their signature."""
     if lower.endswith(FASTA_SUFFIXES):
         if key is not None or labels_key is not None:
             raise ValueError(
                 "--key and --labels-key do not apply to FASTA files."
             )
-        return _fasta_data(path, alphabet or ALPHABET)
+        return _fasta_data(path, alphabet or ALPHABET, length, fit)
+    return fitted(_array_file(path, lower, key, labels_key), length, fit, path)
+
+
+def _array_file(path, lower, key, labels_key) -> SequenceSource:
+    """The reader of a file of arrays, told by its signature."""
     kind = file_kind(path)
     if kind == "npy":
         if key is not None or labels_key is not None:
@@ -271,7 +256,7 @@ def _hdf5_key(handle, key, path, dims) -> str:
     )
 
 
-def _npz_data(path, key, labels_key) -> SequenceData:
+def _npz_data(path, key, labels_key) -> SequenceSource:
     with _open_npz(path) as archive:
         x = archive[_npz_key(archive, key, path, SEQUENCE_DIMS)]
         y = None
@@ -280,7 +265,7 @@ def _npz_data(path, key, labels_key) -> SequenceData:
     return _array_data(x, y, path)
 
 
-def _hdf5_data(path, key, labels_key) -> SequenceData:
+def _hdf5_data(path, key, labels_key) -> SequenceSource:
     handle = open_hdf5(path)
     if key is None and labels_key is None and _is_deepsea(handle):
         handle.close()
@@ -301,14 +286,14 @@ def _is_deepsea(handle) -> bool:
     return len(names) == 1 and _channels_first(handle[names[0]].shape)
 
 
-def _mat_data(path) -> SequenceData:
+def _mat_data(path) -> SequenceSource:
     if not h5py.is_hdf5(path):
         x, y = load_deepsea_mat(path)
         return _array_data(x, y, path, alphabet=x.alphabet)
     # MATLAB v7.3, DeepSEA's 17 GB train.mat: streamed in file order.
     sequence = DeepSEATrainSequence(path, shuffle=False)
 
-    def batches(batch_size):
+    def read(batch_size):
         stream = DeepSEATrainSequence(path, batch_size, shuffle=False)
         try:
             for index in range(len(stream)):
@@ -316,33 +301,48 @@ def _mat_data(path) -> SequenceData:
         finally:
             stream.close()
 
-    return SequenceData(batches, sequence.num_samples, sequence.alphabet, True)
+    return SequenceSource(read, rereadable=True, count=sequence.num_samples,
+                          alphabet=sequence.alphabet, has_labels=True)
 
 
-def _fasta_data(path, alphabet) -> SequenceData:
-    """FASTA records encoded a batch at a time, each at its own length.
-
-    Batches are lists of `(name, index, array)`, fitted to the model's length
-    by `fitted`, which stacks them.
-    """
+def _fasta_data(path, alphabet, length, fit) -> SequenceSource:
+    """FASTA records encoded a batch at a time, each fitted to `length`
+    (see `fit_length`); without a length, all of a batch's records must
+    have the first one's."""
     alphabet = check_alphabet(alphabet)
 
-    def batches(batch_size):
+    def stack(records):
+        arrays = []
+        for name, index, x in records:
+            if length is not None:
+                x = fit_length(
+                    x[None], length, fit,
+                    lambda: f"record {index} ({name!r}) of {path}",
+                )[0]
+            elif arrays and len(x) != len(arrays[0]):
+                raise ValueError(
+                    f"record {index} ({name!r}) of {path} has {len(x)} bases "
+                    f"but the first record has {len(arrays[0])}."
+                )
+            arrays.append(x)
+        return np.stack(arrays)
+
+    def read(batch_size):
         records = []
         for index, (name, sequence) in enumerate(read_fasta(path)):
             records.append(
                 (name, index, one_hot(sequence, alphabet=alphabet)[0])
             )
             if len(records) == batch_size:
-                yield records, None
+                yield stack(records), None
                 records = []
         if records:
-            yield records, None
+            yield stack(records), None
 
-    return SequenceData(batches, None, alphabet, False, records=True)
+    return SequenceSource(read, rereadable=True, alphabet=alphabet)
 
 
-def _interval_data(path, genome, alphabet, length, signals) -> SequenceData:
+def _interval_data(path, genome, alphabet, length, signals) -> SequenceSource:
     from keras_motifs.genome import GenomeIntervals
 
     if length is None:
@@ -350,15 +350,8 @@ def _interval_data(path, genome, alphabet, length, signals) -> SequenceData:
             "BED/narrowPeak DATA needs a model with a fixed input length: "
             "it sets the length of the genome windows."
         )
-    source = GenomeIntervals(path, genome, length=length, alphabet=alphabet,
-                             signals=signals)
-
-    def batches(batch_size):
-        source.batch_size = batch_size
-        for x in source:
-            yield x, None
-
-    return SequenceData(batches, source.count, alphabet, False)
+    return open_sequences(GenomeIntervals(
+        path, genome, length=length, alphabet=alphabet, signals=signals))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -420,75 +413,44 @@ def fit_length(x: np.ndarray, length: int, fit: LengthFit, describe) -> np.ndarr
     return out
 
 
-def fitted(data: SequenceData, length: int | None, fit: LengthFit, path):
+def fitted(data: SequenceSource, length: int | None, fit: LengthFit, path):
     """`data` whose batches are fitted to `length` (see `fit_length`)."""
-    if length is None and not data.records:
+    if length is None:
         return data
-    alphabet = data.alphabet
 
-    def stack(records):
-        arrays = []
-        for name, index, x in records:
-            if length is not None:
-                x = fit_length(
-                    x[None], length, fit,
-                    lambda: f"record {index} ({name!r}) of {path}",
-                )[0]
-            elif arrays and len(x) != len(arrays[0]):
-                raise ValueError(
-                    f"record {index} ({name!r}) of {path} has {len(x)} bases "
-                    f"but the first record has {len(arrays[0])}."
-                )
-            arrays.append(x)
-        return np.stack(arrays)
+    def read(batch_size):
+        for x, y in data.read(batch_size):
+            yield fit_length(
+                np.asarray(x), length, fit, lambda: f"DATA {path}"
+            ), y
 
-    def batches(batch_size):
-        for x, y in data.batches(batch_size):
-            if data.records:
-                yield stack(x), y
-            else:
-                yield fit_length(
-                    np.asarray(x), length, fit, lambda: f"DATA {path}"
-                ), y
-
-    return dataclasses.replace(data, batches=batches, alphabet=alphabet,
-                               records=False)
+    return dataclasses.replace(data, read=read)
 
 
 def _channels_first(shape) -> bool:
     return len(shape) == 3 and shape[1] == 4 and shape[2] != 4
 
 
-def _array_data(x, y, path, alphabet=None) -> SequenceData:
-    check_rank(tuple(x.shape))
+def _array_data(x, y, path, alphabet=None) -> SequenceSource:
+    source = array_source(x, y, alphabet=alphabet,
+                          channels_first=_channels_first(x.shape))
     if y is not None and len(y) != len(x):
         raise ValueError(
             f"{path}: the labels hold {len(y)} rows but there are {len(x)} "
             "sequences; expected one row of labels per sequence."
         )
-    transpose = _channels_first(x.shape)
-
-    def batches(batch_size):
-        for start in range(0, len(x), batch_size):
-            batch = np.asarray(x[start : start + batch_size])
-            if transpose:
-                batch = batch.transpose(0, 2, 1)
-            yield batch, (
-                None if y is None else np.asarray(y[start : start + batch_size])
-            )
-
-    return SequenceData(batches, len(x), alphabet, y is not None)
+    return source
 
 
-def with_labels(data: SequenceData, labels) -> SequenceData:
+def with_labels(data: SequenceSource, labels) -> SequenceSource:
     """`data` with its batches paired with rows of `labels`, in order.
 
     Args:
-        data: A `SequenceData`.
+        data: A `SequenceSource`.
         labels: Array `(N, targets)`, one row per sequence of `data`.
 
     Returns:
-        A `SequenceData` whose batches carry the labels.
+        A `SequenceSource` whose batches carry the labels.
 
     Example:
 
@@ -500,9 +462,9 @@ def with_labels(data: SequenceData, labels) -> SequenceData:
             "sequences; expected one row of labels per sequence."
         )
 
-    def batches(batch_size):
+    def read(batch_size):
         offset = 0
-        for x, _ in data.batches(batch_size):
+        for x, _ in data.read(batch_size):
             rows = labels[offset : offset + len(x)]
             if len(rows) != len(x):
                 raise ValueError(
@@ -517,7 +479,7 @@ def with_labels(data: SequenceData, labels) -> SequenceData:
                 "sequences; expected one row of labels per sequence."
             )
 
-    return SequenceData(batches, data.count, data.alphabet, True)
+    return dataclasses.replace(data, read=read, has_labels=True)
 
 
 def target_columns(targets: str, n_targets: int) -> np.ndarray:
@@ -563,7 +525,7 @@ def target_columns(targets: str, n_targets: int) -> np.ndarray:
     return columns
 
 
-def check_labelled(data: SequenceData, targets: str | None) -> None:
+def check_labelled(data: SequenceSource, targets: str | None) -> None:
     if targets is not None and not data.has_labels:
         raise ValueError(
             "--targets needs labels: use a DeepSEA .mat file, or --labels-key "
@@ -572,7 +534,7 @@ def check_labelled(data: SequenceData, targets: str | None) -> None:
 
 
 def selected_batches(
-    data: SequenceData,
+    data: SequenceSource,
     batch_size: int,
     *,
     targets: str | None = None,
@@ -583,7 +545,7 @@ def selected_batches(
     at most `max_sequences` of them.
 
     Args:
-        data: A `SequenceData`.
+        data: A `SequenceSource`.
         batch_size: Sequences read at a time.
         targets: `--targets` (see `target_columns`), or `None` for all.
         max_sequences: Stop after this many sequences, or `None`.
@@ -601,7 +563,7 @@ def selected_batches(
     left = math.inf if max_sequences is None else max_sequences
     columns = None
     kept = 0
-    for x, y in data.batches(batch_size):
+    for x, y in data.read(batch_size):
         if targets is not None:
             if columns is None:
                 columns = target_columns(targets, y.shape[1])
@@ -625,7 +587,7 @@ def selected_batches(
 
 
 def check_data(
-    data: SequenceData,
+    data: SequenceSource,
     length: int | None,
     targets: str | None = None,
     *,
@@ -635,7 +597,7 @@ def check_data(
     """Checks the first sequences of `data` before a long scan starts.
 
     Args:
-        data: A `SequenceData`.
+        data: A `SequenceSource`.
         length: The model's input length, or `None` for any.
         targets: `--targets`, checked against the labels, or `None`.
         channels: The channels of the model's input: DATA may hold all of
@@ -652,7 +614,7 @@ def check_data(
     >>> check_data(read_sequences("valid.mat"), 1000, targets="NRSF")
     """
     check_labelled(data, targets)
-    for x, y in data.batches(8):
+    for x, y in data.read(8):
         check_batch(np.asarray(x), length, channels, dna_channels)
         if targets is not None:
             target_columns(targets, np.shape(y)[1])
