@@ -7,11 +7,11 @@ import numpy as np
 from keras_motifs import site_rules
 from keras_motifs._internal import defaults
 from keras_motifs._internal.activation_sums import ActivationSums
-from keras_motifs._internal.alphabet import ALPHABET, alphabet_of
+from keras_motifs._internal.alphabet import ALPHABET
 from keras_motifs._internal.alphabet import channel_complement, check_alphabet
 from keras_motifs._internal.alphabet import dna_channels_of, resolve_alphabet
-from keras_motifs.sources import code_batches, fixed_batches
-from keras_motifs.sources import known_count, prefetch
+from keras_motifs.batching import code_batches, fixed_batches, prefetch
+from keras_motifs.sources import open_sequences
 from keras_motifs._internal.blocks import BlockCounts, BlockTally
 from keras_motifs._internal.blocks import check_block_count
 from keras_motifs._internal.checks import boolean, one_of, positive_int
@@ -167,7 +167,7 @@ class Conv1DInterpreter:
         return receptive_field(self.model, self.layer, self.input_index)
 
     def _resolve_alphabet(self, sequences) -> str:
-        return resolve_alphabet(self.alphabet, alphabet_of(sequences))
+        return resolve_alphabet(self.alphabet, open_sequences(sequences).alphabet)
 
     def _scan_function(self, length, alphabet, strands, engine="keras"):
         keyed = strands == "both" or engine == "onehot"
@@ -240,7 +240,8 @@ class Conv1DInterpreter:
 
     def _batches(self, sequences, batch_size, alphabet, engine="keras"):
         batch_size = positive_int(batch_size, "batch_size")
-        count = known_count(sequences)
+        sequences = open_sequences(sequences)
+        count = sequences.count
         if count:
             # A batch never holds more rows than there are sequences.
             batch_size = min(batch_size, count)
@@ -442,9 +443,10 @@ class Conv1DInterpreter:
         blocks = check_block_count(blocks)
         firing = boolean(firing, "firing") or labels is not None
         first, sequences = rule.sources(sequences)
+        sequences = open_sequences(sequences)
         tally = None
         if firing:
-            rows = None if labels is None else LabelRows(labels, known_count(sequences))
+            rows = None if labels is None else LabelRows(labels, sequences.count)
             tally = FiringPass(self.n_filters, self.geometry, rows)
         alphabet = self._resolve_alphabet(sequences)
         engine = self._start_engine(engine, alphabet)
@@ -452,7 +454,7 @@ class Conv1DInterpreter:
             thresholds = self._site_cutoffs(first, alphabet, engine, options)
         else:
             thresholds = self._thresholds(rule.threshold)
-        split = None if blocks is None else BlockTally(blocks, known_count(sequences))
+        split = None if blocks is None else BlockTally(blocks, sequences.count)
         counts, nsites = self._count(
             sequences, alphabet, strands, batch_size, thresholds, engine, tally,
             split,

@@ -33,8 +33,7 @@ from keras_motifs._internal.graph import input_name, model_inputs
 from keras_motifs.genome import GenomeIntervals
 from keras_motifs.sequences import fasta_batches
 
-__all__ = ["SequenceSource", "array_source", "fit_sample", "is_one_shot",
-           "known_count", "open_sequences"]
+__all__ = ["SequenceSource", "array_source", "fit_sample", "open_sequences"]
 
 FASTA_SUFFIXES = (".fa", ".fasta", ".fna", ".fa.gz", ".fasta.gz", ".fna.gz")
 
@@ -268,16 +267,6 @@ def check_rank(shape):
             f"Sequences must have shape (N, length, 4); received shape "
             f"{shape} (rank {len(shape)}).{hint}"
         )
-
-
-def known_count(sequences) -> int | None:
-    """`open_sequences(sequences).count`: the number of sequences, if known."""
-    return open_sequences(sequences).count
-
-
-def is_one_shot(sequences) -> bool:
-    """Whether `sequences` can be read only once (a generator)."""
-    return not open_sequences(sequences).rereadable
 
 
 def __getattr__(name: str):

@@ -14,7 +14,7 @@ from conftest import random_one_hot
 from keras_motifs import OneHotArray
 from keras_motifs.batching import fixed_batches
 from keras_motifs.cli.datafiles import read_sequences
-from keras_motifs.sources import SequenceSource, is_one_shot, known_count
+from keras_motifs.sources import SequenceSource
 from keras_motifs.sources import open_sequences
 
 
@@ -74,8 +74,8 @@ def test_generators_are_one_shot_and_iterables_are_not(x):
     check(source, x, rereadable=False)
     assert list(source.batches(5)) == []  # used up
     check(open_sequences([x[:10], (x[10:], None)]), x)
-    assert is_one_shot(iter([x])) and not is_one_shot([x])
-    assert known_count(x) == 23 and known_count(iter([x])) is None
+    assert not open_sequences(iter([x])).rereadable and open_sequences([x]).rereadable
+    assert open_sequences(x).count == 23 and open_sequences(iter([x])).count is None
 
 
 def test_fasta_paths(x, tmp_path):
