@@ -178,7 +178,7 @@ def run_seed(args, seed, planted, targets, results, aucs):
             interpreter = Conv1DInterpreter(model, layer,
                                             activation_layer=activation)
             for rule, options in RULES:
-                motifs = interpreter.extract(x_valid, **options)
+                motifs = interpreter.extract(x_valid, **options).motifs
                 windows = {"field": motifs}
                 if layer != "conv1":
                     bounds = tap_bounds(model, interpreter, args.tap_fraction)

@@ -36,7 +36,7 @@ filters; the number of filters with such a hit below q 0.01; the mean
 `nsites`; the fraction of all kept sites that came from background
 sequences, and the same for the filter with the best factor hit; the null
 match rate at q 0.01 (`tomtom(..., null=10)`: position-shuffled filters).
-The background share comes from `MotifSet.firing` (labels peak = 1,
+The background share comes from `Extraction.firing` (labels peak = 1,
 background = 0), which counts exactly the sites of `nsites`.
 
 A setting is one entry of `SETTINGS` (`Conv1DInterpreter.extract`
@@ -124,7 +124,7 @@ def measure(interpreter, x, is_peak, database, pattern, matrix=None) -> dict:
     """One row per setting: best factor q, filters matching it, background
     share of the kept sites (all filters; the best filter), null rate.
 
-    The background share comes from `MotifSet.firing` (labels: peak 1,
+    The background share comes from `Extraction.firing` (labels: peak 1,
     background 0), which counts exactly the sites of `nsites`."""
     rows = {}
     for name, options in SETTINGS.items():

@@ -2,7 +2,7 @@
 
 `keras_motifs.distributed.extract_distributed` scans each shard on a
 worker (here a local Dask cluster of processes; on a real cluster pass
-`Client("tcp://scheduler:8786")`) and sums the `MotifSet`s. The sum equals
+`Client("tcp://scheduler:8786")`) and adds up their extractions. The sum equals
 one scan of all the sequences.
 
     python examples/sharded_dask.py --model model.keras --data x.h5 \

@@ -170,12 +170,16 @@ class MotifExtractor(keras.callbacks.Callback):
         self.alphabet = None if alphabet is None else check_alphabet(alphabet)
         self.verbose = integer(verbose, "verbose", minimum=0)
         self.extract_options = extract_options
-        self.motifs = None
         self.extraction = None
         self._interpreter = None
         self._epoch = 0
         self._written_epoch = None
         self._scanned_epoch = None
+
+    @property
+    def motifs(self):
+        """The `MotifSet` of the latest extraction, or `None` before one."""
+        return None if self.extraction is None else self.extraction.motifs
 
     def on_train_begin(self, logs=None):
         self._written_epoch = None
@@ -261,7 +265,6 @@ class MotifExtractor(keras.callbacks.Callback):
         self.extraction = self._interpreter.extract(
             self.source, **self.extract_options
         )
-        self.motifs = self.extraction.motifs
         self._scanned_epoch = self._epoch
         write_meme(self.motifs, path)
         if self.verbose:

@@ -175,6 +175,7 @@ def extract_distributed(
                                activation_layer=activation_layer)
     if isinstance(source, bytes):
         source = client.scatter(source, broadcast=True)
+    asked = rule
     if rule.needs_first_pass:
         # The null sample from the first shard, the data's statistics from
         # every shard, added up: the cutoffs of one pass over all the data.
@@ -202,7 +203,11 @@ def extract_distributed(
                       shard, options, pure=False)
         for shard in shards
     ])
-    return sum(parts[1:], parts[0])
+    extraction = sum(parts[1:], parts[0])
+    # The rule asked for, as extract() gives it; the cutoffs it resolved to
+    # are the extraction's own field.
+    extraction.site_rule = asked
+    return extraction
 
 
 def _check_shard(shard):

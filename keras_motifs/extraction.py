@@ -20,7 +20,7 @@ from typing import Sequence
 import numpy as np
 
 from keras_motifs._internal.blocks import BlockCounts, check_blocks
-from keras_motifs._internal.signal import check_signal, signal_means
+from keras_motifs._internal.signal import added_signal, check_signal, signal_means
 from keras_motifs.firing import FiringStats, check_firing
 from keras_motifs.motifs import MotifSet, check_motif_set
 from keras_motifs.site_rules import SiteRule
@@ -159,17 +159,11 @@ class Extraction:
                     f"only extractions that both have {name} (or neither) can "
                     f"be added: extract every shard with {option}"
                 )
-        if self.signal_names != other.signal_names:
+        if self.strands != other.strands:
             raise ValueError(
-                "only extractions with the same signal channels can be added, "
-                f"got {self.signal_names} and {other.signal_names}"
-            )
-        signal = {}
-        if self.signal_sums is not None:
-            signal = dict(
-                signal_sums=self.signal_sums + other.signal_sums,
-                signal_positions=self.signal_positions + other.signal_positions,
-                signal_names=self.signal_names,
+                "only extractions of the same strands can be added, got "
+                f"strands={self.strands!r} and {other.strands!r}: extract "
+                "every shard with the same strands="
             )
         engines = {
             part for extraction in (self, other) if extraction.engine
@@ -183,7 +177,7 @@ class Extraction:
             strands=self.strands,
             firing=None if self.firing is None else self.firing + other.firing,
             blocks=None if self.blocks is None else self.blocks + other.blocks,
-            **signal,
+            **added_signal(self, other),
         )
 
     def __radd__(self, other) -> "Extraction":
@@ -198,6 +192,9 @@ class Extraction:
                 f"'Extraction' object has no attribute {name!r}")
         _moved(name)
         return getattr(self.motifs, name)
+
+    def __bool__(self) -> bool:
+        return True
 
     def __len__(self) -> int:
         _moved("__len__")

@@ -101,8 +101,8 @@ class Conv1DInterpreter:
     Example:
 
     >>> interpreter = Conv1DInterpreter(model)
-    >>> motifs = interpreter.extract(x)             # x: (N, length, 4)
-    >>> motifs.to_meme("motifs.meme")
+    >>> extraction = interpreter.extract(x)         # x: (N, length, 4)
+    >>> extraction.to_meme("motifs.meme")
     """
 
     def __init__(
@@ -443,7 +443,6 @@ class Conv1DInterpreter:
         blocks = check_block_count(blocks)
         firing = boolean(firing, "firing") or labels is not None
         first, sequences = rule.sources(sequences)
-        sequences = open_sequences(sequences)
         tally = None
         if firing:
             rows = None if labels is None else LabelRows(labels, sequences.count)

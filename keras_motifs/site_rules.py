@@ -198,10 +198,10 @@ class SiteRule:
         return self.relative_threshold is not None or self.max_sites is not None
 
     def sources(self, sequences) -> tuple:
-        """`(first, rest)`: what the first pass reads and what the counting
-        pass reads.
+        """`(first, rest)`: the `SequenceSource`s the first pass and the
+        counting pass read.
 
-        Both are `sequences`, except for a one-shot generator, which is read
+        Both are `sequences` opened once, except for a one-shot generator, which is read
         once: its first items holding at least `null_sequences` sequences
         (a null-only rule) or all of it (`reads_all_data_twice`) are kept in
         memory (a list of its items, which the first pass may read more
@@ -215,7 +215,7 @@ class SiteRule:
 
         source = open_sequences(sequences)
         if not self.needs_first_pass or source.rereadable:
-            return sequences, sequences
+            return source, source
         batches = source.batches(ONE_SHOT_READ)
         head, seen = [], 0
         for x in batches:
@@ -224,8 +224,9 @@ class SiteRule:
             if not self.reads_all_data_twice and seen >= self.null_sequences:
                 break
         if self.reads_all_data_twice:
-            return head, head
-        return head, itertools.chain(head, batches)
+            kept = open_sequences(head)
+            return kept, kept
+        return open_sequences(head), open_sequences(itertools.chain(head, batches))
 
     def cutoffs(self, thresholds, stats: "SiteStats | None" = None,
                 null_maxima=None) -> np.ndarray:

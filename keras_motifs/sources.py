@@ -20,7 +20,6 @@ Everything after that (fixed-size batches, the checks, base codes) is in
 from __future__ import annotations
 
 import dataclasses
-import importlib
 import inspect
 import os
 from typing import Callable, Iterator
@@ -36,9 +35,6 @@ from keras_motifs.sequences import fasta_batches
 __all__ = ["SequenceSource", "array_source", "fit_sample", "open_sequences"]
 
 FASTA_SUFFIXES = (".fa", ".fasta", ".fna", ".fa.gz", ".fasta.gz", ".fna.gz")
-
-# The batching names that lived here, now in `keras_motifs.batching`.
-_BATCHING = ("check_batch", "code_batches", "fixed_batches", "prefetch")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -92,6 +88,21 @@ class SequenceSource:
         """
         for x, _ in self.read(batch_size):
             yield x
+
+    def reading(self, read: Callable[[int], Iterator[tuple]],
+                **changes) -> "SequenceSource":
+        """The same source read through another `read` (fitted, selected,
+        counted), with `changes` to its other fields. Its `read_codes` is
+        dropped: codes read past the new `read` would skip what it does.
+
+        Args:
+            read: The new `read(batch_size)`.
+            **changes: Other fields that change (`count`, `has_labels`).
+
+        Returns:
+            A `SequenceSource`.
+        """
+        return dataclasses.replace(self, read=read, read_codes=None, **changes)
 
 
 def open_sequences(sequences, *, alphabet: str | None = None) -> SequenceSource:
@@ -267,13 +278,6 @@ def check_rank(shape):
             f"Sequences must have shape (N, length, 4); received shape "
             f"{shape} (rank {len(shape)}).{hint}"
         )
-
-
-def __getattr__(name: str):
-    """The batching functions under their old module, `keras_motifs.sources`."""
-    if name in _BATCHING:
-        return getattr(importlib.import_module("keras_motifs.batching"), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 # ---------------------------------------------------------------------------

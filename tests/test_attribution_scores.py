@@ -452,8 +452,8 @@ def test_cli_attribute_factornet_takes_its_reverse_complement_input(
         tmp_path, rng, capsys):
     """FactorNet reads a sequence and its reverse complement (2 inputs of
     DNA + 2 signal channels): --input and --other-input are checked against
-    the real model, up to DeepLIFT's refusal of its bidirectional LSTM
-    (before any scoring: gradients through the LSTM take minutes here)."""
+    the real model, up to DeepLIFT's refusal of its bidirectional LSTM,
+    made before the data are read."""
     from conftest import shared_file
     from keras_motifs.cli.main import main
 
@@ -461,14 +461,15 @@ def test_cli_attribute_factornet_takes_its_reverse_complement_input(
     x = np.concatenate([random_one_hot(rng, 2, 1002),
                         np.zeros((2, 1002, 2), "float32")], axis=-1)
     np.save(tmp_path / "x.npy", x)
-    np.save(tmp_path / "rc.npy", x[:, ::-1][..., [3, 2, 1, 0, 4, 5]])
     argv = ["attribute", str(folder / "final_model.hdf5"), "--architecture",
             str(folder / "model.json"), "--kernel-order", "theano",
             str(tmp_path / "x.npy"), "--input", "input_1", "--dna-channels",
             "0:4", "--method", "deeplift", "-o", str(tmp_path / "s.h5"), "-q"]
     assert main(argv) == 2
     assert "also reads input(s) ['input_2']" in capsys.readouterr().err
-    assert main([*argv, "--other-input", f"input_2={tmp_path / 'rc.npy'}"]) == 2
+    # Refused before DATA or any --other-input file is read: this one is
+    # not there.
+    assert main([*argv, "--other-input", f"input_2={tmp_path / 'none.npy'}"]) == 2
     error = capsys.readouterr().err.replace("\n", " ")
     assert re.search(r"no rule for layer 'timedistributed_1' \(TimeDistributed\); "
                      r"layer 'bidirectional_1' \(Bidirectional\)", error), error

@@ -81,9 +81,14 @@ def test_rules_needing_all_the_data_use_every_shard(client, inputs):
     for rule in (dict(threshold=0.1, relative_threshold=0.6),
                  dict(relative_threshold=0.5, relative_to="mean"),
                  dict(threshold="null:0.2", null_sequences=50, max_sites=20)):
-        local = interpreter.extract(x, strands="forward", **rule).motifs
-        summed = extract_distributed(model_path, shards, client,
-                                     strands="forward", **rule).motifs
+        local_extraction = interpreter.extract(x, strands="forward", **rule)
+        extraction = extract_distributed(model_path, shards, client,
+                                         strands="forward", **rule)
+        # The rule asked for, and the cutoffs it resolved to, as extract().
+        assert extraction.site_rule == local_extraction.site_rule
+        np.testing.assert_allclose(extraction.cutoffs, local_extraction.cutoffs,
+                                   rtol=1e-6)
+        local, summed = local_extraction.motifs, extraction.motifs
         np.testing.assert_array_equal(summed.nsites, local.nsites)
         np.testing.assert_allclose(summed.counts, local.counts, atol=1e-3)
         if "threshold" in rule and rule["threshold"] == 0.1:

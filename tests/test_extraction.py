@@ -110,6 +110,8 @@ def test_mistakes_are_named(rng):
     with pytest.raises(ValueError, match="same signal channels"):
         Extraction(motifs, signal_sums=np.ones((2, 1)), signal_names=["a"]) + \
             Extraction(motifs, signal_sums=np.ones((2, 1)), signal_names=["b"])
+    with pytest.raises(ValueError, match="same strands"):
+        Extraction(motifs, strands="forward") + Extraction(motifs, strands="both")
     with pytest.raises(TypeError):
         Extraction(motifs) + motifs
 
@@ -130,6 +132,8 @@ def test_motif_set_attributes_are_forwarded_with_a_warning(rng):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         extraction.motifs.nsites, extraction.cutoffs, extraction.firing
+        # An extraction is true, even of no filters, and says nothing.
+        assert Extraction(MotifSet(np.zeros((0, 4, 4))))
         with pytest.raises(AttributeError, match="no attribute 'nothing'"):
             extraction.nothing
 

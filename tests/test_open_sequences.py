@@ -87,6 +87,12 @@ def test_fasta_paths(x, tmp_path):
     check(open_sequences(str(path), alphabet="agct"), agct, alphabet="AGCT")
     codes = np.concatenate(list(open_sequences(path).read_codes(5)))
     assert codes.shape == (23, 7)
+    # Read through another function, the source no longer offers the codes
+    # that would bypass it.
+    source = open_sequences(path)
+    halves = source.reading(lambda b: ((x[::2], None) for x, _ in source.read(b)))
+    assert halves.read_codes is None and halves.rereadable
+    assert sum(len(x) for x in halves.batches(5)) == 3 + 3 + 3 + 3 + 2
 
 
 def test_genome_intervals(rng, tmp_path):

@@ -183,8 +183,11 @@ class OneHotScanFunction:
         rows = np.einsum("cb,ibf->icf", CODE_WEIGHTS, kernel) * sign
         self.table, self.offsets = row_table(rows, self.kmer)
         self.weights = CODE_WEIGHTS.astype(np.float32)
-        # The A, C, G, T columns of the windows in the data's order.
-        self.columns = [ALPHABET.index(base) for base in check_alphabet(alphabet)]
+        # The A, C, G, T columns of the windows in the data's order (None:
+        # the same order, nothing to copy).
+        alphabet = check_alphabet(alphabet)
+        self.columns = (None if alphabet == ALPHABET else
+                        [ALPHABET.index(base) for base in alphabet])
 
     @classmethod
     def from_layers(cls, conv, batchnorm=None, activation_layer=None, *,
@@ -346,7 +349,9 @@ class OneHotScanFunction:
             self.weights, self.geometry.strides, self.geometry.dilation_rate,
             counts, sites,
         )
-        counts = counts[..., self.columns].reshape(self.n_filters, -1)
+        if self.columns is not None:
+            counts = counts[..., self.columns]
+        counts = counts.reshape(self.n_filters, -1)
         if maxima:
             return counts, sites, best, position, strand
         return counts, sites

@@ -1,4 +1,4 @@
-"""Signal channels under motif sites: the sums a `MotifSet` keeps.
+"""Signal channels under motif sites: the sums an `Extraction` keeps.
 
 A model may read signal tracks next to the DNA (DNase, conservation). For
 each filter the scan sums each signal channel over the positions of the
@@ -12,7 +12,7 @@ import numpy as np
 
 
 def check_signal(sums, positions, names, n: int, nsites, width: int):
-    """The signal arrays of a `MotifSet` of `n` motifs, checked.
+    """The signal arrays of an `Extraction` of `n` motifs, checked.
 
     Args:
         sums: `(n, channels)` sums of each signal channel over the positions
@@ -76,24 +76,13 @@ def signal_means(sums, positions):
         return np.where(positions[:, None] > 0, sums / positions[:, None], np.nan)
 
 
-def signal_at(motifs, index) -> dict:
-    """The signal arguments of the motifs at `index` of `motifs`."""
-    if motifs.signal_sums is None:
-        return {}
-    return dict(
-        signal_sums=motifs.signal_sums[index],
-        signal_positions=motifs.signal_positions[index],
-        signal_names=motifs.signal_names,
-    )
-
-
 def added_signal(first, second) -> dict:
     """The signal arguments of `first + second`, summed exactly."""
     if first.signal_sums is None and second.signal_sums is None:
         return {}
     if first.signal_names != second.signal_names:
         raise ValueError(
-            "only MotifSets with the same signal channels can be added, got "
+            "only extractions with the same signal channels can be added, got "
             f"{first.signal_names} and {second.signal_names}"
         )
     return dict(

@@ -16,6 +16,7 @@ from keras_motifs._internal.alphabet import resolve_alphabet
 from keras_motifs._internal.files import check_writable
 from keras_motifs._internal.graph import input_name, model_input, model_inputs
 from keras_motifs._internal.messages import print_msg
+from keras_motifs.attribution._deeplift import DeepLift
 from keras_motifs.attribution.scores import ContributionScores
 from keras_motifs.attribution.scores import iter_contribution_scores
 from keras_motifs.attribution.scores import write_scores
@@ -65,6 +66,19 @@ def scored_parts(args) -> tuple[Iterator[ContributionScores], int | None]:
             f"{tuple(tensor.shape)}, not (batch, length, channels) one-hot "
             "sequences; name the sequences' input with --input."
         )
+    given = {name for name, _ in args.other_input or ()}
+    missing = [input_name(t) for t in inputs
+               if t is not tensor and input_name(t) not in given]
+    if missing:
+        raise ValueError(
+            f"Model {model.name!r} also reads input(s) {missing} besides the "
+            f"sequences ({input_name(tensor)!r}): give each as data with "
+            "--other-input NAME=FILE (one row per sequence of DATA)."
+        )
+    if METHODS[args.method] == "deeplift":
+        # Refuses the layers without a rule, by name, before DATA is read.
+        DeepLift(model, next(i for i, t in enumerate(inputs) if t is tensor),
+                 select=None)
     length, channels, dna_channels = _input_geometry(tensor, args)
     data = _open_data(args, length, args.labels_key)
     check_data(data, length, args.targets, channels=channels,
@@ -74,14 +88,6 @@ def scored_parts(args) -> tuple[Iterator[ContributionScores], int | None]:
     if args.max_sequences is not None and count is not None:
         count = min(count, args.max_sequences)
     other_inputs = _other_inputs(args, count)
-    missing = [input_name(t) for t in inputs
-               if t is not tensor and input_name(t) not in other_inputs]
-    if missing:
-        raise ValueError(
-            f"Model {model.name!r} also reads input(s) {missing} besides the "
-            f"sequences ({input_name(tensor)!r}): give each as data with "
-            "--other-input NAME=FILE (one row per sequence of DATA)."
-        )
     sequences = (x for x, _ in selected_batches(
         data, args.batch_size, targets=args.targets,
         max_sequences=args.max_sequences))

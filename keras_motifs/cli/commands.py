@@ -4,7 +4,6 @@ library and writes its outputs."""
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import inspect
 import os
 import sys
@@ -103,7 +102,7 @@ def run_extract(args) -> int:
                 reads[-1] += len(x)
                 yield x, y
 
-        source = dataclasses.replace(data, read=read, count=None)
+        source = data.reading(read, count=None)
         extraction = interpreter.extract(
             source if twice else source.batches(args.batch_size),
             strands=args.strands,

@@ -424,7 +424,7 @@ def fitted(data: SequenceSource, length: int | None, fit: LengthFit, path):
                 np.asarray(x), length, fit, lambda: f"DATA {path}"
             ), y
 
-    return dataclasses.replace(data, read=read)
+    return data.reading(read)
 
 
 def _channels_first(shape) -> bool:
@@ -479,7 +479,7 @@ def with_labels(data: SequenceSource, labels) -> SequenceSource:
                 "sequences; expected one row of labels per sequence."
             )
 
-    return dataclasses.replace(data, read=read, has_labels=True)
+    return data.reading(read, has_labels=True)
 
 
 def target_columns(targets: str, n_targets: int) -> np.ndarray:
