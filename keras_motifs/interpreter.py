@@ -270,9 +270,12 @@ class Conv1DInterpreter:
         """Each filter's maximum activation and its position per sequence.
 
         Args:
-            sequences: One-hot DNA `(N, length, 4)`: a numpy array, h5py
-                dataset, `tf.data.Dataset`, `keras.utils.PyDataset`, a
-                generator of `x` or `(x, y)` batches, or a FASTA path.
+            sequences: One-hot DNA `(N, length, 4)`: anything
+                `keras_motifs.sources.open_sequences` opens (a numpy array,
+                h5py dataset, `tf.data.Dataset`, `keras.utils.PyDataset`,
+                `GenomeIntervals`, a generator of `x` or `(x, y)` batches, a
+                FASTA path, or the path of a `.npy`, `.npz`, HDF5 or DeepSEA
+                `.mat` file).
             batch_size: Sequences per compiled call.
             strands: `"forward"`, or `"both"` to also scan each sequence's
                 reverse complement and keep the larger maximum.

@@ -23,7 +23,10 @@ import numpy as np
 from keras_motifs._internal.checks import one_of
 from keras_motifs._internal.files import existing_file
 
-__all__ = ["Interval", "read_intervals"]
+__all__ = ["INTERVAL_SUFFIXES", "Interval", "read_intervals"]
+
+#: The suffixes of BED and narrowPeak files (any case).
+INTERVAL_SUFFIXES = (".bed", ".bed.gz", ".narrowpeak", ".narrowpeak.gz")
 
 INTERVAL_FORMATS = ("auto", "bed", "narrowpeak")
 STRANDS = ("+", "-", ".")

@@ -3,15 +3,19 @@
 `open_sequences(obj)` is the one place that tells inputs apart: numpy
 arrays and other sliceable arrays (h5py datasets, `OneHotArray`s, backend
 tensors), `keras.utils.PyDataset`s (`DeepSEATrainSequence` among them),
-`tf.data.Dataset`s, genome windows (`GenomeIntervals`), FASTA paths, and
-any other iterable of `x` or `(x, y)` batches (a generator is read once).
+`tf.data.Dataset`s, genome windows (`GenomeIntervals`), FASTA paths, paths
+of `.npy`, `.npz`, HDF5 and DeepSEA `.mat` files (read by
+`keras_motifs.sequence_files`), and any other iterable of `x` or `(x, y)`
+batches (a generator is read once).
 The `SequenceSource` it returns says whether it can be read again
 (`rereadable`), how many sequences it holds (`count`, `None` when unknown),
 the channel order it declares (`alphabet`) and whether it brings labels,
 and reads raw batches `(n, length, channels)` as the input gives them.
 Everything after that (fixed-size batches, the checks, base codes) is in
-`keras_motifs.batching`; the command line builds its file readers
-(`cli/datafiles.py`) from `SequenceSource` and `array_source` too.
+`keras_motifs.batching`. The command line opens its array files with
+`keras_motifs.sequence_files` too, and adds what only it does
+(`cli/datafiles.py`: FASTA padded or cropped to the model, BED with
+`--genome`, `--targets`).
 
 `MotifExtractor()` without sequences samples the data of the running
 `model.fit` (`fit_sample`), also opened here.
@@ -30,6 +34,7 @@ import numpy as np
 from keras_motifs._internal.alphabet import alphabet_of, check_alphabet
 from keras_motifs._internal.graph import input_name, model_inputs
 from keras_motifs.genome import GenomeIntervals
+from keras_motifs.intervals import INTERVAL_SUFFIXES
 from keras_motifs.sequences import fasta_batches
 
 __all__ = ["SequenceSource", "array_source", "fit_sample", "open_sequences"]
@@ -113,8 +118,11 @@ def open_sequences(sequences, *, alphabet: str | None = None) -> SequenceSource:
             h5py dataset or other array `(N, length, channels)`; a
             `keras.utils.PyDataset` or `tf.data.Dataset` of `x` or
             `(x, y)` batches; a `GenomeIntervals`; a FASTA path (see
-            `FASTA_SUFFIXES`); or any other iterable of batches, such as a
-            generator (read once) or a list of arrays.
+            `FASTA_SUFFIXES`); the path of a `.npy`, `.npz`, HDF5 or
+            DeepSEA `.mat` file, told by its content
+            (`keras_motifs.sequence_files.open_sequence_file`; DeepSEA's
+            files declare their order A, G, C, T); or any other iterable of
+            batches, such as a generator (read once) or a list of arrays.
         alphabet: The channel order FASTA records are encoded in (`None`:
             `"ACGT"`, declaring none).
 
@@ -122,8 +130,10 @@ def open_sequences(sequences, *, alphabet: str | None = None) -> SequenceSource:
         A `SequenceSource`.
 
     Raises:
-        ValueError: for a path that is not a FASTA file, or an array that
-            is not `(N, length, channels)`.
+        FileNotFoundError: for a path that names no file.
+        ValueError: for a file of no kind above (a BED file needs its
+            genome: `GenomeIntervals`), or an array that is not `(N,
+            length, channels)`.
         TypeError: for a list of strings (encode them with `one_hot`) or
             an object that is none of the above.
 
@@ -136,7 +146,7 @@ def open_sequences(sequences, *, alphabet: str | None = None) -> SequenceSource:
     if isinstance(sequences, SequenceSource):
         return sequences
     if isinstance(sequences, (str, os.PathLike)):
-        return _fasta_source(os.fspath(sequences), alphabet)
+        return _path_source(os.fspath(sequences), alphabet)
     if hasattr(sequences, "shape") and hasattr(sequences, "__getitem__"):
         return array_source(sequences)
     if isinstance(sequences, keras.utils.PyDataset):
@@ -206,13 +216,20 @@ def array_source(
     )
 
 
-def _fasta_source(path: str, alphabet: str | None) -> SequenceSource:
-    if not path.lower().endswith(FASTA_SUFFIXES):
+def _path_source(path: str, alphabet: str | None) -> SequenceSource:
+    """FASTA by its suffix; `.npy`, `.npz`, HDF5, DeepSEA `.mat` by content."""
+    lower = path.lower()
+    if lower.endswith(INTERVAL_SUFFIXES):
         raise ValueError(
-            f"Cannot read sequences from {path!r}: only FASTA files "
-            f"({', '.join(FASTA_SUFFIXES)}) are read from a path here. "
-            "Load other files into an array first."
+            f"{path!r} holds genomic intervals, which need their genome: "
+            "open them with keras_motifs.genome.GenomeIntervals(path, "
+            "genome_fasta, length)."
         )
+    if not lower.endswith(FASTA_SUFFIXES):
+        # Imported here: sequence_files builds on this module.
+        from keras_motifs.sequence_files import open_sequence_file
+
+        return open_sequence_file(path)
     order = {} if alphabet is None else {"alphabet": check_alphabet(alphabet)}
     return SequenceSource(
         lambda batch_size: (

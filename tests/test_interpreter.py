@@ -241,7 +241,10 @@ def test_sources_give_identical_counts(rng, tmp_path):
         for start in range(0, 90, 11):
             yield x[start : start + 11]
 
+    np.save(tmp_path / "x.npy", x)
     for source in (from_h5, interpreter.extract(dataset, batch_size=32).motifs,
+                   interpreter.extract(path, batch_size=32).motifs,
+                   interpreter.extract(tmp_path / "x.npy", batch_size=32).motifs,
                    interpreter.extract(Batches(), batch_size=32).motifs,
                    interpreter.extract(generator(), batch_size=32).motifs):
         np.testing.assert_allclose(source.counts, expected.counts)

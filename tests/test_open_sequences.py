@@ -1,8 +1,9 @@
 """Tests for keras_motifs.sources.open_sequences: every kind of input opens
 as a SequenceSource that says whether it can be read again, how many
 sequences it holds and its channel order, and whose batches are the
-sequences in order. The files of the command line (npy, npz, HDF5, DeepSEA
-.mat) open through cli.datafiles.read_sequences as the same SequenceSource."""
+sequences in order. Files of arrays (npy, npz, HDF5, DeepSEA .mat) open by
+their path, and through the command line's cli.datafiles.read_sequences as
+the same SequenceSource."""
 
 import h5py
 import keras
@@ -110,11 +111,14 @@ def test_genome_intervals(rng, tmp_path):
     assert peaks.batch_size == 2  # reading at another size leaves it
 
 
-def test_files_of_the_command_line(x, tmp_path):
+@pytest.mark.parametrize("opener", [open_sequences, read_sequences],
+                         ids=["open_sequences", "command-line"])
+def test_files_of_arrays(x, tmp_path, opener):
     y = np.arange(46).reshape(23, 2)
     np.save(tmp_path / "x.npy", x)
-    check(read_sequences(tmp_path / "x.npy"), x, count=23)
+    check(opener(tmp_path / "x.npy"), x, count=23)
     np.savez(tmp_path / "x.npz", x=x, y=y)
+    check(opener(tmp_path / "x.npz"), x, count=23)
     source = read_sequences(tmp_path / "x.npz", labels_key="y")
     check(source, x, count=23)
     assert source.has_labels
@@ -122,13 +126,15 @@ def test_files_of_the_command_line(x, tmp_path):
         np.concatenate([labels for _, labels in source.read(5)]), y)
     with h5py.File(tmp_path / "x.h5", "w") as handle:
         handle["x"] = x
-    check(read_sequences(tmp_path / "x.h5"), x, count=23)
-    # DeepSEA v5 .mat: channels-first, A, G, C, T, labels by name.
+    check(opener(str(tmp_path / "x.h5")), x, count=23)
+    # DeepSEA v5 .mat: channels-first, A, G, C, T, labels by name; the
+    # suffix says nothing (told by content).
     agct = x[..., [0, 2, 1, 3]]
     scipy.io.savemat(tmp_path / "valid.mat", {
         "validxdata": agct.transpose(0, 2, 1).astype(np.uint8),
         "validdata": y.astype(np.uint8)})
-    source = read_sequences(tmp_path / "valid.mat")
+    (tmp_path / "valid.mat").rename(tmp_path / "valid.data")
+    source = opener(tmp_path / "valid.data")
     check(source, agct, count=23, alphabet="AGCT")
     assert source.has_labels
 
@@ -141,8 +147,10 @@ def test_sources_pass_through_and_feed_the_batching(x):
 
 
 def test_errors():
-    with pytest.raises(ValueError, match="only FASTA files"):
+    with pytest.raises(FileNotFoundError, match="sequences file not found: x.npy"):
         open_sequences("x.npy")
+    with pytest.raises(ValueError, match="GenomeIntervals"):
+        open_sequences("peaks.narrowPeak")
     with pytest.raises(ValueError, match=r"shape \(N, length, 4\)"):
         open_sequences(np.zeros((5, 4)))
     with pytest.raises(TypeError, match="list of strings"):

@@ -20,7 +20,8 @@ from keras_motifs.attribution._deeplift import DeepLift
 from keras_motifs.attribution.scores import ContributionScores
 from keras_motifs.attribution.scores import iter_contribution_scores
 from keras_motifs.attribution.scores import write_scores
-from keras_motifs.cli.datafiles import check_data, read_array, selected_batches
+from keras_motifs.cli.datafiles import check_data, selected_batches
+from keras_motifs.sequence_files import read_array
 from keras_motifs.cli.progress import Progress
 
 METHODS = {"ism": "ism", "gradient": "gradient", "ig": "integrated_gradients",

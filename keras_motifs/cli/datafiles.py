@@ -1,8 +1,8 @@
 """Reading one-hot sequences and labels from files, in batches.
 
-`.npy` (memory-mapped), `.npz`, HDF5 datasets, DeepSEA `.mat` files (MATLAB
-v5 read whole; v7.3 `train.mat` streamed), FASTA (encoded on the fly) and
-BED/narrowPeak intervals of a genome all open as a
+`.npy`, `.npz`, HDF5 and DeepSEA `.mat` files (through
+`keras_motifs.sequence_files`), FASTA (encoded on the fly, padded or
+cropped) and BED/narrowPeak intervals of a genome all open as a
 `keras_motifs.sources.SequenceSource` that reads `(x, y)` batches, fitted
 to the model's length (`LengthFit`) and optionally kept to the sequences
 positive for some targets. The command line reads its DATA and LABELS
@@ -13,30 +13,24 @@ from __future__ import annotations
 
 import dataclasses
 import math
-import zipfile
 from typing import Callable, Iterator
 
-import h5py
 import numpy as np
 
 from keras_motifs._internal.alphabet import ALPHABET, check_alphabet
 from keras_motifs.batching import check_batch
-from keras_motifs.sources import FASTA_SUFFIXES, SequenceSource, array_source
+from keras_motifs.sequence_files import LABEL_DIMS, open_sequence_file, read_array
+from keras_motifs.sources import FASTA_SUFFIXES, SequenceSource
 from keras_motifs.sources import open_sequences
-from keras_motifs._internal.files import describe_file, existing_file, file_kind
-from keras_motifs._internal.files import open_hdf5
-from keras_motifs.cli.parser import DATA_FORMATS, INTERVAL_SUFFIXES, PAD_WITH
-from keras_motifs.data import DeepSEATrainSequence, is_training_layout
-from keras_motifs.data import label_indices, load_deepsea
-from keras_motifs.data import load_deepsea_mat
+from keras_motifs._internal.files import existing_file
+from keras_motifs.cli.parser import PAD_WITH
+from keras_motifs.intervals import INTERVAL_SUFFIXES
+from keras_motifs.data import label_indices
 from keras_motifs.sequences import one_hot, read_fasta
 
 __all__ = ["LengthFit", "check_data", "fit_length", "read_labels",
            "read_sequences", "selected_batches", "target_columns",
            "with_labels"]
-
-SEQUENCE_DIMS = (3,)
-LABEL_DIMS = (1, 2)
 
 
 def read_sequences(
@@ -105,35 +99,8 @@ def read_sequences(
                 "--key and --labels-key do not apply to FASTA files."
             )
         return _fasta_data(path, alphabet or ALPHABET, length, fit)
-    return fitted(_array_file(path, lower, key, labels_key), length, fit, path)
-
-
-def _array_file(path, lower, key, labels_key) -> SequenceSource:
-    """The reader of a file of arrays, told by its signature."""
-    kind = file_kind(path)
-    if kind == "npy":
-        if key is not None or labels_key is not None:
-            raise ValueError(
-                ".npy files hold one array: --key and --labels-key do not "
-                "apply; give labels as a separate file."
-            )
-        return _array_data(_load_npy(path), None, path)
-    if kind == "zip":
-        return _npz_data(path, key, labels_key)
-    if kind == "hdf5" and not lower.endswith(".mat"):
-        return _hdf5_data(path, key, labels_key)
-    if kind in ("hdf5", "matlab"):
-        if key is not None or labels_key is not None:
-            raise ValueError(
-                "--key and --labels-key do not apply to DeepSEA .mat files, "
-                "whose arrays are found by name."
-            )
-        return _mat_data(path)
-    raise ValueError(
-        f"Cannot read sequences from {path}: it is {describe_file(path)}; "
-        f"expected {DATA_FORMATS} (arrays are told by their content, FASTA "
-        "and intervals by their suffix)."
-    )
+    return fitted(open_sequence_file(path, key=key, labels_key=labels_key),
+                  length, fit, path)
 
 
 def read_labels(path, *, key: str | None = None) -> np.ndarray:
@@ -152,157 +119,7 @@ def read_labels(path, *, key: str | None = None) -> np.ndarray:
     >>> read_labels("labels.npy").shape
     (2000, 5)
     """
-    return np.asarray(read_array(path, key=key, dims=LABEL_DIMS))
-
-
-def read_array(path, *, key: str | None = None, dims=LABEL_DIMS,
-               what: str = "LABELS"):
-    """Reads one array from a `.npy`, `.npz` or HDF5 file.
-
-    Args:
-        path: The file.
-        key: Array or dataset name in a `.npz` or HDF5 file; default the
-            first one of a rank in `dims`.
-        dims: The ranks an unnamed array may have.
-        what: What the file is, for the messages (`"LABELS"`,
-            `"--other-input dna_rc"`).
-
-    Returns:
-        A numpy array (a read-only memory map for `.npy`).
-
-    Example:
-
-    >>> read_array("side.npz", key="side", what="--other-input side").shape
-    (2000, 3)
-    """
-    path = existing_file(path, what)
-    kind = file_kind(path)
-    if kind == "npy":
-        return _load_npy(path)
-    if kind == "zip":
-        with _open_npz(path) as archive:
-            return archive[_npz_key(archive, key, path, dims)]
-    if kind == "hdf5":
-        with open_hdf5(path) as handle:
-            return handle[_hdf5_key(handle, key, path, dims)][()]
-    raise ValueError(
-        f"Cannot read {what} from {path}: it is {describe_file(path)}; "
-        "expected a .npy, .npz or HDF5 file."
-    )
-
-
-def _load_npy(path: str):
-    try:
-        return np.load(path, mmap_mode="r", allow_pickle=False)
-    except ValueError as error:
-        raise ValueError(
-            f"Cannot read {path} as a .npy array: {error}"
-        ) from None
-
-
-def _open_npz(path: str):
-    try:
-        return np.load(path, allow_pickle=False)
-    except (ValueError, OSError, zipfile.BadZipFile) as error:
-        raise ValueError(
-            f"Cannot read {path} as a .npz archive: {error}"
-        ) from None
-
-
-def _describe_dims(dims) -> str:
-    return " or ".join(f"{n}-D" for n in dims)
-
-
-def _npz_key(archive, key, path, dims) -> str:
-    """`key`, or the first array of `archive` with a rank in `dims`."""
-    if key is not None:
-        if key not in archive.files:
-            raise ValueError(
-                f"{path} has no array {key!r}; it holds {archive.files}."
-            )
-        return key
-    for name in archive.files:
-        if archive[name].ndim in dims:
-            return name
-    raise ValueError(
-        f"{path} holds no {_describe_dims(dims)} array (arrays: "
-        f"{archive.files}); pass --key or --labels-key."
-    )
-
-
-def _hdf5_key(handle, key, path, dims) -> str:
-    """`key`, or the first dataset of `handle` with a rank in `dims`."""
-    datasets = []
-    handle.visititems(
-        lambda name, item: (
-            datasets.append((name, item.shape))
-            if isinstance(item, h5py.Dataset)
-            else None
-        )
-    )
-    listing = ", ".join(f"{name} {shape}" for name, shape in datasets) or "none"
-    if key is not None:
-        if not isinstance(handle.get(key), h5py.Dataset):
-            raise ValueError(
-                f"{path} has no dataset {key!r}; datasets: {listing}."
-            )
-        return key
-    for name, shape in datasets:
-        if len(shape) in dims:
-            return name
-    raise ValueError(
-        f"{path} holds no {_describe_dims(dims)} dataset (datasets: "
-        f"{listing}); pass --key or --labels-key."
-    )
-
-
-def _npz_data(path, key, labels_key) -> SequenceSource:
-    with _open_npz(path) as archive:
-        x = archive[_npz_key(archive, key, path, SEQUENCE_DIMS)]
-        y = None
-        if labels_key is not None:
-            y = archive[_npz_key(archive, labels_key, path, LABEL_DIMS)]
-    return _array_data(x, y, path)
-
-
-def _hdf5_data(path, key, labels_key) -> SequenceSource:
-    handle = open_hdf5(path)
-    if key is None and labels_key is None and _is_deepsea(handle):
-        handle.close()
-        if is_training_layout(path):
-            return _mat_data(path)
-        x, y = load_deepsea(path)
-        return _array_data(x, y, path, alphabet=x.alphabet)
-    x = handle[_hdf5_key(handle, key, path, SEQUENCE_DIMS)]
-    y = None
-    if labels_key is not None:
-        y = handle[_hdf5_key(handle, labels_key, path, LABEL_DIMS)][()]
-    return _array_data(x, y, path)
-
-
-def _is_deepsea(handle) -> bool:
-    """Whether an HDF5 file holds a DeepSEA `<split>xdata` of (N, 4, length)."""
-    names = [name for name in handle if name.lower().endswith("xdata")]
-    return len(names) == 1 and _channels_first(handle[names[0]].shape)
-
-
-def _mat_data(path) -> SequenceSource:
-    if not h5py.is_hdf5(path):
-        x, y = load_deepsea_mat(path)
-        return _array_data(x, y, path, alphabet=x.alphabet)
-    # MATLAB v7.3, DeepSEA's 17 GB train.mat: streamed in file order.
-    sequence = DeepSEATrainSequence(path, shuffle=False)
-
-    def read(batch_size):
-        stream = DeepSEATrainSequence(path, batch_size, shuffle=False)
-        try:
-            for index in range(len(stream)):
-                yield stream[index]
-        finally:
-            stream.close()
-
-    return SequenceSource(read, rereadable=True, count=sequence.num_samples,
-                          alphabet=sequence.alphabet, has_labels=True)
+    return np.asarray(read_array(path, key=key, dims=LABEL_DIMS, what="LABELS"))
 
 
 def _fasta_data(path, alphabet, length, fit) -> SequenceSource:
@@ -425,21 +242,6 @@ def fitted(data: SequenceSource, length: int | None, fit: LengthFit, path):
             ), y
 
     return data.reading(read)
-
-
-def _channels_first(shape) -> bool:
-    return len(shape) == 3 and shape[1] == 4 and shape[2] != 4
-
-
-def _array_data(x, y, path, alphabet=None) -> SequenceSource:
-    source = array_source(x, y, alphabet=alphabet,
-                          channels_first=_channels_first(x.shape))
-    if y is not None and len(y) != len(x):
-        raise ValueError(
-            f"{path}: the labels hold {len(y)} rows but there are {len(x)} "
-            "sequences; expected one row of labels per sequence."
-        )
-    return source
 
 
 def with_labels(data: SequenceSource, labels) -> SequenceSource:

@@ -19,7 +19,6 @@ from keras_motifs.plots import OVERVIEW
 
 PROG = "keras-motifs"
 DEMO_FOLDER = "keras-motifs-demo"
-INTERVAL_SUFFIXES = (".bed", ".bed.gz", ".narrowpeak", ".narrowpeak.gz")
 DATA_FORMATS = (
     ".npy, .npz, HDF5 (.h5, .hdf5), DeepSEA .mat, FASTA (.fa, .fasta, "
     ".fna, optionally .gz) or BED/narrowPeak intervals with --genome"
