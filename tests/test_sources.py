@@ -110,8 +110,12 @@ def test_source_errors(rng):
         list(fixed_batches(iter([{"x": random_one_hot(rng, 2, 5)}]), 4))
     with pytest.raises(ValueError, match="empty tuple"):
         list(fixed_batches(iter([()]), 4))
-    with pytest.raises(ValueError, match="only FASTA files"):
+    # A path of arrays is read since 0.2 (sequence_files); a missing one is
+    # named before any batch.
+    with pytest.raises(FileNotFoundError, match="sequences file not found: sequences.npy"):
         list(fixed_batches("sequences.npy", 4))
+    with pytest.raises(ValueError, match="GenomeIntervals"):
+        list(fixed_batches("peaks.bed", 4))
 
 
 def test_declared_alphabet_must_match(rng):
