@@ -1,6 +1,6 @@
 """Do the patterns a model uses cover the planted motifs its filters cover?
 
-On Koo & Eddy's benchmark (`keras_motifs.motif_recovery`: 25,000 random 200 bp
+On Koo & Eddy's benchmark (`keras_motifs.analysis.motif_recovery`: 25,000 random 200 bp
 sequences with 1-5 sites of 12 JASPAR 2016 motifs, CNN-50 and CNN-2
 trained as their code trains them), per model and seed:
 
@@ -55,15 +55,15 @@ def main(argv=None) -> None:
     from keras_motifs.attribution.links import link_patterns
     from keras_motifs.attribution.patterns import find_patterns
     from keras_motifs.attribution.scores import contribution_scores
-    from keras_motifs.motif_recovery import (FULL, _trained_model,
+    from keras_motifs.analysis.motif_recovery import (FULL, _trained_model,
                                         benchmark_metrics, koo_clip,
                                         koo_metrics)
-    from keras_motifs.compare import tomtom
+    from keras_motifs.matching.compare import tomtom
     from keras_motifs.data.planted import (KOO_EDDY_RELEASE,
                                            koo_eddy_dataset, koo_eddy_split)
-    from keras_motifs.evaluation import evaluate_targets
+    from keras_motifs.analysis.evaluation import evaluate_targets
     from keras_motifs.interpreter import Conv1DInterpreter
-    from keras_motifs.motif_database import jaspar_motifs
+    from keras_motifs.matching.motif_database import jaspar_motifs
 
     database = jaspar_motifs(release=KOO_EDDY_RELEASE)
     rows = []

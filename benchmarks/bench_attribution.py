@@ -3,7 +3,7 @@
 Two models with random weights (speed does not depend on training), one
 output explained (task 0):
 
-- Koo & Eddy's CNN-50 (`keras_motifs.motif_recovery.koo_eddy_model(50)`), 200 bp;
+- Koo & Eddy's CNN-50 (`keras_motifs.analysis.motif_recovery.koo_eddy_model(50)`), 200 bp;
 - DanQ (`keras_motifs.models.build_danq`), 1,000 bp, 919 tasks.
 
 Routes, each in sequences per second, measured in the same run:
@@ -49,7 +49,7 @@ import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
 from keras_motifs.attribution import contribution_scores  # noqa: E402
-from keras_motifs.motif_recovery import koo_eddy_model  # noqa: E402
+from keras_motifs.analysis.motif_recovery import koo_eddy_model  # noqa: E402
 from keras_motifs.models import build_danq  # noqa: E402
 from keras_motifs.shuffle import dinucleotide_shuffle  # noqa: E402
 

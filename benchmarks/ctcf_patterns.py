@@ -28,9 +28,9 @@ from real_defaults import CTCF, CTCF_PEAKS, held_out_auc, peak_model  # noqa: E4
 from real_defaults import read_peaks, shared_folder  # noqa: E402
 
 from keras_motifs.cli import main as command_line  # noqa: E402
-from keras_motifs.compare import tomtom  # noqa: E402
+from keras_motifs.matching.compare import tomtom  # noqa: E402
 from keras_motifs.formats.meme import read_meme  # noqa: E402
-from keras_motifs.motif_database import jaspar_motifs  # noqa: E402
+from keras_motifs.matching.motif_database import jaspar_motifs  # noqa: E402
 from keras_motifs.shuffle import dinucleotide_shuffle  # noqa: E402
 
 

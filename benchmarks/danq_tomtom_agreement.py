@@ -1,4 +1,4 @@
-"""How well does `keras_motifs.compare.tomtom` agree with MEME's Tomtom on DanQ?
+"""How well does `keras_motifs.matching.compare.tomtom` agree with MEME's Tomtom on DanQ?
 
 The DanQ authors compared their 320 filter motifs (`DanQ.meme`) with JASPAR
 CORE 2016 vertebrates (plus Jolma 2013 and UniPROBE) using MEME-suite Tomtom
@@ -31,8 +31,8 @@ import pathlib
 import re
 import time
 
-from keras_motifs.compare import tomtom
-from keras_motifs.motif_database import jaspar_motifs
+from keras_motifs.matching.compare import tomtom
+from keras_motifs.matching.motif_database import jaspar_motifs
 from keras_motifs.formats.meme import read_meme
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]

@@ -19,7 +19,7 @@ AUC 0.6 here, the global max pooling reaches 0.87 in 5 epochs.)
 
 Both Conv1D layers are read after their ReLU (`activation_layer`); the
 second through its receptive field on the DNA (19 + 1 + 4 * 2 = 28 bp).
-Each way of extracting is scored with `keras_motifs.compare.tomtom`
+Each way of extracting is scored with `keras_motifs.matching.compare.tomtom`
 against JASPAR 2024 CORE vertebrates (879 matrices): a filter matches a
 planted motif when its best hit has q < `--q-threshold` (0.05) and is
 that matrix or a matrix of the same TF (`recovered_motifs`).
@@ -59,9 +59,9 @@ import numpy as np  # noqa: E402
 from sklearn.metrics import roc_auc_score  # noqa: E402
 
 from keras_motifs import Conv1DInterpreter, MotifSet  # noqa: E402
-from keras_motifs.compare import tomtom  # noqa: E402
+from keras_motifs.matching.compare import tomtom  # noqa: E402
 from keras_motifs.data.planted import planted_dataset, recovered_motifs  # noqa: E402
-from keras_motifs.motif_database import jaspar_motifs  # noqa: E402
+from keras_motifs.matching.motif_database import jaspar_motifs  # noqa: E402
 
 RELEASE = "JASPAR2024"
 # Arid3a, CEBPB, FOSL1, GABPA, MAFK, MAX, MEF2A, NFYB, SP1, SRF, STAT1, YY1:

@@ -17,7 +17,7 @@ Each way of reading each model is extracted on held-out sequences under
 every setting: the seed method (threshold 0, forward strand), relative
 thresholds 0.3, 0.5 and 0.7, both strands, and their combinations. The
 filter motifs are compared with JASPAR (CORE vertebrates of the same
-release) by `keras_motifs.compare.tomtom`; a planted motif is recovered
+release) by `keras_motifs.matching.compare.tomtom`; a planted motif is recovered
 when some filter's best hit has a q-value below 0.05 and is that matrix
 (any version) or a matrix of the same transcription factor
 (`keras_motifs.data.planted.recovered_motifs`). A looser count also accepts the
@@ -55,9 +55,9 @@ import numpy as np  # noqa: E402
 from sklearn.metrics import roc_auc_score  # noqa: E402
 
 from keras_motifs import Conv1DInterpreter  # noqa: E402
-from keras_motifs.compare import tomtom  # noqa: E402
+from keras_motifs.matching.compare import tomtom  # noqa: E402
 from keras_motifs.data.planted import planted_dataset, recovered_motifs  # noqa: E402
-from keras_motifs.motif_database import jaspar_motifs  # noqa: E402
+from keras_motifs.matching.motif_database import jaspar_motifs  # noqa: E402
 
 RELEASE = "JASPAR2024"
 # CTCF, REST, GATA1, SPI1, CEBPB, HNF1A, TP53, FOXA2: 7 to 20 bp wide.

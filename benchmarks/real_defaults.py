@@ -67,12 +67,12 @@ import keras  # noqa: E402
 import numpy as np  # noqa: E402
 
 from keras_motifs import Conv1DInterpreter  # noqa: E402
-from keras_motifs.compare import tomtom  # noqa: E402
-from keras_motifs.motif_database import jaspar_motifs  # noqa: E402
-from keras_motifs.evaluation import evaluate_targets  # noqa: E402
+from keras_motifs.matching.compare import tomtom  # noqa: E402
+from keras_motifs.matching.motif_database import jaspar_motifs  # noqa: E402
+from keras_motifs.analysis.evaluation import evaluate_targets  # noqa: E402
 from keras_motifs.legacy import load_model  # noqa: E402
 from keras_motifs.motifs import MotifSet  # noqa: E402
-from keras_motifs.match_calibration import DEFAULT_CUTOFF  # noqa: E402
+from keras_motifs.matching.match_calibration import DEFAULT_CUTOFF  # noqa: E402
 from keras_motifs.sequences import one_hot, read_fasta  # noqa: E402
 from keras_motifs.shuffle import dinucleotide_shuffle  # noqa: E402
 

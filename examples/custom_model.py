@@ -28,7 +28,7 @@ import keras  # noqa: E402
 import numpy as np  # noqa: E402
 
 from keras_motifs import Conv1DInterpreter, MotifExtractor, one_hot  # noqa: E402
-from keras_motifs.influence import filter_influence  # noqa: E402
+from keras_motifs.analysis.influence import filter_influence  # noqa: E402
 
 CTCF_SITE = "CCGCGAGGGGGCGCT"  # a CTCF core site (JASPAR MA0139 consensus)
 

@@ -38,7 +38,7 @@ import numpy as np  # noqa: E402
 import scipy.io  # noqa: E402
 
 from keras_motifs import MotifExtractor  # noqa: E402
-from keras_motifs.compare import tomtom  # noqa: E402
+from keras_motifs.matching.compare import tomtom  # noqa: E402
 from keras_motifs.data import (  # noqa: E402
     DeepSEATrainSequence,
     average_strands,
@@ -48,8 +48,8 @@ from keras_motifs.data import (  # noqa: E402
     load_deepsea_mat,
     positive_for,
 )
-from keras_motifs.evaluation import evaluate_targets  # noqa: E402
-from keras_motifs.influence import filter_influence  # noqa: E402
+from keras_motifs.analysis.evaluation import evaluate_targets  # noqa: E402
+from keras_motifs.analysis.influence import filter_influence  # noqa: E402
 from keras_motifs.models import build_danq  # noqa: E402
 from keras_motifs.report import write_report  # noqa: E402
 

@@ -21,7 +21,7 @@ import numpy as np
 
 from keras_motifs._internal.blocks import BlockCounts, check_blocks
 from keras_motifs._internal.signal import added_signal, check_signal, signal_means
-from keras_motifs.firing import FiringStats, check_firing
+from keras_motifs.analysis.firing import FiringStats, check_firing
 from keras_motifs.motifs import MotifSet, check_motif_set
 from keras_motifs.site_rules import SiteRule
 
@@ -42,12 +42,12 @@ class Extraction:
         site_rule: The `keras_motifs.site_rules.SiteRule` that chose the
             sites (`None` where unknown).
         strands: `"forward"` or `"both"` (`None` where unknown).
-        firing: Optionally a `keras_motifs.firing.FiringStats`: where and
+        firing: Optionally a `keras_motifs.analysis.firing.FiringStats`: where and
             for whom each filter fires (`extract(..., firing=True)` or
             `labels=`).
-        blocks: Optionally a `keras_motifs.bootstrap.BlockCounts`: counts and
+        blocks: Optionally a `keras_motifs.analysis.bootstrap.BlockCounts`: counts and
             nsites per block of sequences (`extract(..., blocks=B)`), for
-            `keras_motifs.bootstrap.bootstrap`; they sum to the motifs'.
+            `keras_motifs.analysis.bootstrap.bootstrap`; they sum to the motifs'.
         signal_sums: Optionally `(filters, channels)`: each signal channel
             (tracks read next to the DNA) summed over the positions of each
             filter's sites; `signal` gives the means. Sums, not means, so

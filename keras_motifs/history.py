@@ -11,10 +11,10 @@ few scalar summaries for the training `logs`:
   (`MotifSet.trim`), the same number as the report's "information" column;
   `width` is that span;
 - with the compare extra (memelite, and pyjaspar for JASPAR), the best
-  match of the trimmed motif (`keras_motifs.compare.tomtom`, the lowest
+  match of the trimmed motif (`keras_motifs.matching.compare.tomtom`, the lowest
   q-value of `Comparison.best_matches`) and whether its q-value is below
   `cutoff`; with `null=`, the empirical p-value of that q-value and the
-  epoch's empirical false discovery rate (`keras_motifs.match_calibration`).
+  epoch's empirical false discovery rate (`keras_motifs.matching.match_calibration`).
 
 The logs get only scalars, one per epoch: `motifs_mean_nsites`,
 `motifs_mean_information` (means over all filters, those without sites
@@ -43,7 +43,7 @@ from keras_motifs._internal.checks import boolean, integer, number, positive_int
 from keras_motifs._internal.files import check_writable
 from keras_motifs._internal.tsv import read_tsv, write_tsv
 from keras_motifs.motifs import MotifSet, check_motif_set
-from keras_motifs.match_calibration import DEFAULT_CUTOFF
+from keras_motifs.matching.match_calibration import DEFAULT_CUTOFF
 
 __all__ = [
     "MotifHistory", "MotifHistoryTable", "filter_record",
@@ -193,7 +193,7 @@ class MotifHistory:
         release: The JASPAR release (default: the newest shipped).
         cutoff: A filter matches when its best q-value is below this.
         null: `None`, or a number of shuffled copies per filter
-            (`keras_motifs.match_calibration.shuffled_null`) compared alongside, which
+            (`keras_motifs.matching.match_calibration.shuffled_null`) compared alongside, which
             gives `empirical_p` and the epoch's `motifs_fdr`; it multiplies
             the comparison's cost by about `1 + null`.
         min_information: Trimming threshold in bits, for `information`,
@@ -321,7 +321,7 @@ class MotifHistory:
         n = len(motifs)
         if not np.any(motifs.nsites > 0):
             return {}, np.full(n, np.nan), math.nan  # nothing to compare yet
-        from keras_motifs.compare import tomtom
+        from keras_motifs.matching.compare import tomtom
 
         comparison = tomtom(
             motifs, self.targets, min_information=self.min_information,
@@ -477,7 +477,7 @@ def _load_targets(targets, release) -> MotifSet:
             "`targets` must be None (JASPAR), a MEME file or a MotifSet. "
             f"Received: targets={targets!r}"
         )
-    from keras_motifs.motif_database import jaspar_motifs
+    from keras_motifs.matching.motif_database import jaspar_motifs
 
     return jaspar_motifs(release=release)
 

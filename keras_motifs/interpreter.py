@@ -10,8 +10,6 @@ from keras_motifs._internal.activation_sums import ActivationSums
 from keras_motifs._internal.alphabet import ALPHABET
 from keras_motifs._internal.alphabet import channel_complement, check_alphabet
 from keras_motifs._internal.alphabet import dna_channels_of, resolve_alphabet
-from keras_motifs.batching import code_batches, fixed_batches, prefetch
-from keras_motifs.sources import open_sequences
 from keras_motifs._internal.blocks import BlockCounts, BlockTally
 from keras_motifs._internal.blocks import check_block_count
 from keras_motifs._internal.checks import boolean, one_of, positive_int
@@ -28,9 +26,11 @@ from keras_motifs._internal.messages import print_msg
 from keras_motifs._internal.receptive_field import receptive_field
 from keras_motifs._internal.scan import replica_count
 from keras_motifs.extraction import Extraction
-from keras_motifs.firing import FiringStats
+from keras_motifs.analysis.firing import FiringStats
 from keras_motifs.motifs import MotifSet
 from keras_motifs.site_rules import SiteRule
+from keras_motifs.sources import code_batches, fixed_batches, open_sequences
+from keras_motifs.sources import prefetch
 
 __all__ = ["Conv1DInterpreter"]
 
@@ -58,7 +58,7 @@ class Conv1DInterpreter:
     positions otherwise are refused): output position `j` covers the
     `geometry.kernel_size` input positions from
     `j * geometry.strides - geometry.pad_left(length)`.
-    On Koo & Eddy's CNN-2, reproduced (`keras_motifs.motif_recovery`, 3
+    On Koo & Eddy's CNN-2, reproduced (`keras_motifs.analysis.motif_recovery`, 3
     seeds), the second layer's filters covered 11.7 of 12 planted motifs
     with the default null threshold against 3.7 with threshold 0 (the
     first layer's best: 2.3); `relative_threshold=0.7` covered as many
@@ -93,7 +93,7 @@ class Conv1DInterpreter:
             Conv1D's. Windows still follow the Conv1D's geometry. `None`
             (default) scans the Conv1D's own output: on Koo & Eddy's
             models, whose Conv1D is followed by BatchNormalization and
-            ReLU (`keras_motifs.motif_recovery`), scanning the ReLU instead
+            ReLU (`keras_motifs.analysis.motif_recovery`), scanning the ReLU instead
             gave the same motifs under the default null threshold.
             `interpreter.activation_layer` is the scanned layer, `None`
             for the Conv1D.
@@ -336,7 +336,7 @@ class Conv1DInterpreter:
         The default, `threshold="null:0.01"` on the forward strand, keeps a
         sequence's maximum when at most 1 % of dinucleotide-shuffled
         sequences reach it. On Koo & Eddy's benchmark, reproduced
-        (`keras_motifs.motif_recovery`), it covered as many planted motifs as
+        (`keras_motifs.analysis.motif_recovery`), it covered as many planted motifs as
         the classic rule within the seeds' spread on CNN-50 (10.6 against
         10.8 of 12) and three times as many on CNN-2's second layer; on
         real DNA (`benchmarks/real_defaults.py`) its best match stayed
@@ -380,7 +380,7 @@ class Conv1DInterpreter:
             verbose: Print which engine ran.
             firing: Also gather, in the same scan, where and for whom each
                 filter fires: `Extraction.firing`, a
-                `keras_motifs.firing.FiringStats` (kept-site positions and
+                `keras_motifs.analysis.firing.FiringStats` (kept-site positions and
                 strands; with `labels`, per target the fraction of
                 positives and negatives where the filter fires and the
                 ROC AUC of its maximum), counting the very sites of
@@ -389,8 +389,8 @@ class Conv1DInterpreter:
                 row with the sequences (numpy, h5py); implies `firing`.
             blocks: Optionally a number of blocks (at least 2): the counts
                 and nsites are also kept per block of sequences, as
-                `Extraction.blocks` (a `keras_motifs.bootstrap.BlockCounts`),
-                for `keras_motifs.bootstrap.bootstrap`. With a known number
+                `Extraction.blocks` (a `keras_motifs.analysis.bootstrap.BlockCounts`),
+                for `keras_motifs.analysis.bootstrap.bootstrap`. With a known number
                 of sequences `N`, block `b` holds sequences
                 `b * ceil(N / blocks)` to `(b + 1) * ceil(N / blocks)`
                 whatever the batch size; otherwise (a generator) batch `k`

@@ -111,7 +111,7 @@ def plot_logo(motif: Motif, ax=None, *, kind: str = "information", band=None):
         band: Optionally `(low, high)`, two arrays of one value per
             position, drawn as a grey error bar at each position (e.g. a
             bootstrap band of the stack's height,
-            `keras_motifs.bootstrap.MotifBootstrap`).
+            `keras_motifs.analysis.bootstrap.MotifBootstrap`).
 
     Returns:
         The `logomaker.Logo`; `logo.df` holds the drawn heights (columns

@@ -114,25 +114,25 @@ def write_report(
             (its motifs, with its signal and firing columns).
         path: Output HTML file.
         comparison: Best matches of the motifs, or `None`: a
-            `keras_motifs.compare.Comparison` (each motif's hit with the
+            `keras_motifs.matching.compare.Comparison` (each motif's hit with the
             lowest q-value is shown, see `Comparison.best_matches`) or a
             mapping `{motif name: (target_id, target_name, q_value)}` (as
-            `keras_motifs.compare.read_comparison` returns). Motifs without
+            `keras_motifs.matching.compare.read_comparison` returns). Motifs without
             a match get empty cells.
         influence: One value per filter of the layer, or `None`: a 1-D
             array-like indexed by the motifs' `filters` (so a subset of a
             layer's motifs takes the whole layer's array; e.g. a
-            `keras_motifs.influence.FilterInfluence`), shown as the column
+            `keras_motifs.analysis.influence.FilterInfluence`), shown as the column
             "influence", or a mapping `{column label: array}` for several
             columns. NaN gives an empty cell.
             A `Comparison` calibrated against a null (`tomtom(...,
             null=...)`) adds the column "empirical p" and its empirical
             false discovery rate to the summary line.
         families: Filter families, or `None`: a
-            `keras_motifs.families.FilterFamilies` (its `family_of()`) or a
+            `keras_motifs.analysis.families.FilterFamilies` (its `family_of()`) or a
             mapping `{motif name: family index}`, shown as the sortable
             column "family" (empty for motifs without one).
-        bootstrap: A `keras_motifs.bootstrap.MotifBootstrap` of these
+        bootstrap: A `keras_motifs.analysis.bootstrap.MotifBootstrap` of these
             motifs, or `None`: each logo gets a grey error bar per position,
             the band of its stack (information per position, or with
             `logo_kind="probability"` the probability of the most frequent
@@ -261,7 +261,7 @@ def _best_matches(comparison, names: list[str]) -> dict:
         }
     else:
         raise TypeError(
-            "comparison must be a keras_motifs.compare.Comparison or a mapping "
+            "comparison must be a keras_motifs.matching.compare.Comparison or a mapping "
             "{motif name: (target_id, target_name, q_value)}, got "
             f"{type(comparison).__name__}"
         )
@@ -387,7 +387,7 @@ def _bootstrap_parts(bootstrap, trimmed: MotifSet, kind: str) -> tuple:
     if not hasattr(bootstrap, "information_samples") or not isinstance(
             resampled, MotifSet):
         raise TypeError(
-            "bootstrap must be a keras_motifs.bootstrap.MotifBootstrap (from "
+            "bootstrap must be a keras_motifs.analysis.bootstrap.MotifBootstrap (from "
             f"bootstrap(motifs)). Received: bootstrap={type(bootstrap).__name__}"
         )
     if resampled.names != trimmed.names or resampled.width != trimmed.width:

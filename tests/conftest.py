@@ -35,7 +35,7 @@ def random_firing(rng, filters, n=200, targets=2):
     """Firing stats of random maxima, built as `extract` builds them."""
     from keras_motifs._internal.firing_tally import FiringAccumulator
     from keras_motifs._internal.geometry import ConvGeometry
-    from keras_motifs.firing import FiringStats
+    from keras_motifs.analysis.firing import FiringStats
 
     geometry = ConvGeometry(kernel_size=3, strides=1, dilation_rate=1, padding="valid")
     accumulator = FiringAccumulator(filters, 30, geometry, n_targets=targets)

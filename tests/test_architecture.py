@@ -63,16 +63,29 @@ def test_internal_imports_no_public_module():
     assert not public, public
 
 
-def test_old_module_names_import_the_renamed_modules_with_a_warning():
-    for old, new in (("keras_motifs.null", "keras_motifs.match_calibration"),
-                     ("keras_motifs.meme", "keras_motifs.formats.meme"),
-                     ("keras_motifs.jaspar", "keras_motifs.motif_database"),
-                     ("keras_motifs.benchmark", "keras_motifs.motif_recovery")):
+def test_old_module_names_import_the_moved_modules_with_a_warning():
+    import keras_motifs
+    from keras_motifs._internal.moved import MovedModules
+
+    def forget(old):
         sys.modules.pop(old, None)
+        vars(keras_motifs).pop(old.rsplit(".", 1)[1], None)
+
+    moved = next(finder.moved for finder in sys.meta_path
+                 if isinstance(finder, MovedModules))
+    assert len(moved) == 16
+    for old, new in sorted(moved.items()):
+        assert not (PACKAGE / (old.split(".", 1)[1] + ".py")).exists(), old
+        forget(old)
         with pytest.warns(DeprecationWarning, match=f"{old} is now {new}"):
             module = importlib.import_module(old)
         assert module is importlib.import_module(new)
-        sys.modules.pop(old, None)
+        forget(old)
+    # `from keras_motifs import compare` too, as 0.1 scripts wrote it.
+    with pytest.warns(DeprecationWarning, match="keras_motifs.matching.compare"):
+        from keras_motifs import compare
+    assert compare.tomtom is importlib.import_module("keras_motifs.matching.compare").tomtom
+    forget("keras_motifs.compare")
 
 
 # Modules whose names are all the package's own machinery: the command line

@@ -6,9 +6,9 @@ import pytest
 from conftest import random_one_hot
 
 from keras_motifs import Conv1DInterpreter, Extraction
-from keras_motifs import bootstrap as bootstrap_module
-from keras_motifs.bootstrap import BlockCounts, bootstrap, match_stability
-from keras_motifs.bootstrap import resample_weights
+from keras_motifs.analysis import bootstrap as bootstrap_module
+from keras_motifs.analysis.bootstrap import BlockCounts, bootstrap, match_stability
+from keras_motifs.analysis.bootstrap import resample_weights
 from keras_motifs.motifs import MotifSet
 
 LENGTH = 40
@@ -226,7 +226,7 @@ def test_motifs_without_blocks_are_refused():
 
 def seeded_and_random(rng):
     """Four JASPAR motifs and four random ones, 20 blocks of a few sites."""
-    from keras_motifs.motif_database import jaspar_motifs
+    from keras_motifs.matching.motif_database import jaspar_motifs
 
     known = jaspar_motifs(["MA0139.1", "MA0035.4", "MA0080.5", "MA0138.2"],
                           release="JASPAR2024")
@@ -273,7 +273,7 @@ def test_match_stability_refuses_a_null(rng):
 
 def test_tsv_has_the_bands_and_stability(rng, tmp_path):
     from keras_motifs._internal.tsv import read_tsv
-    from keras_motifs.bootstrap import MatchStability
+    from keras_motifs.analysis.bootstrap import MatchStability
 
     extraction = random_blocked(rng)
     motifs = extraction.motifs

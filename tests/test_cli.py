@@ -15,7 +15,7 @@ import scipy.io
 from conftest import ROOT, random_one_hot, shared_file
 from keras_motifs import Conv1DInterpreter, one_hot, read_meme
 from keras_motifs.cli import main
-from keras_motifs.compare import read_comparison
+from keras_motifs.matching.compare import read_comparison
 from keras_motifs.cli.datafiles import selected_batches
 from keras_motifs.sources import SequenceSource
 from keras_motifs.motifs import MotifSet
@@ -410,7 +410,7 @@ def test_selected_batches_match_a_loop(rng):
 def jaspar_meme(tmp_path_factory):
     pytest.importorskip("pyjaspar")
     pytest.importorskip("memelite")
-    from keras_motifs.motif_database import jaspar_motifs
+    from keras_motifs.matching.motif_database import jaspar_motifs
 
     directory = tmp_path_factory.mktemp("meme")
     motifs = jaspar_motifs(
@@ -633,7 +633,7 @@ def all_rows(y):
 def test_influence_matches_filter_influence(
     capsys, tmp_path, files, loaded, data, labels, extra, rows, batch_size
 ):
-    from keras_motifs.influence import filter_influence
+    from keras_motifs.analysis.influence import filter_influence
 
     out = tmp_path / "influence.tsv"
     argv = ["influence", files["keras"], files[data]]
@@ -930,7 +930,7 @@ def test_extract_writes_where_and_for_whom_filters_fire(capsys, tmp_path, model,
 
 def test_blocks_round_trip(capsys, tmp_path, model, files, jaspar_meme):
     from keras_motifs._internal.tsv import read_tsv
-    from keras_motifs.bootstrap import bootstrap
+    from keras_motifs.analysis.bootstrap import bootstrap
     from keras_motifs.formats import read_extraction
 
     npz = tmp_path / "motifs.npz"

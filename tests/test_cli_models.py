@@ -314,7 +314,7 @@ def test_dna_channels_are_parsed_and_checked(capsys, model_path, tmp_path, rng):
 
 def test_extract_bed_with_genome(capsys, tmp_path, model_path, rng):
     pytest.importorskip("pyfaidx")
-    from keras_motifs.genome import GenomeIntervals
+    from keras_motifs.data.genome import GenomeIntervals
     chrom = "".join(rng.choice(list("ACGT"), 500))
     (tmp_path / "genome.fa").write_text(f">chr1\n{chrom}\n")
     starts = rng.integers(0, 450, 30)
@@ -376,7 +376,7 @@ def signal_data(tmp_path, rng, kind):
         (tmp_path / "x.fa").write_text("".join(f">s{i}\n{t}\n" for i, t in enumerate(text)))
         return tmp_path / "x.fa", [], x[..., :4]
     pytest.importorskip("pyfaidx")
-    from keras_motifs.genome import GenomeIntervals
+    from keras_motifs.data.genome import GenomeIntervals
     chrom = "".join(rng.choice(list("ACGT"), 400))
     (tmp_path / "genome.fa").write_text(f">chr1\n{chrom}\n")
     starts = rng.integers(0, 360, 12)
@@ -452,7 +452,7 @@ def test_factornet_theano_filters_give_an_e_box(tmp_path):
     pytest.importorskip("pyjaspar")
     folder = shared_file("fixtures/legacy/factornet_max")
     peaks = shared_file("fixtures/real/Gm12878.CTCF.top500.w200.fa")
-    from keras_motifs.compare import read_comparison
+    from keras_motifs.matching.compare import read_comparison
     best = {}
     for order in ("theano", None):
         out = tmp_path / f"{order}.meme"

@@ -1,4 +1,4 @@
-"""Tests for keras_motifs.compare: Tomtom (memelite) against JASPAR or MEME files."""
+"""Tests for keras_motifs.matching.compare: Tomtom (memelite) against JASPAR or MEME files."""
 
 import csv
 import re
@@ -11,14 +11,14 @@ from conftest import shared_file
 memelite_tomtom = pytest.importorskip("memelite.tomtom").tomtom
 pytest.importorskip("pyjaspar")
 
-from keras_motifs.compare import (  # noqa: E402
+from keras_motifs.matching.compare import (  # noqa: E402
     TSV_COLUMNS,
     Comparison,
     benjamini_hochberg,
     read_comparison,
     tomtom,
 )
-from keras_motifs.motif_database import jaspar_motifs  # noqa: E402
+from keras_motifs.matching.motif_database import jaspar_motifs  # noqa: E402
 from keras_motifs.formats.meme import read_meme, write_meme  # noqa: E402
 from keras_motifs.motifs import MotifSet  # noqa: E402
 
@@ -405,7 +405,7 @@ def test_danq_agrees_with_meme_tomtom(jaspar):
 
 
 def test_best_matches_keeps_each_querys_lowest_q_value():
-    from keras_motifs.compare import best_matches
+    from keras_motifs.matching.compare import best_matches
 
     matches = [
         ("z", "MA0001.1", "AGL3", 0.2),

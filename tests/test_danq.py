@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from conftest import random_one_hot
-from keras_motifs.initializers import MotifBiasInitializer, MotifInitializer
+from keras_motifs.models.initializers import MotifBiasInitializer, MotifInitializer
 from keras_motifs.models import build_danq, build_danq_jaspar
 
 
@@ -140,7 +140,7 @@ def test_bad_arguments(kwargs, match, error):
 
 def test_danq_jaspar_seeds_half_the_filters_from_jaspar_2016():
     pytest.importorskip("pyjaspar")
-    from keras_motifs.motif_database import jaspar_motifs
+    from keras_motifs.matching.motif_database import jaspar_motifs
 
     model = build_danq_jaspar(compile=False, seed=0)
     conv = model.get_layer("conv1d")

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from keras_motifs import Conv1DInterpreter, one_hot
-from keras_motifs.batching import code_batches, fixed_batches
+from keras_motifs.sources import code_batches, fixed_batches
 from keras_motifs._internal.base_codes import encode_codes
 from keras_motifs._internal.engine import choose_engine, foldable_layers
 

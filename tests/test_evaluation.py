@@ -1,4 +1,4 @@
-"""Tests for keras_motifs.evaluation: per-target ROC AUC and PR AUC."""
+"""Tests for keras_motifs.analysis.evaluation: per-target ROC AUC and PR AUC."""
 
 import csv
 import os
@@ -8,8 +8,8 @@ import pytest
 from conftest import shared_file
 
 from keras_motifs.data import deepsea_labels
-from keras_motifs.evaluation import TargetEvaluation
-from keras_motifs.evaluation import evaluate_targets
+from keras_motifs.analysis.evaluation import TargetEvaluation
+from keras_motifs.analysis.evaluation import evaluate_targets
 
 
 def mann_whitney_auc(labels, scores):

@@ -8,7 +8,7 @@ import pytest
 from conftest import random_firing
 
 from keras_motifs import Conv1DInterpreter, Extraction, MotifSet, SiteRule
-from keras_motifs.bootstrap import BlockCounts
+from keras_motifs.analysis.bootstrap import BlockCounts
 from keras_motifs.formats.meme import read_meme
 from keras_motifs.formats.npz import read_extraction, read_npz, write_npz
 

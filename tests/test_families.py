@@ -6,8 +6,8 @@ import pytest
 pytest.importorskip("memelite")
 pytest.importorskip("pyjaspar")
 
-from keras_motifs.families import filter_families  # noqa: E402
-from keras_motifs.motif_database import jaspar_motifs  # noqa: E402
+from keras_motifs.analysis.families import filter_families  # noqa: E402
+from keras_motifs.matching.motif_database import jaspar_motifs  # noqa: E402
 from keras_motifs.motifs import MotifSet  # noqa: E402
 
 pytestmark = pytest.mark.filterwarnings("ignore:tomtom was given")

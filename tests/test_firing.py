@@ -11,7 +11,7 @@ from keras_motifs import Conv1DInterpreter
 from keras_motifs._internal.firing_tally import FiringAccumulator, grid_exponent
 from keras_motifs._internal.geometry import ConvGeometry
 from keras_motifs._internal.tsv import read_tsv
-from keras_motifs.firing import FiringStats, write_firing_tsv
+from keras_motifs.analysis.firing import FiringStats, write_firing_tsv
 
 LENGTH = 50
 

@@ -546,7 +546,7 @@ def test_writers_are_atomic(rng, tmp_path, monkeypatch):
 
 
 def test_npz_keeps_block_counts(rng, tmp_path):
-    from keras_motifs.bootstrap import BlockCounts
+    from keras_motifs.analysis.bootstrap import BlockCounts
 
     blocks = rng.integers(0, 5, size=(3, 4, 6, 4)).astype(float)
     nsites = blocks.sum(axis=-1).max(axis=-1)

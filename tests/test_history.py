@@ -74,7 +74,7 @@ class PlainLoop(keras.callbacks.Callback):
     def on_epoch_end(self, epoch, logs=None):
         if (epoch + 1) % self.every:
             return
-        from keras_motifs.compare import tomtom
+        from keras_motifs.matching.compare import tomtom
 
         motifs = Conv1DInterpreter(self.model).extract(
             self.x, threshold=0.0, strands="both").motifs
@@ -101,7 +101,7 @@ class PlainLoop(keras.callbacks.Callback):
 @needs_compare
 def test_record_matches_extract_and_tomtom_by_hand(rng, tmp_path):
     pytest.importorskip("pyjaspar")
-    from keras_motifs.motif_database import jaspar_motifs
+    from keras_motifs.matching.motif_database import jaspar_motifs
 
     x = random_one_hot(rng, 64, 30)
     y = rng.integers(0, 2, size=(64, 1)).astype("float32")

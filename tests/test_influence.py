@@ -8,7 +8,7 @@ import pytest
 import tensorflow as tf
 from conftest import random_one_hot
 
-from keras_motifs.influence import (
+from keras_motifs.analysis.influence import (
     downstream_model,
     filter_influence,
 )

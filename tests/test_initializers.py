@@ -1,4 +1,4 @@
-"""Tests for keras_motifs.initializers: motif-seeded Conv1D kernels."""
+"""Tests for keras_motifs.models.initializers: motif-seeded Conv1D kernels."""
 
 import math
 
@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from conftest import random_one_hot
-from keras_motifs.initializers import MotifBiasInitializer, MotifInitializer
+from keras_motifs.models.initializers import MotifBiasInitializer, MotifInitializer
 from keras_motifs.motifs import MotifSet
 from keras_motifs.sequences import one_hot
 

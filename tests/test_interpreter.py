@@ -302,7 +302,7 @@ def test_nested_sequential_and_batchnorm_activation(rng):
 def test_real_ctcf_peaks_give_back_ctcf(rng):
     pytest.importorskip("pyjaspar")
     path = shared_file("fixtures/real/Gm12878.CTCF.top500.w200.fa")
-    from keras_motifs.motif_database import jaspar_motifs
+    from keras_motifs.matching.motif_database import jaspar_motifs
 
     ctcf = jaspar_motifs(["MA0139.1"])
     probabilities = ctcf.matrices()[0]

@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 from conftest import shared_file
 
-from keras_motifs.genome import GenomeIntervals
-from keras_motifs.intervals import Interval, read_intervals
+from keras_motifs.data.genome import GenomeIntervals
+from keras_motifs.data.intervals import Interval, read_intervals
 from keras_motifs.sequences import (
     OneHotArray,
     one_hot,

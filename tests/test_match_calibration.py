@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from keras_motifs.motifs import MotifSet
-from keras_motifs.match_calibration import calibrate, shuffled_null
+from keras_motifs.matching.match_calibration import calibrate, shuffled_null
 
 
 @dataclasses.dataclass
@@ -114,7 +114,7 @@ def test_shuffled_null_bad_arguments(kwargs, error):
 
 def test_tomtom_null_adds_calibration(rng, tmp_path):
     pytest.importorskip("memelite")
-    from keras_motifs.compare import tomtom
+    from keras_motifs.matching.compare import tomtom
 
     targets = MotifSet(rng.dirichlet([0.3] * 4, size=(30, 10)) * 40, names=[
         f"T{i}" for i in range(30)])

@@ -1,4 +1,4 @@
-"""Tests for keras_motifs.motif_database: offline JASPAR matrices as MotifSets."""
+"""Tests for keras_motifs.matching.motif_database: offline JASPAR matrices as MotifSets."""
 
 import sys
 import warnings
@@ -8,7 +8,7 @@ import pytest
 
 pyjaspar = pytest.importorskip("pyjaspar")
 
-from keras_motifs.motif_database import jaspar_motifs, jaspar_releases  # noqa: E402
+from keras_motifs.matching.motif_database import jaspar_motifs, jaspar_releases  # noqa: E402
 from keras_motifs.motifs import MotifSet  # noqa: E402
 
 

@@ -5,7 +5,7 @@ import dataclasses
 import numpy as np
 import pytest
 
-from keras_motifs.motif_recovery import BenchmarkResult, benchmark_metrics, run_benchmark
+from keras_motifs.analysis.motif_recovery import BenchmarkResult, benchmark_metrics, run_benchmark
 from keras_motifs.data.planted import (
     KOO_EDDY_MOTIFS,
     KOO_EDDY_SITE_COUNTS,
@@ -149,7 +149,7 @@ def test_koo_eddy_dataset_bad_arguments():
      ({"min_auc": 1.5}, ValueError), ({"min_auc": "high"}, TypeError)],
 )
 def test_bad_arguments_fail_before_training(kwargs, error, monkeypatch):
-    import keras_motifs.motif_recovery as benchmark
+    import keras_motifs.analysis.motif_recovery as benchmark
 
     def no_data(*args, **kwargs):
         raise AssertionError("data drawn before the arguments were checked")
@@ -162,7 +162,7 @@ def test_bad_arguments_fail_before_training(kwargs, error, monkeypatch):
 
 
 def test_untrained_models_are_not_scored(monkeypatch):
-    import keras_motifs.motif_recovery as benchmark
+    import keras_motifs.analysis.motif_recovery as benchmark
 
     scored = []
     monkeypatch.setattr(benchmark, "_extract",
@@ -173,7 +173,7 @@ def test_untrained_models_are_not_scored(monkeypatch):
 
 
 def test_result_table_and_tsv(tmp_path):
-    from keras_motifs.motif_recovery import METRICS, PUBLISHED
+    from keras_motifs.analysis.motif_recovery import METRICS, PUBLISHED
 
     rows = [
         {"seed": s, "setting": name, "auc": 0.96, "coverage": c,
@@ -228,7 +228,7 @@ def test_cli_arguments():
 
 
 def test_every_setting_is_a_valid_site_rule():
-    from keras_motifs.motif_recovery import SETTINGS
+    from keras_motifs.analysis.motif_recovery import SETTINGS
     from keras_motifs.site_rules import SiteRule
     from keras_motifs.interpreter import check_extract_options
 
@@ -296,7 +296,7 @@ def test_layers_name_the_settings_and_an_unknown_layer_fails_before_training():
 @pytest.mark.parametrize("name, pools, l1", [("cnn-50", (50, 2), 1e-6),
                                               ("cnn-2", (2, 50), 0.0)])
 def test_models_are_koo_and_eddys_layer_for_layer(name, pools, l1):
-    from keras_motifs.motif_recovery import MODELS, named_model
+    from keras_motifs.analysis.motif_recovery import MODELS, named_model
 
     model = named_model(name)
     layers = [(type(layer).__name__, layer.name) for layer in model.layers[1:]]
@@ -363,7 +363,7 @@ def scanned_model(width=7, filters=5, padding="same"):
 def test_koo_filter_motifs_against_a_plain_loop(padding):
     import keras
 
-    from keras_motifs.motif_recovery import koo_filter_motifs
+    from keras_motifs.analysis.motif_recovery import koo_filter_motifs
 
     model = scanned_model(padding=padding)
     x = np.eye(4, dtype="float32")[np.random.default_rng(2).integers(0, 4, (30, 40))]
@@ -388,7 +388,7 @@ def test_koo_filter_motifs_against_a_plain_loop(padding):
 
 
 def test_koo_clip_keeps_informative_columns_and_three_more():
-    from keras_motifs.motif_recovery import koo_clip
+    from keras_motifs.analysis.motif_recovery import koo_clip
     from keras_motifs.motifs import MotifSet
 
     flat, sharp = [1, 1, 1, 1], [10, 0, 0, 0]
@@ -401,8 +401,8 @@ def test_koo_clip_keeps_informative_columns_and_three_more():
 
 
 def test_koo_metrics_hand_computed():
-    from keras_motifs.motif_recovery import koo_metrics
-    from keras_motifs.motif_database import jaspar_motifs
+    from keras_motifs.analysis.motif_recovery import koo_metrics
+    from keras_motifs.matching.motif_database import jaspar_motifs
 
     pytest.importorskip("pyjaspar")
     planted = jaspar_motifs(list(KOO_EDDY_MOTIFS), release="JASPAR2016")

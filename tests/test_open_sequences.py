@@ -13,7 +13,7 @@ import scipy.io
 from conftest import random_one_hot
 
 from keras_motifs import OneHotArray
-from keras_motifs.batching import fixed_batches
+from keras_motifs.sources import fixed_batches
 from keras_motifs.cli.datafiles import read_sequences
 from keras_motifs.sources import SequenceSource
 from keras_motifs.sources import open_sequences
@@ -98,7 +98,7 @@ def test_fasta_paths(x, tmp_path):
 
 def test_genome_intervals(rng, tmp_path):
     pytest.importorskip("pyfaidx")
-    from keras_motifs.genome import GenomeIntervals
+    from keras_motifs.data.genome import GenomeIntervals
 
     genome = "".join(rng.choice(list("ACGT"), 300))
     (tmp_path / "genome.fa").write_text(f">chr1\n{genome}\n")

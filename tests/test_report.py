@@ -166,8 +166,8 @@ class Row:
 
 
 def real_comparison(motifs):
-    """A keras_motifs.compare.Comparison of hand-made hits; motif 5 has two."""
-    from keras_motifs.compare import Comparison, Hit
+    """A keras_motifs.matching.compare.Comparison of hand-made hits; motif 5 has two."""
+    from keras_motifs.matching.compare import Comparison, Hit
 
     def hit(query_index, target_id, target_name, q_value):
         return Hit(motifs.names[query_index], target_id, target_name, 0, q_value,
@@ -211,7 +211,7 @@ def test_influence_is_looked_up_by_filter(tmp_path, motifs, rng):
 
 
 def test_filter_influence_object(tmp_path, motifs, rng):
-    from keras_motifs.influence import FilterInfluence
+    from keras_motifs.analysis.influence import FilterInfluence
 
     influence = FilterInfluence(rng.normal(size=13), rng.normal(size=(13, 2)))
     path = write_report(motifs, tmp_path / "r.html", influence=influence, dpi=DPI)
@@ -372,8 +372,8 @@ def test_signal_columns_in_the_report_and_the_tsv(tmp_path):
 
 
 def test_empirical_p_and_family_columns(tmp_path, motifs):
-    from keras_motifs.compare import Comparison
-    from keras_motifs.match_calibration import Calibration
+    from keras_motifs.matching.compare import Comparison
+    from keras_motifs.matching.match_calibration import Calibration
 
     p_values = np.array([0.01, np.nan, 0.5, 0.02, 1.0, 0.003])
     calibration = Calibration(
@@ -450,7 +450,7 @@ def test_firing_plots_in_headless_chromium(tmp_path, motifs, rng):
 
 
 def test_report_with_bootstrap_bands(rng, tmp_path):
-    from keras_motifs.bootstrap import BlockCounts, bootstrap
+    from keras_motifs.analysis.bootstrap import BlockCounts, bootstrap
 
     blocks = rng.integers(0, 6, size=(8, 3, 10, 4)).astype(float)
     blocks[:, 0, 3:6] = [20, 0, 0, 0]  # one informative core

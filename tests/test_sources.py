@@ -1,4 +1,4 @@
-"""Tests for keras_motifs.batching: fixed-size batches, prefetch, checks."""
+"""Tests for the batching of keras_motifs.sources: fixed-size batches, prefetch, checks."""
 
 import threading
 import time
@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from conftest import random_one_hot
 
-from keras_motifs.batching import check_batch, fixed_batches, prefetch
+from keras_motifs.sources import check_batch, fixed_batches, prefetch
 
 
 def random_sizes(rng, total, largest):

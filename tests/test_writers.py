@@ -41,7 +41,7 @@ def to_meme(path):
 
 
 def comparison_tsv(path):
-    from keras_motifs.compare import Comparison, Hit
+    from keras_motifs.matching.compare import Comparison, Hit
 
     hits = [Hit("m0", "MA0139.1", "CTCF", 0, 1e-4, 1e-3, 1e-3, 6, "ACGTAC", "ACGTAC",
                 "+", 0)]
@@ -49,13 +49,13 @@ def comparison_tsv(path):
 
 
 def influence_tsv(path):
-    from keras_motifs.influence import FilterInfluence
+    from keras_motifs.analysis.influence import FilterInfluence
 
     return FilterInfluence([0.5, -0.25], np.zeros((2, 1))).write_tsv(path)
 
 
 def evaluation_tsv(path):
-    from keras_motifs.evaluation import evaluate_targets
+    from keras_motifs.analysis.evaluation import evaluate_targets
 
     rng = np.random.default_rng(1)
     labels = (rng.random((20, 2)) < 0.5).astype(np.uint8)

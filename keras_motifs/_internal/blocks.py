@@ -21,7 +21,7 @@ class BlockCounts:
     """The counts and nsites of an extraction, kept per block of sequences.
 
     Blocks are independent groups of sequences; resampling them with
-    replacement gives a block bootstrap (`keras_motifs.bootstrap`). They
+    replacement gives a block bootstrap (`keras_motifs.analysis.bootstrap`). They
     sum to the set's own counts and nsites.
 
     Args:

@@ -100,7 +100,7 @@ def build_engine(kind: str, *, length: int, alphabet: str, strands: str,
 
 def batch_engine(x) -> str:
     """The engine that scans batch `x`: `"onehot"` for base codes
-    `(B, L)` (`batching.code_batches`), `"keras"` for one-hot rows
+    `(B, L)` (`sources.code_batches`), `"keras"` for one-hot rows
     `(B, L, channels)`."""
     return "onehot" if x.ndim == 2 else "keras"
 

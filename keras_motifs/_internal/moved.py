@@ -2,7 +2,7 @@
 
 Modules renamed so that no two share a confusing name stay importable by
 their old names for a while: `import keras_motifs.benchmark` gives the
-module `keras_motifs.motif_recovery`, and says so once.
+module `keras_motifs.analysis.motif_recovery`, and says so once.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ class MovedModules(importlib.abc.MetaPathFinder, importlib.abc.Loader):
 
     Example:
 
-    >>> MovedModules({"keras_motifs.null": "keras_motifs.match_calibration"},
+    >>> MovedModules({"keras_motifs.null": "keras_motifs.matching.match_calibration"},
     ...              "0.3").install()
     """
 

@@ -4,7 +4,7 @@
 scores) beside each filter motif of a layer (from `Conv1DInterpreter`), on
 the same sequences, with two pieces of evidence:
 
-- **similarity**: Tomtom (`keras_motifs.compare.tomtom`) of the patterns
+- **similarity**: Tomtom (`keras_motifs.matching.compare.tomtom`) of the patterns
   against the filter motifs: the q-value and E-value of each pair's best
   alignment, where it is below the cutoff;
 - **overlap**: the fraction of the pattern's seqlets whose core (the
@@ -44,11 +44,11 @@ from keras_motifs.interpreter import check_extract_options
 from keras_motifs._internal.tsv import write_tsv
 from keras_motifs.attribution.patterns import PatternSet
 from keras_motifs.attribution.scores import ContributionScores
-from keras_motifs.compare import tomtom
+from keras_motifs.matching.compare import tomtom
 from keras_motifs.extraction import as_motif_set
 from keras_motifs.interpreter import Conv1DInterpreter
 from keras_motifs.motifs import MotifSet, check_motif_set
-from keras_motifs.match_calibration import DEFAULT_CUTOFF
+from keras_motifs.matching.match_calibration import DEFAULT_CUTOFF
 
 __all__ = ["PatternLinks", "link_by_similarity", "link_patterns"]
 

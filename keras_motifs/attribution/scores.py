@@ -37,8 +37,6 @@ import numpy as np
 from keras_motifs._internal.aligned import check_other_inputs, padded_rows
 from keras_motifs._internal.alphabet import ALPHABET, alphabet_of
 from keras_motifs._internal.alphabet import dna_channels_of, resolve_alphabet
-from keras_motifs.batching import fixed_batches, prefetch
-from keras_motifs.sources import open_sequences
 from keras_motifs._internal.checks import integer, one_of, positive_int
 from keras_motifs._internal.files import atomic_output
 from keras_motifs._internal.files import open_hdf5
@@ -48,6 +46,7 @@ from keras_motifs.attribution._deeplift import DeepLift
 from keras_motifs.attribution._gradients import gradient_function
 from keras_motifs.attribution._gradients import predict_function
 from keras_motifs.shuffle import dinucleotide_shuffle
+from keras_motifs.sources import fixed_batches, open_sequences, prefetch
 
 __all__ = [
     "ContributionScores", "contribution_scores", "iter_contribution_scores",
@@ -215,7 +214,7 @@ def contribution_scores(
             always come out in A, C, G, T order.
         other_inputs: For a model with several inputs, the others as data:
             `{input name: array (N, ...)}`, one row per sequence, as for
-            `keras_motifs.influence.filter_influence`.
+            `keras_motifs.analysis.influence.filter_influence`.
         n_references: Shuffled references per sequence
             (`"integrated_gradients"`, `"deeplift"`).
         steps: Points of the path integral (`"integrated_gradients"`).

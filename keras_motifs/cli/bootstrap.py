@@ -3,7 +3,7 @@
 `add_bootstrap(commands, common)` adds the command to the parser;
 `run_bootstrap(args)` reads an `.npz` written by `keras-motifs extract
 --blocks B -o motifs.npz`, resamples its blocks of sequences
-(`keras_motifs.bootstrap`) and writes one row per motif: the total
+(`keras_motifs.analysis.bootstrap`) and writes one row per motif: the total
 information and its band and, unless `--no-match`, the best JASPAR (or
 `--db`) match and its match stability.
 """
@@ -82,7 +82,7 @@ def run_bootstrap(args) -> int:
     >>> run_bootstrap(build_parser().parse_args(["bootstrap", "motifs.npz"]))
     0
     """
-    from keras_motifs.bootstrap import bootstrap
+    from keras_motifs.analysis.bootstrap import bootstrap
     from keras_motifs.formats.npz import read_extraction
 
     output = check_writable(args.output)

@@ -24,13 +24,13 @@ from keras_motifs.cli.bootstrap import run_bootstrap  # noqa: F401  (run_<name>)
 from keras_motifs.cli.history import run_history  # noqa: F401  (run_<name>)
 from keras_motifs.cli.modelfiles import load_model
 from keras_motifs.cli.progress import Progress
-from keras_motifs.compare import read_comparison, tomtom
-from keras_motifs.firing import write_firing_tsv
+from keras_motifs.matching.compare import read_comparison, tomtom
+from keras_motifs.analysis.firing import write_firing_tsv
 from keras_motifs._internal.graph import conv_input, find_conv1d, model_input
 from keras_motifs.attribution.links import link_by_similarity
 from keras_motifs.formats import SUFFIXES, motif_format, read_extraction
 from keras_motifs.formats import read_motifs, write_motifs
-from keras_motifs.influence import filter_influence, read_influence
+from keras_motifs.analysis.influence import filter_influence, read_influence
 from keras_motifs.interpreter import Conv1DInterpreter
 from keras_motifs.site_rules import SiteRule
 from keras_motifs.sources import SequenceSource
@@ -290,7 +290,7 @@ def run_report(args) -> int:
         pattern_comparison = read_comparison(args.pattern_comparison)
     result = None
     if args.bootstrap is not None:
-        from keras_motifs.bootstrap import bootstrap
+        from keras_motifs.analysis.bootstrap import bootstrap
 
         result = bootstrap(extraction if npz else motifs, args.bootstrap)
     comparison = None

@@ -18,13 +18,12 @@ from typing import Callable, Iterator
 import numpy as np
 
 from keras_motifs._internal.alphabet import ALPHABET, check_alphabet
-from keras_motifs.batching import check_batch
 from keras_motifs.sequence_files import LABEL_DIMS, open_sequence_file, read_array
-from keras_motifs.sources import FASTA_SUFFIXES, SequenceSource
+from keras_motifs.sources import FASTA_SUFFIXES, SequenceSource, check_batch
 from keras_motifs.sources import open_sequences
 from keras_motifs._internal.files import existing_file
 from keras_motifs.cli.parser import PAD_WITH
-from keras_motifs.intervals import INTERVAL_SUFFIXES
+from keras_motifs.data.intervals import INTERVAL_SUFFIXES
 from keras_motifs.data import label_indices
 from keras_motifs.sequences import one_hot, read_fasta
 
@@ -160,7 +159,7 @@ def _fasta_data(path, alphabet, length, fit) -> SequenceSource:
 
 
 def _interval_data(path, genome, alphabet, length, signals) -> SequenceSource:
-    from keras_motifs.genome import GenomeIntervals
+    from keras_motifs.data.genome import GenomeIntervals
 
     if length is None:
         raise ValueError(

@@ -26,11 +26,11 @@ import numpy as np
 from keras_motifs.callbacks import MotifExtractor
 from keras_motifs._internal.checks import boolean, integer, number
 from keras_motifs._internal.messages import print_msg
-from keras_motifs.compare import tomtom
+from keras_motifs.matching.compare import tomtom
 from keras_motifs.data.planted import PLANTED_RELEASE, planted_dataset, recovered_motifs
 from keras_motifs.cli.parser import DEMO_FOLDER
 from keras_motifs.motifs import MotifSet
-from keras_motifs.match_calibration import DEFAULT_CUTOFF
+from keras_motifs.matching.match_calibration import DEFAULT_CUTOFF
 from keras_motifs.plots import plot_logo_grid, save_logos
 from keras_motifs.report import write_report
 
@@ -46,7 +46,7 @@ class DemoResult:
     Args:
         motifs: The filter motifs extracted after training.
         comparison: Their Tomtom comparison with JASPAR
-            (`keras_motifs.compare.Comparison`).
+            (`keras_motifs.matching.compare.Comparison`).
         planted: The planted JASPAR motifs.
         recovered: For each planted matrix ID, the names of the filters
             whose best hit names it (an empty list if none).
@@ -165,7 +165,7 @@ def run_demo(
     out); `demo_model` trains for 10 epochs with a `MotifExtractor`
     scanning the held-out sequences at the end of training (its defaults:
     the null threshold `"null:0.01"`, forward strand); the filter motifs are compared with JASPAR `release`
-    (CORE vertebrates) by `keras_motifs.compare.tomtom`; and
+    (CORE vertebrates) by `keras_motifs.matching.compare.tomtom`; and
     `recovered_motifs` says which planted motifs some filter found.
     `quick=True` trains 16 filters on 3,000 sequences for 4 epochs (500
     held out), to check the pipeline in seconds; it recovers some motifs.

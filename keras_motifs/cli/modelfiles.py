@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import keras_motifs.initializers  # noqa: F401  (registers its serializables)
+import keras_motifs.models.initializers  # noqa: F401  (registers its serializables)
 from keras_motifs import legacy
 from keras_motifs._internal.files import existing_file
 from keras_motifs.legacy.weights import UNSAFE_HINT

@@ -12,7 +12,7 @@ from keras_motifs.cli.bootstrap import add_bootstrap
 from keras_motifs.cli.history import add_history
 from keras_motifs.formats import FORMATS, SUFFIXES
 from keras_motifs.legacy.weights import KERNEL_ORDERS
-from keras_motifs.match_calibration import DEFAULT_CUTOFF
+from keras_motifs.matching.match_calibration import DEFAULT_CUTOFF
 from keras_motifs.plots import OVERVIEW
 
 # Nothing imported here may import Keras: `--help` must answer at once.

@@ -1,17 +1,17 @@
 """`keras-motifs benchmark`: Koo & Eddy's ground-truth benchmark, reproduced.
 
 `add_benchmark(commands, common)` adds the command to the parser;
-`run_benchmark(args)` runs `keras_motifs.motif_recovery.run_benchmark` and
+`run_benchmark(args)` runs `keras_motifs.analysis.motif_recovery.run_benchmark` and
 prints its table (mean +- sd over seeds). """
 
 from __future__ import annotations
 
-from keras_motifs.motif_recovery import FULL as FULL_SIZES
-from keras_motifs.motif_recovery import MIN_AUC, MODELS
-from keras_motifs.motif_recovery import QUICK as QUICK_SIZES
-from keras_motifs.motif_recovery import SETTINGS
+from keras_motifs.analysis.motif_recovery import FULL as FULL_SIZES
+from keras_motifs.analysis.motif_recovery import MIN_AUC, MODELS
+from keras_motifs.analysis.motif_recovery import QUICK as QUICK_SIZES
+from keras_motifs.analysis.motif_recovery import SETTINGS
 from keras_motifs._internal.files import check_writable
-from keras_motifs.match_calibration import DEFAULT_CUTOFF
+from keras_motifs.matching.match_calibration import DEFAULT_CUTOFF
 from keras_motifs._internal.messages import print_msg
 
 
@@ -124,7 +124,7 @@ def run_benchmark(args) -> int:
     >>> run_benchmark(build_parser().parse_args(["benchmark", "--seeds", "0"]))
     0
     """
-    from keras_motifs import motif_recovery
+    from keras_motifs.analysis import motif_recovery
 
     if args.output is not None:
         check_writable(args.output)

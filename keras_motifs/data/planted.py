@@ -15,10 +15,10 @@ import numpy as np
 
 from keras_motifs._internal.alphabet import ALPHABET, complement_indices
 from keras_motifs._internal.checks import integer, number, positive_int
-from keras_motifs.motif_database import jaspar_motifs
-from keras_motifs.compare import same_motif
+from keras_motifs.matching.motif_database import jaspar_motifs
+from keras_motifs.matching.compare import same_motif
 from keras_motifs.motifs import MotifSet
-from keras_motifs.match_calibration import DEFAULT_CUTOFF
+from keras_motifs.matching.match_calibration import DEFAULT_CUTOFF
 
 __all__ = [
     "KOO_EDDY_MOTIFS", "PlantedSites", "koo_eddy_dataset",
@@ -109,7 +109,7 @@ def planted_dataset(
 
     Args:
         motif_ids: JASPAR matrix IDs (`["MA0139.2", ...]`, read offline with
-            `keras_motifs.motif_database.jaspar_motifs` from `release`), or a
+            `keras_motifs.matching.motif_database.jaspar_motifs` from `release`), or a
             `MotifSet` to plant directly.
         n: Number of sequences.
         length: Sequence length; at least the summed widths of the motifs.
@@ -319,7 +319,7 @@ def recovered_motifs(
     Args:
         planted: The planted motifs; `names` are matrix IDs and `alt_names`
             transcription factors, as `jaspar_motifs` gives them.
-        comparison: A `keras_motifs.compare.Comparison` of the filters.
+        comparison: A `keras_motifs.matching.compare.Comparison` of the filters.
         q_threshold: Largest q-value (exclusive) of a recovering hit.
 
     Returns:

@@ -35,7 +35,7 @@ def write_npz(motifs: MotifSet | Extraction, path, *, keep_empty: bool = True) -
     sets of scans of the same layer read back can be merged with `+`. Of an
     `Extraction` of `extract(..., blocks=B)`, the block counts are written
     too (`block_counts`, `block_nsites`, `block_sequences`), and
-    `read_extraction` reads them back for `keras_motifs.bootstrap`. Unlike
+    `read_extraction` reads them back for `keras_motifs.analysis.bootstrap`. Unlike
     the other writers it keeps motifs with `nsites == 0` by default: leaving
     them out would change the filters and prevent merging.
 
@@ -110,7 +110,7 @@ def read_extraction(path) -> Extraction:
 
     Returns:
         An `Extraction` of the motifs, with their `blocks` where the file
-        has them, for `keras_motifs.bootstrap.bootstrap`; its cutoffs,
+        has them, for `keras_motifs.analysis.bootstrap.bootstrap`; its cutoffs,
         engine and site rule are not in the file (`None`).
 
     Example:

@@ -13,8 +13,8 @@ import numpy as np
 
 from keras_motifs._internal.checks import number, positive_int
 from keras_motifs.legacy import conv1d_kernel, lstm_weights, read_weights
-from keras_motifs.initializers import MotifBiasInitializer, MotifInitializer
-from keras_motifs.motif_database import jaspar_motifs
+from keras_motifs.models.initializers import MotifBiasInitializer, MotifInitializer
+from keras_motifs.matching.motif_database import jaspar_motifs
 
 __all__ = ["build_danq", "build_danq_jaspar"]
 

@@ -10,10 +10,10 @@ gives a `MotifBootstrap`.
 
 `match_stability` asks whether the best database match would change on
 other data: it compares all resampled motifs with the database in one
-`keras_motifs.compare.tomtom` call and gives, per filter, the fraction of
+`keras_motifs.matching.compare.tomtom` call and gives, per filter, the fraction of
 resamples whose best match is the same transcription factor as the full
 data's (same matrix in any version, or the same TF name ignoring case, as
-`keras_motifs.compare.same_motif` decides); NaN where the full data's
+`keras_motifs.matching.compare.same_motif` decides); NaN where the full data's
 motif has no match.
 
 Blocks are contiguous runs of sequences, so sites that are correlated
@@ -32,7 +32,7 @@ from keras_motifs._internal.blocks import BlockCounts
 from keras_motifs._internal.checks import integer, number, positive_int
 from keras_motifs._internal.matrices import information, row_probabilities
 from keras_motifs._internal.tsv import write_tsv
-from keras_motifs.compare import same_motif, tomtom
+from keras_motifs.matching.compare import same_motif, tomtom
 from keras_motifs.extraction import Extraction
 from keras_motifs.motifs import MotifSet
 
@@ -138,7 +138,7 @@ class MotifBootstrap:
         """The same bands with `match_stability` over these resamples.
 
         Args:
-            targets: The database, as for `keras_motifs.compare.tomtom`.
+            targets: The database, as for `keras_motifs.matching.compare.tomtom`.
             **tomtom_options: Passed to `tomtom`.
 
         Returns:
@@ -268,10 +268,10 @@ def match_stability(extraction, targets=None, resamples: int = 100, seed: int = 
     """Per motif, how often resampled data give the same best match.
 
     The full data's motifs and all `resamples` resamples of each are
-    compared with `targets` in one `keras_motifs.compare.tomtom` call with
+    compared with `targets` in one `keras_motifs.matching.compare.tomtom` call with
     `tomtom_options`; each motif's best hit (lowest p-value, so lowest
     q-value) is compared with its resamples' best hits by
-    `keras_motifs.compare.same_motif` (the same matrix in any version,
+    `keras_motifs.matching.compare.same_motif` (the same matrix in any version,
     or the same TF name ignoring case). A resample without a hit counts as
     a different match.
 

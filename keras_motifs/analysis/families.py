@@ -3,10 +3,10 @@
 A layer often spends several filters on one motif, shifted or on the other
 strand; each looks redundant alone (removing one of six changes nothing).
 `filter_families` compares the filters with each other by Tomtom
-(`keras_motifs.compare.tomtom(motifs, motifs)`, memelite), clusters them by
+(`keras_motifs.matching.compare.tomtom(motifs, motifs)`, memelite), clusters them by
 the q-values of those comparisons and merges each family's counts, aligned
 by Tomtom's offsets and strands, into one non-redundant motif. Its `groups`
-go to `keras_motifs.influence.filter_influence(..., groups=...)` to score a
+go to `keras_motifs.analysis.influence.filter_influence(..., groups=...)` to score a
 family as a whole, and the report shows the family of each filter.
 
 The clustering is hierarchical on the distance `d(i, j) = max(q(i -> j),
@@ -24,7 +24,7 @@ import dataclasses
 import numpy as np
 
 from keras_motifs._internal.checks import number, one_of
-from keras_motifs.compare import tomtom
+from keras_motifs.matching.compare import tomtom
 from keras_motifs.motifs import MotifSet, check_motif_set
 
 __all__ = ["FilterFamilies", "filter_families"]

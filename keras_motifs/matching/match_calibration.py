@@ -12,7 +12,7 @@ of the real filters but no learned structure:
   model, scanning the same sequences with the same settings.
 
 The null set goes through the very same Tomtom comparison as the real one
-(`keras_motifs.compare.tomtom(..., null=...)` does it in one call), and
+(`keras_motifs.matching.compare.tomtom(..., null=...)` does it in one call), and
 `calibrate` turns the two comparisons into:
 
 - per q-value cutoff, `null_match_rate`: the fraction of null filters whose
@@ -224,7 +224,7 @@ def best_q_values(comparison, n: int | None = None) -> np.ndarray:
     """Each query's lowest hit q-value: 1 without a hit, NaN with nsites 0.
 
     Args:
-        comparison: A `keras_motifs.compare.Comparison` (anything with
+        comparison: A `keras_motifs.matching.compare.Comparison` (anything with
             `hits` carrying `query_index` and `q_value`, and `queries`).
         n: Number of queries; defaults to `len(comparison.queries)`.
 

@@ -17,7 +17,7 @@ import numpy as np
 
 from keras_motifs._internal.alphabet import ALPHABET, check_alphabet
 from keras_motifs._internal.checks import integer, number
-from keras_motifs.motif_database import jaspar_motifs, jaspar_releases
+from keras_motifs.matching.motif_database import jaspar_motifs, jaspar_releases
 from keras_motifs.motifs import Motif, MotifSet
 
 __all__ = ["MotifBiasInitializer", "MotifInitializer", "MotifPlacement"]

@@ -24,8 +24,6 @@ import numpy as np
 
 from keras_motifs._internal.aligned import check_other_inputs, padded_rows
 from keras_motifs._internal.alphabet import dna_channels_of
-from keras_motifs.batching import fixed_batches, prefetch
-from keras_motifs.sources import open_sequences
 from keras_motifs._internal.checks import positive_int
 from keras_motifs._internal.graph import check_activation_layer, conv_input
 from keras_motifs._internal.graph import downstream_model, find_conv1d
@@ -33,6 +31,7 @@ from keras_motifs._internal.graph import find_layer, input_dtype, input_name
 from keras_motifs._internal.graph import model_input, output_model
 from keras_motifs._internal.influence_function import InfluenceFunction
 from keras_motifs._internal.tsv import read_tsv, write_tsv
+from keras_motifs.sources import fixed_batches, open_sequences, prefetch
 
 __all__ = [
     "FilterInfluence", "filter_influence", "per_sample_loss",
@@ -236,7 +235,7 @@ def filter_influence(
             call (as copies of the batch). `None` takes as many as keep the
             substituted activations under 2**25 values (128 MiB).
         groups: `None` to score each filter alone, or a list of filter index
-            lists (e.g. `keras_motifs.families.FilterFamilies.groups`): each
+            lists (e.g. `keras_motifs.analysis.families.FilterFamilies.groups`): each
             group's filters are all replaced by their means together, one
             row of the result per group (`filters_per_call` then counts
             groups).

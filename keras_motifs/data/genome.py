@@ -1,6 +1,6 @@
 """Windows of a reference genome around intervals, streamed as one-hot batches.
 
-`GenomeIntervals` turns BED/narrowPeak intervals (`keras_motifs.intervals`)
+`GenomeIntervals` turns BED/narrowPeak intervals (`keras_motifs.data.intervals`)
 into fixed-length windows read from an indexed FASTA genome (with
 `pyfaidx`) and streams them as one-hot batches, optionally with per-base
 signal tracks from bigWig files (with `pyBigWig`) as extra channels.
@@ -18,7 +18,7 @@ import numpy as np
 from keras_motifs._internal.alphabet import check_alphabet, complement_indices
 from keras_motifs._internal.checks import boolean, one_of, positive_int
 from keras_motifs._internal.files import existing_file, write_atomically
-from keras_motifs.intervals import interval_table
+from keras_motifs.data.intervals import interval_table
 from keras_motifs.sequences import AMBIGUOUS_MODES, one_hot
 
 __all__ = ["GenomeIntervals"]

@@ -2,7 +2,7 @@
 
 Peaks usually come as a BED or narrowPeak file of coordinates plus the
 reference genome they were called on, not as one-hot arrays.
-`read_intervals` parses such a file; `keras_motifs.genome.GenomeIntervals`
+`read_intervals` parses such a file; `keras_motifs.data.genome.GenomeIntervals`
 turns the intervals into fixed-length windows of the genome.
 
 Coordinates are BED's: 0-based, end excluded. A narrowPeak summit is the

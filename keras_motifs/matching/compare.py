@@ -29,10 +29,10 @@ import numpy as np
 
 from keras_motifs._internal.checks import number, one_of, positive_int
 from keras_motifs._internal.tsv import read_tsv, write_tsv
-from keras_motifs.motif_database import jaspar_motifs
+from keras_motifs.matching.motif_database import jaspar_motifs
 from keras_motifs.formats.meme import read_meme
 from keras_motifs.motifs import MotifSet, check_motif_set
-from keras_motifs.match_calibration import DEFAULT_CUTOFF, calibrate, shuffled_null
+from keras_motifs.matching.match_calibration import DEFAULT_CUTOFF, calibrate, shuffled_null
 
 __all__ = [
     "Comparison", "Hit", "best_matches", "benjamini_hochberg",
@@ -136,7 +136,7 @@ class Comparison:
         targets: The target `MotifSet`.
         settings: Description of the comparison's settings, one line per
             item, written as `#` comment lines at the top of the TSV table.
-        calibration: A `keras_motifs.match_calibration.Calibration` of the queries
+        calibration: A `keras_motifs.matching.match_calibration.Calibration` of the queries
             against a null set (`tomtom(..., null=...)`), or `None`. With
             it, the TSV gains an `empirical_p` column and the null rates.
 
@@ -332,8 +332,8 @@ def tomtom(
             (MEME Tomtom's `-evalue`).
         min_overlap: Smallest number of aligned positions of a hit.
         null: `None`, a number of shuffled copies per query
-            (`keras_motifs.match_calibration.shuffled_null`, seed 0) or a null
-            `MotifSet` (e.g. `keras_motifs.match_calibration.untrained_null`): compared
+            (`keras_motifs.matching.match_calibration.shuffled_null`, seed 0) or a null
+            `MotifSet` (e.g. `keras_motifs.matching.match_calibration.untrained_null`): compared
             with the same settings, it gives `Comparison.calibration`
             (empirical p-values and false discovery rates).
 

@@ -30,7 +30,7 @@ runs it, step by step, and where each step lives here:
   columns, a filter matching a planted factor when any hit is one of the
   matrices Koo accepts for it, `KOO_EDDY_ACCEPTED`) and the package's
   (`benchmark_metrics`: best hit q < `cutoff`, with the empirical false
-  discovery rate of a shuffled null, `keras_motifs.match_calibration`).
+  discovery rate of a shuffled null, `keras_motifs.matching.match_calibration`).
 
 Every table reports the held-out macro ROC AUC, and a seed whose model
 scores under `min_auc` is not scored (its filters would measure the
@@ -50,8 +50,8 @@ from keras_motifs._internal.checks import boolean, integer, number, one_of
 from keras_motifs._internal.checks import positive_int
 from keras_motifs._internal.messages import print_msg
 from keras_motifs._internal.tsv import write_tsv
-from keras_motifs.compare import same_motif
-from keras_motifs.match_calibration import DEFAULT_CUTOFF
+from keras_motifs.matching.compare import same_motif
+from keras_motifs.matching.match_calibration import DEFAULT_CUTOFF
 from keras_motifs.site_rules import SiteRule
 from keras_motifs.data.planted import (
     KOO_EDDY_RELEASE,
@@ -369,7 +369,7 @@ def benchmark_metrics(comparison, planted, *, cutoff: float = DEFAULT_CUTOFF,
     """Coverage, match fraction and match-any of one comparison.
 
     Args:
-        comparison: A `keras_motifs.compare.Comparison` of a layer's
+        comparison: A `keras_motifs.matching.compare.Comparison` of a layer's
             filters (all of them: filters with nsites 0 count, matching
             nothing) with a database; anything with `best()` and `queries`.
         planted: The planted `MotifSet` (names matrix IDs, alt names TFs).
@@ -589,9 +589,9 @@ def run_benchmark(
                             null_copies, batch_size, min_auc, train, verbose)
     if isinstance(model, str):
         model = model.lower()
-    from keras_motifs.compare import tomtom
-    from keras_motifs.evaluation import evaluate_targets
-    from keras_motifs.motif_database import jaspar_motifs
+    from keras_motifs.matching.compare import tomtom
+    from keras_motifs.analysis.evaluation import evaluate_targets
+    from keras_motifs.matching.motif_database import jaspar_motifs
 
     runs = _runs(spec["settings"], layers)
     _check_runs(model, runs)
