@@ -325,9 +325,9 @@ def _peek(source, channels=4, dna_channels=None):
 # drawn with a fixed seed, kept in their order; datasets and other iterables
 # give the first sequences they yield.
 
-SEED = 0
+SAMPLE_SEED = 0
 
-FIX = (
+PASS_SEQUENCES = (
     "pass the sequences to scan instead, MotifExtractor(sequences=x_valid) "
     "(an array, an h5py dataset, a tf.data.Dataset, a PyDataset or a FASTA "
     "path)."
@@ -378,7 +378,7 @@ def fit_sample(model, input_index: int, max_sequences: int):
         raise ValueError(
             "MotifExtractor() without sequences scans the data given to "
             "model.fit, but it was not started by model.fit (a custom "
-            f"training loop?); {FIX}"
+            f"training loop?); {PASS_SEQUENCES}"
         )
     which, data = "validation", arguments["validation_data"]
     if data is None:
@@ -386,24 +386,24 @@ def fit_sample(model, input_index: int, max_sequences: int):
     else:
         data = keras.utils.unpack_x_y_sample_weight(data)[0]
     if data is None:
-        raise ValueError(f"model.fit was given no input data to scan; {FIX}")
+        raise ValueError(f"model.fit was given no input data to scan; {PASS_SEQUENCES}")
     if hasattr(data, "shape") or isinstance(data, (dict, list, tuple)):
         data = pick_input(data, model, input_index)
         count = int(data.shape[0])
         if count <= max_sequences:
             return data, f"all {count} {which} sequences"
-        rows = np.random.default_rng(SEED).choice(
+        rows = np.random.default_rng(SAMPLE_SEED).choice(
             count, max_sequences, replace=False
         )
         return RowSample(data, np.sort(rows)), (
             f"{max_sequences} of {count} {which} sequences (a random subset "
-            f"drawn with seed {SEED}, in their order)"
+            f"drawn with seed {SAMPLE_SEED}, in their order)"
         )
     if not open_sequences(data).rereadable:
         raise ValueError(
             f"MotifExtractor() without sequences cannot scan the {which} "
             "data: it is a generator, which model.fit consumes and which "
-            f"cannot be read again; {FIX}"
+            f"cannot be read again; {PASS_SEQUENCES}"
         )
     name = input_name(model_inputs(model)[input_index])
     of_input = f" of input {name!r}" if len(model_inputs(model)) > 1 else ""
@@ -422,20 +422,20 @@ def pick_input(x, model, input_index: int):
         if name not in x:
             raise ValueError(
                 f"The model.fit inputs hold {sorted(x)} but not {name!r}, the "
-                f"input the Conv1D reads; {FIX}"
+                f"input the Conv1D reads; {PASS_SEQUENCES}"
             )
         x = x[name]
     elif isinstance(x, (list, tuple)):
         if len(x) != len(inputs):
             raise ValueError(
                 f"The model.fit inputs are a sequence of {len(x)} items but "
-                f"the model has {len(inputs)} inputs; {FIX}"
+                f"the model has {len(inputs)} inputs; {PASS_SEQUENCES}"
             )
         x = x[input_index]
     if not hasattr(x, "shape") or not hasattr(x, "__getitem__"):
         raise ValueError(
             f"Cannot read input {name!r} of model.fit's data "
-            f"({type(x).__name__}); {FIX}"
+            f"({type(x).__name__}); {PASS_SEQUENCES}"
         )
     return x
 

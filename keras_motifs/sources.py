@@ -230,7 +230,7 @@ def _path_source(path: str, alphabet: str | None) -> SequenceSource:
     if lower.endswith(INTERVAL_SUFFIXES):
         raise ValueError(
             f"{path!r} holds genomic intervals, which need their genome: "
-            "open them with keras_motifs.data.genome.GenomeIntervals(path, "
+            "open them with keras_motifs.data.GenomeIntervals(path, "
             "genome_fasta, length)."
         )
     if not lower.endswith(FASTA_SUFFIXES):
