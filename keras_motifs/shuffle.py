@@ -88,9 +88,9 @@ def _shuffled_symbols(sequence: np.ndarray, n_symbols: int, rng) -> np.ndarray:
         return sequence.copy()
     sources = sequence[:-1]
     by_source = np.argsort(sources, kind="stable")
-    starts = np.searchsorted(sources[by_source], np.arange(n_symbols + 1))
+    starts = np.searchsorted(sources[by_source], np.arange(n_symbols + 1)).astype(np.int64)
     exits = sequence[1:][by_source].astype(np.int64)
-    last_exit = _last_exits(rng, exits, starts.astype(np.int64), sequence[-1])
+    last_exit = _last_exits(rng, exits, starts, sequence[-1])
     ordered = []
     for u in range(n_symbols):
         edges = exits[starts[u]:starts[u + 1]]
@@ -102,7 +102,7 @@ def _shuffled_symbols(sequence: np.ndarray, n_symbols: int, rng) -> np.ndarray:
             edges = rng.permutation(edges)
         ordered.append(edges)
     flat = np.concatenate(ordered).astype(np.int64)
-    return _walk(sequence[0], flat, starts.astype(np.int64), sequence.shape[0])
+    return _walk(sequence[0], flat, starts, sequence.shape[0])
 
 
 @njit(cache=True)

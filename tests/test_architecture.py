@@ -88,6 +88,19 @@ def test_old_module_names_import_the_moved_modules_with_a_warning():
     forget("keras_motifs.compare")
 
 
+def test_grouped_packages_give_the_names_the_readme_names():
+    from keras_motifs import data, models
+    from keras_motifs.data import genome, intervals
+    from keras_motifs.models import initializers
+
+    assert data.GenomeIntervals is genome.GenomeIntervals
+    assert data.Interval is intervals.Interval
+    assert data.read_intervals is intervals.read_intervals
+    assert models.MotifInitializer is initializers.MotifInitializer
+    assert models.MotifBiasInitializer is initializers.MotifBiasInitializer
+    assert models.MotifPlacement is initializers.MotifPlacement
+
+
 # Modules whose names are all the package's own machinery: the command line
 # (its entry point is `keras-motifs`) and the internals.
 WITHOUT_PUBLIC_NAMES = ("cli/", "_internal/")
